@@ -1,0 +1,85 @@
+"""The storefront: `create_app()` builds the web app (and the worker's app context)."""
+import logging
+import os
+
+from flask import Flask
+
+from shop import config as shop_config
+from shop.extensions import api, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, commands."""
+    project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SHOP_INSTANCE_PATH") or os.path.join(project_root, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(project_root, "templates"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    settings = shop_config.from_environment(app.instance_path)
+    settings.update(test_config or {})
+    shop_config.finalise(settings)
+    app.config.from_mapping(settings)
+    app.config.update(_api_settings())
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from shop.cli import register_commands
+    from shop.errors import register_error_handlers
+    from shop.templating import init_templating
+
+    init_templating(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def _api_settings() -> dict:
+    return {
+        "API_TITLE": "Shop API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        # Docs are served by our own page (no third-party CDN; works offline, fits the CSP).
+        "OPENAPI_SWAGGER_UI_PATH": None,
+        "OPENAPI_REDOC_PATH": None,
+    }
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    from shop.security import init_security
+    from shop.worker_bridge import init_celery
+
+    init_security(app)
+    init_celery(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from shop import models  # noqa: F401  every model registered before anything maps
+    from shop.accounts import login  # noqa: F401  the session's user loader
+    from shop.api_docs import bp as api_docs_bp
+    from shop.catalog.api import blp as catalog_api
+    from shop.catalog.views import bp as catalog_bp
+    from shop.health import bp as health_bp
+
+    api.register_blueprint(catalog_api)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(api_docs_bp)
+    app.register_blueprint(health_bp)

@@ -1,0 +1,1 @@
+"""The product catalogue: products, their ingredients, titration plans and disclaimers."""

@@ -1,0 +1,102 @@
+"""Products as the store sells them; money in integer cents."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.db import Base, utcnow
+
+FDA_DISCLAIMER = (
+    "These statements have not been evaluated by the Food and Drug Administration. "
+    "This product is not intended to diagnose, treat, cure, or prevent any disease."
+)
+
+STEP_DOSE = "dose"  # a change of nightly dose: transactional, part of taking the product
+STEP_CHECKIN = "checkin"  # a later check-in: marketing, the customer may opt out of it
+STEP_KINDS = (STEP_DOSE, STEP_CHECKIN)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("capsules_per_bottle > 0", name="capsules_positive"),
+        CheckConstraint("serving_capsules > 0", name="serving_positive"),
+        CheckConstraint("guarantee_days >= 0", name="guarantee_not_negative"),
+        CheckConstraint("rating_count >= 0", name="rating_count_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[int]  # minor units
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    capsules_per_bottle: Mapped[int]
+    serving_capsules: Mapped[int]
+    stock: Mapped[int] = mapped_column(default=0)
+    published: Mapped[bool] = mapped_column(default=False, index=True)
+    guarantee_days: Mapped[int] = mapped_column(default=0)
+    disclaimer: Mapped[str] = mapped_column(Text, default=FDA_DISCLAIMER)
+    # Denormalised from published reviews (kept by the reviews service) so a catalogue page
+    # never aggregates reviews per product.
+    rating_count: Mapped[int] = mapped_column(default=0)
+    rating_sum: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    ingredients: Mapped[list["Ingredient"]] = relationship(
+        back_populates="product", order_by="Ingredient.position", cascade="all, delete-orphan"
+    )
+    titration_steps: Mapped[list["TitrationStep"]] = relationship(
+        back_populates="product", order_by="TitrationStep.day", cascade="all, delete-orphan"
+    )
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+    @property
+    def rating_average(self) -> float | None:
+        if not self.rating_count:
+            return None
+        return round(self.rating_sum / self.rating_count, 2)
+
+    def __repr__(self) -> str:
+        return f"<Product {self.slug}>"
+
+
+class Ingredient(Base):
+    __tablename__ = "ingredients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit: Mapped[str] = mapped_column(String(20))
+
+    product: Mapped[Product] = relationship(back_populates="ingredients")
+
+
+class TitrationStep(Base):
+    """From `day` after delivery, take `capsules` each night (or, for a check-in, keep going)."""
+
+    __tablename__ = "titration_steps"
+    __table_args__ = (
+        UniqueConstraint("product_id", "day", name="uq_titration_steps_product_day"),
+        CheckConstraint("day >= 0", name="day_not_negative"),
+        CheckConstraint("capsules >= 1", name="capsules_at_least_one"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    day: Mapped[int]
+    capsules: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(10), default=STEP_DOSE)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    product: Mapped[Product] = relationship(back_populates="titration_steps")

@@ -1,0 +1,68 @@
+"""How a product reads to a person: the plan week by week, and schema.org data for search engines."""
+from dataclasses import dataclass
+
+from flask import url_for
+
+from shop.catalog.models import STEP_CHECKIN, Product
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    label: str  # "Week 1", "Weeks 3–4", "From day 30"
+    first_day: int
+    capsules: int
+    note: str
+    checkin: bool
+
+
+def titration_weeks(product: Product) -> list[PlanRow]:
+    """The titration plan as rows a customer can follow ("Week 1: 1 capsule")."""
+    steps = list(product.titration_steps)
+    rows = []
+    for index, step in enumerate(steps):
+        next_day = steps[index + 1].day if index + 1 < len(steps) else None
+        rows.append(PlanRow(_label(step.day, next_day), step.day, step.capsules, step.note,
+                            step.kind == STEP_CHECKIN))
+    return rows
+
+
+def _label(day: int, next_day: int | None) -> str:
+    first_week = day // 7 + 1
+    if next_day is None:
+        return f"From day {day}" if day % 7 else f"Week {first_week} onwards"
+    last_week = (next_day - 1) // 7 + 1
+    if day % 7 or next_day % 7:
+        return f"Days {day}–{next_day - 1}"
+    if last_week == first_week:
+        return f"Week {first_week}"
+    return f"Weeks {first_week}–{last_week}"
+
+
+def format_money(amount: int, currency: str) -> str:
+    symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency.lower())
+    value = f"{amount // 100:,}.{amount % 100:02d}"
+    return f"{symbol}{value}" if symbol else f"{value} {currency.upper()}"
+
+
+def product_json_ld(product: Product) -> dict:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "description": product.summary,
+        "sku": product.slug,
+        "url": url_for("catalog.product_detail", slug=product.slug, _external=True),
+        "offers": {
+            "@type": "Offer",
+            "price": f"{product.price // 100}.{product.price % 100:02d}",
+            "priceCurrency": product.currency.upper(),
+            "availability": "https://schema.org/InStock" if product.in_stock else "https://schema.org/OutOfStock",
+        },
+    }
+    if product.rating_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": product.rating_average,
+            "reviewCount": product.rating_count,
+        }
+    return data

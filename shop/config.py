@@ -1,0 +1,106 @@
+"""Settings, read from the environment when the app is created (never at import time).
+
+Every setting of API.md has an environment variable of the same name. A `.env` file in the
+working directory is read in development (python-dotenv, through Flask's CLI).
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot run a store safely; the message says which one and why."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def sqlite_url(instance_path: str, name: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / name)
+
+
+def from_environment(instance_path: str) -> dict:
+    """The configuration the environment asks for, with development defaults."""
+    env = os.environ.get("SHOP_ENV", "development").lower()
+    database_url = os.environ.get("DATABASE_URL") or sqlite_url(instance_path, "shop.sqlite3")
+    return {
+        "SHOP_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "ALLOW_SQLITE_IN_PRODUCTION": _bool(os.environ.get("ALLOW_SQLITE_IN_PRODUCTION")),
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL")
+        or "sqla+" + sqlite_url(instance_path, "broker.sqlite3"),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or "sk_test_local_standin",
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or "whsec_local_standin",
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "Mag R&R <care@shop.localhost>",
+        "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE") or "America/New_York",
+        "SHOP_NAME": os.environ.get("SHOP_NAME") or "Rest & Restore Supplements",
+        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "FOLLOWUP_EVENING_HOUR": _int("FOLLOWUP_EVENING_HOUR", 19),
+        "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or os.environ.get("REDIS_URL")
+        or "memory://",
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024),
+        "CATALOGUE_CACHE_SECONDS": _int("CATALOGUE_CACHE_SECONDS", 30),
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Operators paste `postgres://` URLs from their host; SQLAlchemy wants the driver named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def finalise(config: dict) -> None:
+    """Check the settings once they are all known; fill in what development may default."""
+    production = config.get("SHOP_ENV") == "production"
+    if production:
+        if not config.get("SECRET_KEY"):
+            raise ConfigError("SECRET_KEY must be set in production (SHOP_ENV=production).")
+        uses_sqlite = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+        if uses_sqlite and not config.get("ALLOW_SQLITE_IN_PRODUCTION"):
+            raise ConfigError(
+                "DATABASE_URL points at SQLite in production; use PostgreSQL, "
+                "or set ALLOW_SQLITE_IN_PRODUCTION=true to accept a single-machine store."
+            )
+        config.setdefault("SESSION_COOKIE_SECURE", True)
+        config.setdefault("REMEMBER_COOKIE_SECURE", True)
+    elif not config.get("SECRET_KEY"):
+        # A fresh random key per process: sessions and signed links do not survive a restart,
+        # which is the honest behaviour for a development store without a configured key.
+        config["SECRET_KEY"] = secrets.token_hex(32)
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["SQLALCHEMY_DATABASE_URI"]))
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # WAL and a busy timeout let the web app, the worker and beat share one SQLite file.
+        return {"connect_args": {"timeout": 30}}
+    # pre_ping: a restarted PostgreSQL costs one reconnect, not a 500.
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

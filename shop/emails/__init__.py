@@ -1,0 +1,1 @@
+"""Every email the store sends: composed from templates/emails/, logged, sent after commit."""

@@ -1,0 +1,146 @@
+"""Errors the customer may read, and the one handler that shapes every API error.
+
+Services raise `ShopError` subclasses with a message fit for the customer; anything else is a bug
+and answers a bare 500 (logged with its trace, never shown).
+"""
+import logging
+from http import HTTPStatus
+
+from flask import Flask, Request, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ShopError(Exception):
+    """A refusal the caller may read: the message is safe to show, the code is HTTP's."""
+
+    code = 400
+    message = "Bad request"
+
+    def __init__(self, message: str | None = None, errors: dict | None = None, code: int | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.errors = errors or {}
+        if code is not None:
+            self.code = code
+
+
+class NotFound(ShopError):
+    code = 404
+    message = "Not found"
+
+
+class Conflict(ShopError):
+    code = 409
+    message = "Conflict"
+
+
+class Unprocessable(ShopError):
+    code = 422
+    message = "Validation failed"
+
+
+class Forbidden(ShopError):
+    code = 403
+    message = "Forbidden"
+
+
+class ProviderUnavailable(ShopError):
+    """The payment provider failed; nothing was charged and nothing is held."""
+
+    code = 502
+    message = "The payment provider is unavailable; nothing was charged. Please try again."
+
+
+def error_body(code: int, message: str | None = None, errors: dict | None = None) -> dict:
+    status = HTTPStatus(code)
+    return {
+        "code": code,
+        "status": status.phrase,
+        "message": message or status.phrase,
+        "errors": errors or {},
+    }
+
+
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested error dicts into API.md's dotted field names."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema" and prefix == "":
+                name = "_schema"
+            for field, msgs in flatten_errors(value, name).items():
+                flat.setdefault(field, []).extend(msgs)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "_schema"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "_schema"] = [str(messages)]
+    return flat
+
+
+def validation_errors(exc: HTTPException) -> dict:
+    """webargs stores errors by location ({"json": {...}, "query": {...}}); drop the location."""
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") or {}
+    merged: dict = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            merged.update(location_messages)
+        else:
+            merged.setdefault("_schema", []).extend(location_messages)
+    return flatten_errors(merged)
+
+
+def wants_json(req: Request) -> bool:
+    return req.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ShopError)
+    def handle_shop_error(exc: ShopError):
+        if wants_json(request):
+            return jsonify(error_body(exc.code, exc.message, exc.errors)), exc.code
+        return render_template("error.html", code=exc.code, message=exc.message), exc.code
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        code = exc.code or 500
+        if not wants_json(request):
+            if code < 400:  # redirects raised as exceptions (RequestRedirect)
+                return exc
+            return render_template("error.html", code=code, message=exc.description), code
+        errors = {}
+        message = None
+        if code == 422:
+            errors = validation_errors(exc)
+            message = "Validation failed"
+        elif code == 400 and getattr(exc, "data", None):
+            errors = validation_errors(exc)
+            message = "Malformed request"
+        elif code == 400:
+            message = "Malformed request"
+        elif code == 413:
+            message = "Request body too large"
+        response = jsonify(error_body(code, message, errors))
+        response.status_code = code
+        if code == 405 and exc.get_response().headers.get("Allow"):
+            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        if code == 429 and getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        if wants_json(request):
+            return jsonify(error_body(500, "Internal Server Error")), 500
+        try:
+            return render_template("error.html", code=500, message="Something went wrong on our side."), 500
+        except Exception:  # noqa: BLE001 - the error page itself failed; answer plainly
+            log.exception("The error page failed to render")
+            return "Internal Server Error", 500, {"Content-Type": "text/plain; charset=utf-8"}

@@ -1,0 +1,5 @@
+"""Imports every domain's models so SQLAlchemy and Alembic see the whole schema."""
+from shop.accounts.models import ApiToken, Staff  # noqa: F401
+from shop.catalog.models import Ingredient, Product, TitrationStep  # noqa: F401
+from shop.emails.models import EmailMessage, EmailSuppression  # noqa: F401
+from shop.orders.models import Order, OrderEvent, OrderItem  # noqa: F401

@@ -1,0 +1,1 @@
+"""Orders: what was bought, by whom, and where it stands."""

@@ -1,0 +1,108 @@
+"""Orders, their items and their timeline. Status changes only through `orders.states`."""
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.db import Base, utcnow
+
+PENDING_PAYMENT = "pending_payment"
+PAID = "paid"
+SHIPPED = "shipped"
+DELIVERED = "delivered"
+PARTIALLY_REFUNDED = "partially_refunded"
+REFUNDED = "refunded"
+CANCELLED = "cancelled"
+STATUSES = (PENDING_PAYMENT, PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED, CANCELLED)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("total >= 0", name="total_not_negative"),
+        CheckConstraint("refunded_total >= 0", name="refunded_not_negative"),
+        CheckConstraint("refunded_total <= total", name="refunded_within_total"),
+        Index("ix_orders_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=PENDING_PAYMENT)
+    # SHA-256 of the order token handed to the customer; compared in constant time.
+    token_hash: Mapped[str] = mapped_column(String(64))
+    total: Mapped[int]  # minor units, items plus shipping
+    shipping: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    refunded_total: Mapped[int] = mapped_column(default=0)
+    # Whether the reserved stock is still held by this order (released on cancellation).
+    stock_reserved: Mapped[bool] = mapped_column(default=True)
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    stripe_charge_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    card_brand: Mapped[str | None] = mapped_column(String(30))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    carrier: Mapped[str | None] = mapped_column(String(100))
+    tracking_number: Mapped[str | None] = mapped_column(String(100))
+    # Set when something needs a person: a dispute, a payment that failed late, drift found.
+    needs_attention: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    paid_at: Mapped[datetime | None]
+    shipped_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+    items: Mapped[list["OrderItem"]] = relationship(
+        back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list["OrderEvent"]] = relationship(
+        back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def refundable(self) -> int:
+        return self.total - self.refunded_total
+
+    def __repr__(self) -> str:
+        return f"<Order {self.id} {self.status}>"
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int]
+    unit_price: Mapped[int]  # minor units, as charged
+
+    order: Mapped[Order] = relationship(back_populates="items")
+    product = relationship("Product")
+
+    @property
+    def line_total(self) -> int:
+        return self.quantity * self.unit_price
+
+
+class OrderEvent(Base):
+    """The order's timeline: who did what, when (status changes, emails, Stripe, staff)."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(254))  # "customer", "stripe", "system", "staff:<email>"
+    kind: Mapped[str] = mapped_column(String(40))  # "status", "note", "email", "refund", ...
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict | None] = mapped_column(JSON)
+
+    order: Mapped[Order] = relationship(back_populates="events")

@@ -1,0 +1,37 @@
+"""Order look-ups shared by every domain: tokens and row locks."""
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+
+from shop.errors import NotFound
+from shop.extensions import db
+from shop.orders.models import Order
+
+
+def new_order_token() -> tuple[str, str]:
+    """A fresh customer token and the digest stored in its place."""
+    token = secrets.token_urlsafe(24)
+    return token, token_digest(token)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def order_for_customer(order_id: int, token: str | None) -> Order:
+    """The order, if `token` is its token; otherwise NotFound, exactly as for an unknown order."""
+    order = db.session.get(Order, order_id)
+    supplied = token_digest(token or "")
+    stored = order.token_hash if order is not None else token_digest("\0no-order")
+    if order is None or not token or not hmac.compare_digest(stored, supplied):
+        raise NotFound("Order not found")
+    return order
+
+
+def lock_order(order_id: int) -> Order | None:
+    """The order under a row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite locks the file)."""
+    return db.session.scalar(
+        select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+    )

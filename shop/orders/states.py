@@ -1,0 +1,79 @@
+"""The order state machine: the only place an order's status changes."""
+from datetime import datetime
+
+from shop.db import utcnow
+from shop.errors import Conflict
+from shop.orders.models import (
+    CANCELLED,
+    DELIVERED,
+    PAID,
+    PARTIALLY_REFUNDED,
+    PENDING_PAYMENT,
+    REFUNDED,
+    SHIPPED,
+    Order,
+    OrderEvent,
+)
+
+# Which statuses each status may move to. Refunds may arrive at any point after payment.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PENDING_PAYMENT: frozenset({PAID, CANCELLED}),
+    PAID: frozenset({SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED}),
+    SHIPPED: frozenset({DELIVERED, PARTIALLY_REFUNDED, REFUNDED}),
+    DELIVERED: frozenset({PARTIALLY_REFUNDED, REFUNDED}),
+    PARTIALLY_REFUNDED: frozenset({PARTIALLY_REFUNDED, REFUNDED}),
+    REFUNDED: frozenset(),
+    CANCELLED: frozenset(),
+}
+
+# The timestamp each status sets when it is reached.
+STAMPS = {PAID: "paid_at", SHIPPED: "shipped_at", DELIVERED: "delivered_at", CANCELLED: "cancelled_at"}
+
+
+class InvalidOrderTransition(Conflict):
+    """An impossible jump (a double payment, shipping a cancelled order, ...)."""
+
+
+def can_transition(order: Order, new_status: str) -> bool:
+    return new_status in TRANSITIONS[order.status]
+
+
+def transition(
+    order: Order,
+    new_status: str,
+    *,
+    actor: str,
+    message: str = "",
+    at: datetime | None = None,
+    data: dict | None = None,
+) -> None:
+    """Move `order` to `new_status`, stamp the time, and write it to the timeline.
+
+    Raises InvalidOrderTransition for a jump the pipeline does not allow. The caller holds the
+    order's row lock and owns the transaction.
+    """
+    if not can_transition(order, new_status):
+        raise InvalidOrderTransition(f"Order {order.id} cannot go from {order.status} to {new_status}")
+    previous = order.status
+    order.status = new_status
+    stamp = STAMPS.get(new_status)
+    if stamp:
+        setattr(order, stamp, at or utcnow())
+    record_event(order, actor=actor, kind="status", message=message, data=data,
+                 from_status=previous, to_status=new_status)
+
+
+def record_event(
+    order: Order,
+    *,
+    actor: str,
+    kind: str,
+    message: str = "",
+    data: dict | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+) -> OrderEvent:
+    event = OrderEvent(actor=actor, kind=kind, message=message, data=data,
+                       from_status=from_status, to_status=to_status)
+    order.events.append(event)
+    return event

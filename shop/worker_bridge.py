@@ -1,0 +1,78 @@
+"""Celery bound to the Flask app, and the one way the web side hands work to the worker.
+
+Tasks run inside an app context (Flask's Celery pattern). Work is enqueued only after the
+database transaction commits, so a rolled-back request never leaves a task behind it.
+"""
+from celery import Celery, Task
+from flask import Flask, current_app
+
+from shop.db import after_commit
+from shop.extensions import db
+
+TASK_MODULES = [
+    "shop.emails.tasks",
+    "shop.followups.tasks",
+    "shop.payments.tasks",
+]
+
+
+def init_celery(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    broker = app.config["CELERY_BROKER_URL"]
+    celery_app.conf.update(
+        broker_url=broker,
+        task_ignore_result=True,
+        # A task is acknowledged after it ran: a worker killed mid-task leaves it for another.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        include=[m for m in TASK_MODULES if _importable(m)],
+        beat_schedule=beat_schedule(),
+    )
+    if broker.startswith("redis"):
+        # Redis redelivers unacknowledged tasks after this long; longer than any task runs.
+        celery_app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    if broker.startswith("sqla+"):
+        celery_app.conf.broker_transport_options = {"polling_interval": 1}
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def beat_schedule() -> dict:
+    """The periodic work, in code so every deployment runs the same schedule."""
+    return {
+        "dispatch-due-followups": {
+            "task": "shop.followups.tasks.dispatch_due_followups",
+            "schedule": 60.0,
+        },
+    }
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def enqueue(task, *args) -> None:
+    """Send `task(*args)` to the worker once the current transaction commits.
+
+    Tests may set TASKS_CAPTURE to a list: the calls are collected there instead and the test
+    runs them when it chooses, as the worker would, without an eager Celery.
+    """
+    capture = current_app.config.get("TASKS_CAPTURE")
+    if capture is not None:
+        after_commit(db.session(), lambda: capture.append((task, args)))
+        return
+    after_commit(db.session(), lambda: task.apply_async(args))
