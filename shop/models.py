@@ -3,3 +3,4 @@ from shop.accounts.models import ApiToken, Staff  # noqa: F401
 from shop.catalog.models import Ingredient, Product, TitrationStep  # noqa: F401
 from shop.emails.models import EmailMessage, EmailSuppression  # noqa: F401
 from shop.orders.models import Order, OrderEvent, OrderItem  # noqa: F401
+from shop.payments.models import Refund, StripeEvent  # noqa: F401

@@ -1,0 +1,55 @@
+"""What Stripe told us (events, by id, once) and the refunds made against orders."""
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop.db import Base, utcnow
+
+REFUND_PENDING = "pending"
+REFUND_SUCCEEDED = "succeeded"
+REFUND_FAILED = "failed"
+REFUND_CANCELED = "canceled"
+REFUND_STATUSES = (REFUND_PENDING, REFUND_SUCCEEDED, REFUND_FAILED, REFUND_CANCELED)
+
+
+class StripeEvent(Base):
+    """Every verified webhook event, recorded by Stripe's id before it acts (unique: once)."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(100), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
+    livemode: Mapped[bool] = mapped_column(default=False)
+    stripe_created: Mapped[datetime | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(200))  # "paid", "ignored", "unknown order", ...
+    payload: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Refund(Base):
+    """A refund at Stripe against an order; `claim_id` when a guarantee claim asked for it.
+
+    A refund made in the Stripe dashboard arrives by webhook and is recorded without a claim.
+    """
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(index=True)  # FK added by the guarantee domain's model
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    amount: Mapped[int]  # minor units
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    status: Mapped[str] = mapped_column(String(20), default=REFUND_PENDING)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    # Whether `amount` is counted in the order's refunded_total (succeeded refunds only).
+    counted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    data: Mapped[dict | None] = mapped_column(JSON)

@@ -1,0 +1,117 @@
+"""The only module that talks to Stripe, through the official SDK.
+
+With STRIPE_API_BASE set (the local stand-in, offline and in tests), the SDK sends its requests
+there; unset, to Stripe itself. Errors come out as PaymentProviderError, whose message is safe
+to show; Stripe's own message is kept for staff in `detail`.
+"""
+from dataclasses import dataclass
+
+import stripe
+from flask import current_app
+
+from shop.errors import ProviderUnavailable, ShopError
+
+TIMEOUT_SECONDS = 10
+
+
+class PaymentProviderError(ProviderUnavailable):
+    """Stripe failed or refused. `detail` is Stripe's message, for staff; `declined` for a refusal."""
+
+    def __init__(self, message: str | None = None, *, detail: str = "", declined: bool = False,
+                 code: int | None = None):
+        super().__init__(message, code=code)
+        self.detail = detail
+        self.declined = declined
+
+
+class InvalidWebhook(ShopError):
+    code = 400
+    message = "Invalid Stripe signature"
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+
+
+def client() -> stripe.StripeClient:
+    config = current_app.config
+    base = config.get("STRIPE_API_BASE")
+    return stripe.StripeClient(
+        config["STRIPE_SECRET_KEY"],
+        base_addresses={"api": base} if base else None,
+        http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+        max_network_retries=2,  # safe: every mutating call below carries an idempotency key
+    )
+
+
+def create_checkout_session(params: dict, idempotency_key: str) -> CheckoutSession:
+    """Create a Checkout Session (params as Stripe documents them)."""
+    with _translated_errors():
+        session = client().checkout.sessions.create(params, {"idempotency_key": idempotency_key})
+    return CheckoutSession(id=session.id, url=session.url)
+
+
+def retrieve_checkout_session(session_id: str) -> dict:
+    with _translated_errors():
+        return client().checkout.sessions.retrieve(session_id).to_dict()
+
+
+def expire_checkout_session(session_id: str) -> dict:
+    with _translated_errors():
+        return client().checkout.sessions.expire(session_id).to_dict()
+
+
+def create_refund(payment_intent_id: str, amount: int, idempotency_key: str, metadata: dict) -> dict:
+    """Ask Stripe to refund `amount` of a payment. The same key never refunds twice."""
+    params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata}
+    with _translated_errors():
+        return client().refunds.create(params, {"idempotency_key": idempotency_key}).to_dict()
+
+
+def list_checkout_sessions(created_since: int) -> list[dict]:
+    """Every Checkout Session created since a Unix time, all pages."""
+    with _translated_errors():
+        page = client().checkout.sessions.list({"created": {"gte": created_since}, "limit": 100})
+        return [s.to_dict() for s in page.auto_paging_iter()]
+
+
+def list_refunds(created_since: int) -> list[dict]:
+    with _translated_errors():
+        page = client().refunds.list({"created": {"gte": created_since}, "limit": 100})
+        return [r.to_dict() for r in page.auto_paging_iter()]
+
+
+def construct_event(payload: bytes, signature_header: str | None) -> dict:
+    """Verify a webhook's signature over the raw body (300 s tolerance) and parse it."""
+    if not signature_header:
+        raise InvalidWebhook("Missing Stripe-Signature header")
+    secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+    try:
+        event = stripe.Webhook.construct_event(payload, signature_header, secret, tolerance=300)
+    except stripe.SignatureVerificationError as exc:
+        raise InvalidWebhook() from exc
+    except ValueError as exc:
+        raise InvalidWebhook("Malformed webhook payload") from exc
+    return event.to_dict()
+
+
+class _translated_errors:
+    """Turn the SDK's exceptions into PaymentProviderError (a context manager)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or not isinstance(exc, stripe.StripeError):
+            return False
+        detail = getattr(exc, "user_message", None) or str(exc)
+        current_app.logger.warning("Stripe error: %s (%s)", detail, type(exc).__name__)
+        if isinstance(exc, (stripe.CardError, stripe.InvalidRequestError)):
+            raise PaymentProviderError(
+                "The payment provider refused the request.", detail=detail, declined=True, code=402
+            ) from exc
+        if isinstance(exc, stripe.APIConnectionError):
+            raise PaymentProviderError(detail=detail, code=503) from exc
+        raise PaymentProviderError(detail=detail, code=502) from exc
