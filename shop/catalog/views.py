@@ -3,6 +3,7 @@ from flask import Blueprint, render_template, request
 
 from shop.catalog import services
 from shop.catalog.presenters import product_json_ld, titration_weeks
+from shop.catalog.sections import sections_for
 
 bp = Blueprint("catalog", __name__)
 
@@ -34,4 +35,5 @@ def product_detail(slug):
         product=product,
         weeks=titration_weeks(product),
         json_ld=product_json_ld(product),
+        sections=sections_for(product),
     )

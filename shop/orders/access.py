@@ -1,0 +1,54 @@
+"""How a customer reaches their order page: a signed link from an email, then the session.
+
+The link carries a signature over the order id (itsdangerous), not the order token itself;
+opening it grants this browser session access to that order, so forms on the page (a claim,
+say) need no token in their URL.
+"""
+from flask import current_app, request, session, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from shop.errors import NotFound
+from shop.extensions import db
+from shop.orders.models import Order
+
+LINK_MAX_AGE = 400 * 24 * 3600  # longer than any guarantee window
+_SESSION_KEY = "order_access"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="order-page")
+
+
+def order_link_token(order_id: int) -> str:
+    return _serializer().dumps(order_id)
+
+
+def order_page_url(order: Order, external: bool = True) -> str:
+    """The signed link to the order page, for emails and the checkout success page."""
+    if external:
+        path = url_for("orders.page", order_id=order.id, t=order_link_token(order.id))
+        return current_app.config["PUBLIC_URL"] + path
+    return url_for("orders.page", order_id=order.id, t=order_link_token(order.id))
+
+
+def grant_access(order_id: int) -> None:
+    granted = [i for i in session.get(_SESSION_KEY, []) if i != order_id]
+    session[_SESSION_KEY] = (granted + [order_id])[-20:]
+
+
+def order_for_page(order_id: int) -> Order:
+    """The order if this request may see it (signed `t` link or an earlier grant), else NotFound."""
+    signed = request.args.get("t")
+    if signed:
+        try:
+            linked_id = _serializer().loads(signed, max_age=LINK_MAX_AGE)
+        except BadSignature:
+            linked_id = None
+        if linked_id == order_id:
+            grant_access(order_id)
+    if order_id not in session.get(_SESSION_KEY, []):
+        raise NotFound("Order not found")
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise NotFound("Order not found")
+    return order
