@@ -3,5 +3,6 @@ from shop.accounts.models import ApiToken, Staff  # noqa: F401
 from shop.catalog.models import Ingredient, Product, TitrationStep  # noqa: F401
 from shop.emails.models import EmailMessage, EmailSuppression  # noqa: F401
 from shop.followups.models import FollowUp  # noqa: F401
+from shop.guarantee.models import Claim, ClaimAudit  # noqa: F401
 from shop.orders.models import Order, OrderEvent, OrderItem  # noqa: F401
 from shop.payments.models import Refund, StripeEvent  # noqa: F401

@@ -1,0 +1,1 @@
+"""The money-back guarantee: claims, staff decisions, refunds through Stripe."""
