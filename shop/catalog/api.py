@@ -1,9 +1,21 @@
-"""GET /api/v1/products and /api/v1/products/<slug>."""
+"""GET /api/v1/products and /api/v1/products/<slug>.
+
+The answers are plain functions of the catalogue, so their JSON is cached as bytes with it
+(shop/catalog/cache.py): a warm request reads the catalogue version and sends the bytes.
+"""
+import json
+
+from flask import current_app
+
 from shop.api_utils import api_blueprint
 from shop.catalog import services
+from shop.catalog.cache import cached
 from shop.catalog.schemas import ProductDetailSchema, ProductPageSchema, ProductQuerySchema
 
 blp = api_blueprint("catalog_api", __name__, "/products", "The published product catalogue")
+
+_page_schema = ProductPageSchema()
+_detail_schema = ProductDetailSchema()
 
 
 @blp.route("")
@@ -11,8 +23,13 @@ blp = api_blueprint("catalog_api", __name__, "/products", "The published product
 @blp.response(200, ProductPageSchema)
 def list_products(args):
     """Published products, by name; `q` searches name and summary (case-insensitive)."""
-    items, total = services.list_products(args["page"], args["per_page"], args["q"])
-    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+    page, per_page, q = args["page"], args["per_page"], (args["q"] or "").strip()
+
+    def body() -> bytes:
+        result = services.catalogue_page(page, per_page, q)
+        return _dump(_page_schema, {"items": result.items, "total": result.total, "page": page, "per_page": per_page})
+
+    return _json(cached(("api-page", page, per_page, q.lower()), body))
 
 
 @blp.route("/<string:slug>")
@@ -20,4 +37,12 @@ def list_products(args):
 @blp.alt_response(404, description="Unknown or unpublished product")
 def get_product(slug):
     """One published product with ingredients, titration plan and disclaimer."""
-    return services.get_published_product(slug)
+    return _json(cached(("api-product", slug), lambda: _dump(_detail_schema, services.product_details(slug))))
+
+
+def _dump(schema, data) -> bytes:
+    return json.dumps(schema.dump(data), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _json(body: bytes):
+    return current_app.response_class(body, mimetype="application/json")

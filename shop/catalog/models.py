@@ -2,7 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import Base, utcnow
@@ -19,6 +19,8 @@ STEP_KINDS = (STEP_DOSE, STEP_CHECKIN)
 
 class Product(Base):
     __tablename__ = "products"
+    # Changes to rows of this class invalidate the cached catalogue (shop/catalog/cache.py).
+    __affects_catalogue__ = True
     __table_args__ = (
         CheckConstraint("price >= 0", name="price_not_negative"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
@@ -71,6 +73,7 @@ class Product(Base):
 
 class Ingredient(Base):
     __tablename__ = "ingredients"
+    __affects_catalogue__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
@@ -86,6 +89,7 @@ class TitrationStep(Base):
     """From `day` after delivery, take `capsules` each night (or, for a check-in, keep going)."""
 
     __tablename__ = "titration_steps"
+    __affects_catalogue__ = True
     __table_args__ = (
         UniqueConstraint("product_id", "day", name="uq_titration_steps_product_day"),
         CheckConstraint("day >= 0", name="day_not_negative"),
@@ -100,3 +104,17 @@ class TitrationStep(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     product: Mapped[Product] = relationship(back_populates="titration_steps")
+
+
+class CatalogueVersion(Base):
+    """One row whose `version` changes in the same transaction as anything the catalogue shows.
+
+    Every web process compares it with the version its cached catalogue was read at; a random
+    token rather than a counter, so a restored backup or a rolled-back bump never makes an old
+    cache entry look current again. No row yet reads as version 0.
+    """
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from flask import url_for
 
 from shop.catalog.models import STEP_CHECKIN, Product
+from shop.catalog.snapshots import ProductView
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class PlanRow:
     checkin: bool
 
 
-def titration_weeks(product: Product) -> list[PlanRow]:
+def titration_weeks(product: Product | ProductView) -> list[PlanRow]:
     """The titration plan as rows a customer can follow ("Week 1: 1 capsule")."""
     steps = list(product.titration_steps)
     rows = []
@@ -44,7 +45,7 @@ def format_money(amount: int, currency: str) -> str:
     return f"{symbol}{value}" if symbol else f"{value} {currency.upper()}"
 
 
-def product_json_ld(product: Product) -> dict:
+def product_json_ld(product: Product | ProductView) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "Product",

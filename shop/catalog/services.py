@@ -1,8 +1,15 @@
-"""Reading the catalogue: search, pages of products, one product with its plan."""
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+"""Reading the catalogue: search, pages of products, one product with its plan.
 
+`list_products` and `get_published_product` return live ORM rows (for code that changes them,
+such as the checkout); pages and the API read the cached copies of `catalogue_page` and
+`product_details`.
+"""
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from shop.catalog.cache import cached
 from shop.catalog.models import Product
+from shop.catalog.snapshots import CataloguePage, ProductView, product_view
 from shop.errors import NotFound
 from shop.extensions import db
 
@@ -45,3 +52,31 @@ def get_published_product(slug: str) -> Product:
     if product is None:
         raise NotFound("Product not found")
     return product
+
+
+def catalogue_page(page: int = 1, per_page: int = 24, q: str | None = None) -> CataloguePage:
+    """One page of published products and the total, from the cache (2 queries when cold)."""
+    q = (q or "").strip()
+
+    def load() -> CataloguePage:
+        items, total = list_products(page, per_page, q)
+        return CataloguePage(tuple(product_view(p) for p in items), total)
+
+    return cached(("page", page, per_page, q.lower()), load)
+
+
+def product_details(slug: str) -> ProductView:
+    """A published product with ingredients and plan, from the cache (2 queries when cold)."""
+
+    def load() -> ProductView | None:
+        product = db.session.scalars(
+            select(Product)
+            .where(Product.slug == slug, Product.published.is_(True))
+            .options(joinedload(Product.ingredients), selectinload(Product.titration_steps))
+        ).unique().one_or_none()
+        return product_view(product, with_details=True) if product else None
+
+    view = cached(("product", slug), load)
+    if view is None:  # unknown slugs are cached too: a flood of them costs one query each
+        raise NotFound("Product not found")
+    return view
