@@ -77,9 +77,16 @@ def _register_blueprints(app: Flask) -> None:
     from shop.api_docs import bp as api_docs_bp
     from shop.catalog.api import blp as catalog_api
     from shop.catalog.views import bp as catalog_bp
+    from shop import guarantee
+    from shop.guarantee.api import admin_blp as guarantee_admin_api, blp as guarantee_api
+    from shop.guarantee.views import bp as guarantee_bp
     from shop.health import bp as health_bp
 
     api.register_blueprint(catalog_api)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(health_bp)
+    guarantee.init_app(app)
+    api.register_blueprint(guarantee_api)
+    api.register_blueprint(guarantee_admin_api)
+    app.register_blueprint(guarantee_bp)

@@ -1,10 +1,35 @@
-"""Guarantee use cases: file, approve, deny, confirm. They flush; the caller commits."""
-from sqlalchemy import select
+"""Guarantee use cases on the customer's side and for staff reading: file, deny, list, context.
 
-from shop.db import as_utc
+Approvals and refunds live in `guarantee.refunds`. Every function flushes; the caller commits.
+Locks are always taken order first, then claim, the order the webhook follows too.
+"""
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from shop.db import as_utc, utcnow
+from shop.errors import Conflict, NotFound, Unprocessable
 from shop.extensions import db
-from shop.guarantee.models import Claim
-from shop.orders.models import Order
+from shop.guarantee import notifications, states
+from shop.guarantee.models import (
+    DENIED,
+    DETAILS_MAX,
+    LIVE_STATUSES,
+    NOTE_MAX,
+    OPEN,
+    REASON_MAX,
+    STATUSES,
+    Claim,
+)
+from shop.orders.models import DELIVERED, PARTIALLY_REFUNDED, Order
+from shop.orders.services import lock_order
+from shop.orders.states import record_event
+from shop.payments.models import REFUND_PENDING, Refund
+
+REQUIRED = "Required field missing"
+CLAIMABLE_STATUSES = (DELIVERED, PARTIALLY_REFUNDED)
 
 
 def claim_dict(claim: Claim) -> dict:
@@ -24,3 +49,224 @@ def order_claims(order: Order) -> list[dict]:
     """The order's claims, oldest first, shaped like API.md's Claim (the order API embeds them)."""
     claims = db.session.scalars(select(Claim).where(Claim.order_id == order.id).order_by(Claim.id))
     return [claim_dict(claim) for claim in claims]
+
+
+def guarantee_days(order: Order) -> int | None:
+    """The strictest (smallest) guarantee among the order's products."""
+    days = [item.product.guarantee_days for item in order.items if item.product is not None]
+    return min(days) if days else None
+
+
+def guarantee_deadline(order: Order) -> datetime | None:
+    """The last moment a claim is accepted (inclusive, to the second); None before delivery."""
+    days = guarantee_days(order)
+    if order.delivered_at is None or days is None:
+        return None
+    return as_utc(order.delivered_at) + timedelta(days=days)
+
+
+def refundable_amount(order: Order) -> int:
+    """What may still be refunded: paid, minus refunded, minus refunds Stripe has not settled.
+
+    Shipping is excluded unless GUARANTEE_REFUND_SHIPPING is on.
+    """
+    pending = db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            Refund.order_id == order.id, Refund.status == REFUND_PENDING, Refund.counted.is_(False)
+        )
+    )
+    cap = order.total if current_app.config["GUARANTEE_REFUND_SHIPPING"] else order.total - order.shipping
+    return max(0, cap - order.refunded_total - pending)
+
+
+def live_claim(order_id: int) -> Claim | None:
+    return db.session.scalar(select(Claim).where(Claim.order_id == order_id, Claim.status.in_(LIVE_STATUSES)))
+
+
+def claim_window(order: Order, now: datetime | None = None) -> dict:
+    """What the order page shows: the deadline, whether a claim may be filed now, and why not."""
+    now = now or utcnow()
+    deadline = guarantee_deadline(order)
+    reason = None
+    if order.status not in CLAIMABLE_STATUSES or deadline is None:
+        reason = "The guarantee starts when your order is delivered."
+    elif now > deadline:
+        reason = "The guarantee period for this order has ended."
+    return {"deadline": deadline, "open": reason is None, "why_not": reason}
+
+
+def file_claim(
+    order_id: int,
+    reason: str | None,
+    *,
+    details: str | None = None,
+    doses_reached: int | None = None,
+    side_effects: str | None = None,
+    now: datetime | None = None,
+) -> Claim:
+    """The customer asks for their money back. 422 outside the window, 409 with a live claim."""
+    reason = (reason or "").strip()
+    details = (details or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = [REQUIRED]
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = [f"At most {REASON_MAX} characters"]
+    if len(details) > DETAILS_MAX:
+        errors["details"] = [f"At most {DETAILS_MAX} characters"]
+    if side_effects and len(side_effects) > DETAILS_MAX:
+        errors["side_effects"] = [f"At most {DETAILS_MAX} characters"]
+    if doses_reached is not None and not 0 <= doses_reached <= 10_000:
+        errors["doses_reached"] = ["Must be between 0 and 10000"]
+    if errors:
+        raise Unprocessable(errors=errors)
+
+    order = lock_order(order_id)
+    if order is None:
+        raise NotFound("Order not found")
+    window = claim_window(order, now)
+    if not window["open"]:
+        raise Unprocessable(window["why_not"], errors={"order": [window["why_not"]]})
+    if live_claim(order.id) is not None:
+        raise Conflict("This order already has a claim in progress.")
+    refundable = refundable_amount(order)
+    if refundable <= 0:
+        message = "Nothing is left to refund on this order."
+        raise Unprocessable(message, errors={"order": [message]})
+
+    claim = Claim(order_id=order.id, reason=reason, details=details, doses_reached=doses_reached,
+                  side_effects=(side_effects or "").strip() or None, requested_amount=refundable,
+                  currency=order.currency, repeat_claimer=_is_repeat_claimer(order))
+    try:
+        with db.session.begin_nested():  # the partial unique index settles a race between two tabs
+            db.session.add(claim)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict("This order already has a claim in progress.") from exc
+    states.audit(claim, "filed", actor="customer", amount=refundable, note=reason, to_status=OPEN)
+    record_event(order, actor="customer", kind="claim", message=f"Guarantee claim {claim.id} filed",
+                 data={"claim_id": claim.id, "requested_amount": refundable})
+    notifications.claim_received(claim)
+    return claim
+
+
+def _is_repeat_claimer(order: Order) -> bool:
+    if not current_app.config["GUARANTEE_ONE_PER_EMAIL"]:
+        return False
+    earlier = db.session.scalar(
+        select(func.count(Claim.id)).join(Order, Order.id == Claim.order_id)
+        .where(func.lower(Order.email) == order.email.lower())
+    )
+    return bool(earlier)
+
+
+def lock_claim(claim_id: int) -> Claim:
+    """The claim under its row lock, after its order's (the order webhooks lock first too)."""
+    order_id = db.session.scalar(select(Claim.order_id).where(Claim.id == claim_id))
+    if order_id is None:
+        raise NotFound("Claim not found")
+    lock_order(order_id)
+    return db.session.scalar(
+        select(Claim).where(Claim.id == claim_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def deny_claim(claim_id: int, staff, note: str | None) -> Claim:
+    """Support says no, with a note the customer receives. Denying a denied claim changes nothing."""
+    note = (note or "").strip()
+    if not note:
+        raise Unprocessable(errors={"note": [REQUIRED]})
+    if len(note) > NOTE_MAX:
+        raise Unprocessable(errors={"note": [f"At most {NOTE_MAX} characters"]})
+    claim = lock_claim(claim_id)
+    if claim.status == DENIED:
+        return claim
+    states.transition(claim, DENIED, actor=f"staff:{staff.email}", staff_id=staff.id, note=note)
+    claim.note = note
+    claim.decided_by_id = staff.id
+    claim.decided_at = utcnow()
+    notifications.claim_denied(claim)
+    return claim
+
+
+def list_claims(status: str | None = None) -> list[Claim]:
+    """Claims oldest first (the queue support works through), optionally of one status."""
+    query = select(Claim).order_by(Claim.created_at, Claim.id)
+    if status:
+        if status not in STATUSES:
+            raise Unprocessable(errors={"status": [f"Must be one of: {', '.join(STATUSES)}"]})
+        query = query.where(Claim.status == status)
+    return list(db.session.scalars(query))
+
+
+def get_claim(claim_id: int) -> Claim:
+    claim = db.session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("Claim not found")
+    return claim
+
+
+# The timeline entry the follow-ups record when the customer clicks "stay at this dose".
+STAY_AT_DOSE_EVENT = "followup_hold"
+
+
+def claim_context(claim_id: int) -> dict:
+    """What support weighs before deciding: the order, the window, what the customer was sent and
+    did, earlier claims by the same email, and the claim's audit log. A handful of queries."""
+    from shop.emails.models import EmailMessage
+    from shop.orders.models import OrderEvent
+
+    claim = get_claim(claim_id)
+    order = claim.order
+    emails = db.session.scalars(
+        select(EmailMessage).where(EmailMessage.order_id == order.id, EmailMessage.kind.like("followup%"))
+        .order_by(EmailMessage.created_at, EmailMessage.id)
+    )
+    holds = db.session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order.id, OrderEvent.kind == STAY_AT_DOSE_EVENT)
+        .order_by(OrderEvent.id)
+    ).all()
+    earlier = db.session.scalars(
+        select(Claim).join(Order, Order.id == Claim.order_id)
+        .where(func.lower(Order.email) == order.email.lower(), Claim.id != claim.id)
+        .order_by(Claim.created_at, Claim.id)
+    )
+    return {
+        "claim": {
+            **claim_dict(claim),
+            "details": claim.details, "doses_reached": claim.doses_reached, "side_effects": claim.side_effects,
+            "approved_amount": claim.approved_amount, "repeat_claimer": claim.repeat_claimer,
+            "note": claim.note, "failure_message": claim.failure_message, "attempts": claim.attempts,
+            "decided_by": claim.decided_by.email if claim.decided_by else None,
+            "decided_at": _iso(claim.decided_at),
+            "stripe_refund_id": claim.refund.stripe_refund_id if claim.refund else None,
+        },
+        "order": {
+            "id": order.id, "email": order.email, "status": order.status, "total": order.total,
+            "shipping": order.shipping, "refunded_total": order.refunded_total, "currency": order.currency,
+            "paid_at": _iso(order.paid_at), "delivered_at": _iso(order.delivered_at),
+            "card_brand": order.card_brand, "card_last4": order.card_last4,
+            "items": [{"slug": i.slug, "name": i.name, "quantity": i.quantity, "unit_price": i.unit_price}
+                      for i in order.items],
+        },
+        "guarantee_days": guarantee_days(order),
+        "deadline": _iso(guarantee_deadline(order)),
+        "refundable": refundable_amount(order),
+        "followup_emails": [{"kind": e.kind, "subject": e.subject, "status": e.status,
+                             "created_at": _iso(e.created_at), "sent_at": _iso(e.sent_at)} for e in emails],
+        "stayed_at_dose": bool(holds),
+        "stay_at_dose_clicks": [{"at": _iso(e.created_at), "message": e.message} for e in holds],
+        "earlier_claims": [{**claim_dict(c), "order_email": order.email} for c in earlier],
+        "audit": [audit_dict(entry) for entry in claim.audits],
+    }
+
+
+def audit_dict(entry) -> dict:
+    return {"at": _iso(entry.created_at), "actor": entry.actor, "action": entry.action,
+            "from_status": entry.from_status, "to_status": entry.to_status, "amount": entry.amount,
+            "note": entry.note, "stripe_refund_id": entry.stripe_refund_id,
+            "idempotency_key": entry.idempotency_key}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
