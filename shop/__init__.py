@@ -80,12 +80,18 @@ def _register_blueprints(app: Flask) -> None:
     from shop import guarantee
     from shop.guarantee.api import admin_blp as guarantee_admin_api, blp as guarantee_api
     from shop.guarantee.views import bp as guarantee_bp
+    from shop.followups import signals as followup_signals
+    from shop.followups.views import bp as followups_bp
+    from shop.fulfilment.api import blp as fulfilment_api
     from shop.health import bp as health_bp
 
     api.register_blueprint(catalog_api)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(health_bp)
+    api.register_blueprint(fulfilment_api)
+    app.register_blueprint(followups_bp)
+    followup_signals.connect()
     guarantee.init_app(app)
     api.register_blueprint(guarantee_api)
     api.register_blueprint(guarantee_admin_api)

@@ -1,8 +1,13 @@
-"""Compose an email from templates/emails/<kind>.{subject.txt,txt,html}, log it, send after commit."""
+"""Compose an email from templates/emails/<kind>.{subject.txt,txt,html}, log it, send after commit.
+
+The email log is also the development outbox: with no MAIL_SERVER a "sent" row is the email,
+readable with `flask --app shop emails outbox` or in the admin.
+"""
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from shop.emails.models import TRANSACTIONAL, EmailMessage
+from shop.emails.models import FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression
+from shop.errors import Conflict, NotFound
 from shop.extensions import db
 from shop.worker_bridge import enqueue
 
@@ -29,8 +34,11 @@ def queue_email(
     """Log the email and hand it to the worker once the transaction commits.
 
     With a `dedupe_key` the same email is queued at most once: a second call returns None.
+    Marketing mail to an address that unsubscribed is not queued at all (None).
     """
     if dedupe_key and db.session.scalar(select(EmailMessage.id).where(EmailMessage.dedupe_key == dedupe_key)):
+        return None
+    if category == MARKETING and is_suppressed(to):
         return None
     subject, text, html = render_email(kind, context)
     message = EmailMessage(
@@ -39,7 +47,52 @@ def queue_email(
     )
     db.session.add(message)
     db.session.flush()
+    _send_after_commit(message)
+    return message
+
+
+def _send_after_commit(message: EmailMessage) -> None:
     from shop.emails.tasks import send_email
 
     enqueue(send_email, message.id)
+
+
+def is_suppressed(address: str) -> bool:
+    return db.session.scalar(
+        select(EmailSuppression.id).where(EmailSuppression.email == address.strip().lower())
+    ) is not None
+
+
+def suppress_marketing(address: str) -> bool:
+    """Stop marketing mail to `address` (transactional mail still goes); True if newly added."""
+    address = address.strip().lower()
+    if is_suppressed(address):
+        return False
+    db.session.add(EmailSuppression(email=address))
+    db.session.flush()
+    return True
+
+
+def resend_email(message_id: int) -> EmailMessage:
+    """Try a failed transactional email again (staff action); it goes out after commit."""
+    message = db.session.get(EmailMessage, message_id)
+    if message is None:
+        raise NotFound("Email not found")
+    if message.status != FAILED:
+        raise Conflict(f"Only a failed email can be sent again; this one is {message.status}")
+    if message.category != TRANSACTIONAL:
+        raise Conflict("Only transactional email is sent again; marketing mail is not retried")
+    message.status = QUEUED
+    message.attempts = 0
+    message.last_error = None
+    db.session.flush()
+    _send_after_commit(message)
     return message
+
+
+def outbox(to: str | None = None, limit: int = 50) -> list[EmailMessage]:
+    """The email log, newest first (the development outbox when no SMTP server is set)."""
+    query = select(EmailMessage).order_by(EmailMessage.id.desc()).limit(max(1, min(limit, 500)))
+    if to:
+        query = query.where(EmailMessage.to == to.strip())
+    return list(db.session.scalars(query))

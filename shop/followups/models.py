@@ -60,6 +60,8 @@ class FollowUp(Base):
     # Set when the customer asked, from this step's email, to stay at this dose another week;
     # a second click on the same email changes nothing.
     held_at: Mapped[datetime | None]
+    # Set when the customer said, from this step's email, that they started only today.
+    restarted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(100))
     email_message_id: Mapped[int | None] = mapped_column(ForeignKey("email_messages.id", ondelete="SET NULL"))

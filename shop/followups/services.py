@@ -9,7 +9,7 @@ from shop.catalog.models import STEP_CHECKIN, STEP_DOSE, Product
 from shop.db import as_utc
 from shop.extensions import db
 from shop.followups import plan
-from shop.followups.models import CHECKIN, DOSE, REORDER, SCHEDULED, FollowUp
+from shop.followups.models import CANCELLED, CHECKIN, DOSE, MARKETING_KINDS, REORDER, SCHEDULED, FollowUp
 from shop.followups.states import set_status
 from shop.orders.models import Order
 
@@ -86,7 +86,7 @@ def cancel_for_order(order: Order, reason: str, *, kinds: tuple[str, ...] | None
         query = query.where(FollowUp.kind.in_(kinds))
     rows = db.session.scalars(query.with_for_update()).all()
     for row in rows:
-        set_status(row, "cancelled", reason=reason)
+        set_status(row, CANCELLED, reason=reason)
     db.session.flush()
     return len(rows)
 
@@ -102,3 +102,110 @@ def now_or(now: datetime | None) -> datetime:
     from shop.db import utcnow
 
     return as_utc(now) if now is not None else utcnow()
+
+
+def _plan_rows(row: FollowUp) -> list[FollowUp]:
+    """Every row of the plan `row` belongs to (same order and product), locked, by day."""
+    return list(db.session.scalars(
+        select(FollowUp)
+        .where(FollowUp.order_id == row.order_id, FollowUp.product_id == row.product_id)
+        .order_by(FollowUp.due_at, FollowUp.id)
+        .with_for_update()
+    ))
+
+
+def _locked_followup(followup_id: int) -> FollowUp:
+    from shop.errors import NotFound
+
+    row = db.session.scalar(select(FollowUp).where(FollowUp.id == followup_id).with_for_update())
+    if row is None:
+        raise NotFound("This plan no longer exists")
+    return row
+
+
+HOLD_DAYS = 7
+
+
+def hold_dose(followup_id: int, *, now: datetime | None = None) -> int:
+    """"Stay at this dose one more week": every later step of the plan moves 7 days on.
+
+    Returns how many steps moved; a second click from the same email moves nothing.
+    """
+    row = _locked_followup(followup_id)
+    if row.held_at is not None:
+        return 0
+    row.held_at = now_or(now)
+    later = [r for r in _plan_rows(row)
+             if r.status == SCHEDULED and (r.step_day + r.delay_days) > (row.step_day + row.delay_days)]
+    for r in later:
+        r.delay_days += HOLD_DAYS
+    schedule_dates(later)
+    db.session.flush()
+    return len(later)
+
+
+def restart_plan(followup_id: int, *, now: datetime | None = None) -> int:
+    """"I started today": the plan starts on today's date; the steps still to come follow it.
+
+    Returns how many steps moved; the same link used again changes nothing.
+    """
+    row = _locked_followup(followup_id)
+    if row.restarted_at is not None:
+        return 0
+    now = now_or(now)
+    row.restarted_at = now
+    _, tz = _settings()
+    today = plan.local_date(now, tz)
+    waiting = [r for r in _plan_rows(row) if r.status == SCHEDULED]
+    for r in waiting:
+        r.starts_on = today
+    schedule_dates(waiting)
+    db.session.flush()
+    return len(waiting)
+
+
+def unsubscribe(followup_id: int) -> str:
+    """One-click unsubscribe from a follow-up; what it stopped ("marketing" or "order").
+
+    A check-in or reminder (marketing) stops marketing mail to the address; dose steps of this
+    and later orders still go. A dose step's link stops the rest of this order's follow-ups.
+    """
+    from shop.emails.services import suppress_marketing
+
+    row = _locked_followup(followup_id)
+    order = db.session.get(Order, row.order_id)
+    if row.kind in MARKETING_KINDS:
+        suppress_marketing(order.email)
+        for other in db.session.scalars(
+            select(FollowUp).join(Order, Order.id == FollowUp.order_id)
+            .where(Order.email == order.email, FollowUp.status == SCHEDULED,
+                   FollowUp.kind.in_(MARKETING_KINDS)).with_for_update(of=FollowUp)
+        ):
+            set_status(other, CANCELLED, reason="unsubscribed")
+        db.session.flush()
+        return "marketing"
+    cancel_for_order(order, "unsubscribed")
+    return "order"
+
+
+def plan_schedule(row: FollowUp) -> list[dict]:
+    """The plan `row` belongs to, for the confirmation pages: day, dose, local date, status."""
+    _, tz = _settings()
+    rows = db.session.scalars(
+        select(FollowUp).where(FollowUp.order_id == row.order_id, FollowUp.product_id == row.product_id)
+        .order_by(FollowUp.due_at, FollowUp.id)
+    )
+    return [{"day": r.step_day + r.delay_days, "capsules": r.capsules, "kind": r.kind,
+             "date": plan.local_date(as_utc(r.due_at), tz), "status": r.status} for r in rows]
+
+
+def order_schedule(order: Order) -> list[dict]:
+    """The order's follow-ups with product names and local dates, for the order page."""
+    _, tz = _settings()
+    rows = db.session.execute(
+        select(FollowUp, Product.name).join(Product, Product.id == FollowUp.product_id)
+        .where(FollowUp.order_id == order.id).order_by(FollowUp.due_at, FollowUp.id)
+    )
+    return [{"day": r.step_day + r.delay_days, "capsules": r.capsules, "kind": r.kind,
+             "product": name, "date": plan.local_date(as_utc(r.due_at), tz), "status": r.status}
+            for r, name in rows]

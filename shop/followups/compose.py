@@ -1,0 +1,86 @@
+"""What a follow-up email says: tonight's dose, the next step and its date, the signed links."""
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from shop.catalog.models import Product
+from shop.db import as_utc
+from shop.emails.models import MARKETING, TRANSACTIONAL
+from shop.emails.services import queue_email
+from shop.extensions import db
+from shop.followups import links, plan as plan_maths
+from shop.followups.models import CHECKIN, DOSE, MARKETING_KINDS, REORDER, SCHEDULED, FollowUp
+from shop.orders.models import Order
+
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+TEMPLATE = {DOSE: "followup_dose", CHECKIN: "followup_checkin", REORDER: "followup_reorder"}
+
+
+def capsules_phrase(count: int) -> str:
+    """`1 capsule (one)`-style wording: numbers for scanning, words for reading aloud."""
+    word = NUMBER_WORDS[count] if count < len(NUMBER_WORDS) else str(count)
+    return f"{count} capsule{'s' if count != 1 else ''} ({word})"
+
+
+def local_day(moment: datetime) -> str:
+    tz = current_app.config["SHOP_TIMEZONE"]
+    local = as_utc(moment).astimezone(ZoneInfo(tz))
+    return f"{local:%A, %B} {local.day}"
+
+
+def unsubscribe_headers(url: str) -> dict:
+    """RFC 8058 one-click unsubscribe: an HTTPS URL (POSTed by the mailbox) and a mailto."""
+    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    mailbox = current_app.config.get("UNSUBSCRIBE_MAILTO") or f"unsubscribe@{sender.rpartition('@')[2]}"
+    token = url.rstrip("/").rpartition("/")[2]
+    return {
+        "List-Unsubscribe": f"<{url}>, <mailto:{mailbox}?subject=unsubscribe%20{token}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def guarantee_deadline(order: Order) -> datetime | None:
+    """Delivery plus the strictest (shortest) guarantee among the order's products."""
+    days = [item.product.guarantee_days for item in order.items if item.product.guarantee_days]
+    if not days or order.delivered_at is None:
+        return None
+    return as_utc(order.delivered_at) + timedelta(days=min(days))
+
+
+def queue_followup_email(row: FollowUp, order: Order, plan: list[FollowUp], now: datetime):
+    """Queue the email of `row` (dedupe key `followup:<id>`: queued at most once)."""
+    product = db.session.get(Product, row.product_id)
+    later_doses = [r for r in plan if r.kind == DOSE and r.status == SCHEDULED
+                   and (as_utc(r.due_at), r.id) > (as_utc(row.due_at), row.id)]
+    next_step = later_doses[0] if later_doses else None
+    unsubscribe_url = links.link(row.id, links.UNSUBSCRIBE)
+    deadline = guarantee_deadline(order)
+    context = {
+        "followup": row, "order": order, "product": product,
+        "tonight": capsules_phrase(row.capsules), "capsules": row.capsules,
+        "full_dose": product.serving_capsules,
+        "next_step": next_step,
+        "next_phrase": capsules_phrase(next_step.capsules) if next_step else None,
+        "next_date": local_day(next_step.due_at) if next_step else None,
+        "hold_url": links.link(row.id, links.HOLD),
+        "started_url": links.link(row.id, links.STARTED),
+        "unsubscribe_url": unsubscribe_url,
+        "product_url": current_app.config["PUBLIC_URL"] + f"/products/{product.slug}",
+        "guarantee_deadline": local_day(deadline) if deadline else None,
+        "runout_date": None,
+    }
+    if row.kind == REORDER:
+        doses = [(r.step_day + r.delay_days, r.capsules) for r in plan if r.kind == DOSE]
+        quantity = sum(i.quantity for i in order.items if i.product_id == row.product_id)
+        runout = plan_maths.runout_day(doses, product.capsules_per_bottle * quantity)
+        if runout is not None:
+            context["runout_date"] = local_day(plan_maths.due_at(row.starts_on, runout, 0, current_app.config["SHOP_TIMEZONE"]))
+    return queue_email(
+        TEMPLATE[row.kind], order.email, context=context, order_id=order.id,
+        dedupe_key=f"followup:{row.id}",
+        category=MARKETING if row.kind in MARKETING_KINDS else TRANSACTIONAL,
+        headers=unsubscribe_headers(unsubscribe_url),
+    )

@@ -1,0 +1,60 @@
+"""The pages behind the signed links of follow-up emails.
+
+GET shows what the link will do and a button (mail scanners that prefetch links change
+nothing); POST does it. POST is exempt from CSRF: the signed token in the URL is the
+authority, and RFC 8058 mailboxes POST `List-Unsubscribe=One-Click` without any cookie.
+"""
+from flask import Blueprint, render_template, request
+
+from shop.extensions import csrf, db
+from shop.followups import links, services
+from shop.followups.models import FollowUp
+
+bp = Blueprint("followups", __name__, url_prefix="/followups")
+csrf.exempt(bp)
+
+
+def _followup_or_error(token: str, action: str):
+    try:
+        followup_id = links.read_token(token, action)
+    except links.LinkError as exc:
+        return None, (render_template("followups/invalid.html", message=str(exc)), 400)
+    row = db.session.get(FollowUp, followup_id)
+    if row is None:
+        return None, (render_template("followups/invalid.html",
+                                      message="This plan no longer exists."), 400)
+    return row, None
+
+
+def _page(action: str, token: str, done_service):
+    row, error = _followup_or_error(token, action)
+    if error:
+        return error
+    if request.method == "GET":
+        return render_template(f"followups/{action}.html", followup=row, token=token, done=None)
+    outcome = done_service(row.id)
+    db.session.commit()
+    db.session.refresh(row)
+    return render_template(f"followups/{action}.html", followup=row, token=token, done=outcome,
+                           schedule=services.plan_schedule(row))
+
+
+@bp.route("/hold/<token>", methods=["GET", "POST"])
+def hold(token):
+    return _page(links.HOLD, token, lambda fid: services.hold_dose(fid))
+
+
+@bp.route("/started/<token>", methods=["GET", "POST"])
+def started(token):
+    return _page(links.STARTED, token, lambda fid: services.restart_plan(fid))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token):
+    return _page(links.UNSUBSCRIBE, token, lambda fid: services.unsubscribe(fid))
+
+
+@bp.app_template_global("followup_schedule")
+def followup_schedule(order):
+    """For `templates/followups/_order_panel.html`, which the order page includes."""
+    return services.order_schedule(order)

@@ -1,0 +1,1 @@
+"""Fulfilment: staff mark orders shipped and delivered; delivery starts the follow-ups."""

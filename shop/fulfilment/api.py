@@ -1,0 +1,41 @@
+"""Staff API: POST /api/v1/admin/orders/<id>/ship and /deliver (roles fulfilment or admin)."""
+from flask import g
+
+from shop.accounts.auth import staff_token_required
+from shop.api_utils import api_blueprint
+from shop.extensions import db
+from shop.fulfilment import services
+from shop.fulfilment.presenters import order_dict
+from shop.fulfilment.schemas import DeliverSchema, OrderSchema, ShipSchema
+
+blp = api_blueprint("fulfilment_api", __name__, "/admin/orders", "Shipping and delivery (staff)")
+
+
+def _actor() -> str:
+    return f"staff:{g.staff.email}"
+
+
+@blp.route("/<int:order_id>/ship", methods=["POST"])
+@staff_token_required("fulfilment")
+@blp.arguments(ShipSchema)
+@blp.response(200, OrderSchema)
+@blp.alt_response(409, description="The order cannot be shipped from its status")
+def ship(args, order_id):
+    """Mark a paid order shipped; the customer is emailed the carrier and tracking number."""
+    order = services.ship_order(order_id, carrier=args["carrier"].strip(),
+                                tracking_number=args["tracking_number"].strip(), actor=_actor())
+    db.session.commit()
+    return order_dict(order)
+
+
+@blp.route("/<int:order_id>/deliver", methods=["POST"])
+@staff_token_required("fulfilment")
+@blp.arguments(DeliverSchema)
+@blp.response(200, OrderSchema)
+@blp.alt_response(409, description="The order cannot be delivered from its status")
+@blp.alt_response(422, description="delivered_at is in the future, or malformed")
+def deliver(args, order_id):
+    """Mark the order delivered (default now) and schedule its titration follow-ups."""
+    order = services.deliver_order(order_id, delivered_at=args["delivered_at"], actor=_actor())
+    db.session.commit()
+    return order_dict(order)
