@@ -1,0 +1,150 @@
+"""One test-mode Stripe account held in memory: its objects, its events, lists and expansion.
+
+Every read hands out a deep copy, and every event carries a snapshot of its object taken when
+it happened, as Stripe's do. One re-entrant lock serialises all changes, so the API, the hosted
+pay page, the control endpoints and the timers never see half an update.
+"""
+import copy
+import secrets
+import string
+import threading
+import time
+
+from shop.stripe_standin.params import StripeError, integer, no_such
+from shop.stripe_standin.shapes import EVENT, shaped
+from shop.stripe_standin.webhooks import Dispatcher
+
+API_VERSION = "2026-10-28.endive"  # what stripe-python 16.x pins
+_ALPHABET = string.ascii_letters + string.digits
+
+# Which store an id belongs to, by its prefix (for `expand`).
+_STORES = {"cs_": "sessions", "pi_": "payment_intents", "ch_": "charges", "re_": "refunds",
+           "dp_": "disputes", "evt_": "events_by_id"}
+_URLS = {"sessions": "/v1/checkout/sessions", "refunds": "/v1/refunds", "events": "/v1/events"}
+
+
+def new_id(prefix: str, length: int = 24) -> str:
+    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+class Account:
+    def __init__(self, dispatcher: Dispatcher, *, base_url: str = "http://127.0.0.1:12111",
+                 refund_status: str = "succeeded", async_delay: float | None = None):
+        self.dispatcher = dispatcher
+        self.base_url = base_url
+        self.refund_status = refund_status  # "pending": refunds wait for settle_refund()
+        self.async_delay = async_delay  # seconds before a bank transfer settles by itself
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.sessions: dict[str, dict] = {}
+            self.line_items: dict[str, list[dict]] = {}
+            self.intent_data: dict[str, dict] = {}  # payment_intent_data given at session creation
+            self.payment_intents: dict[str, dict] = {}
+            self.charges: dict[str, dict] = {}
+            self.refunds: dict[str, dict] = {}
+            self.disputes: dict[str, dict] = {}
+            self.events: list[dict] = []
+            self.events_by_id: dict[str, dict] = {}
+            self.refund_declines: list[str] = []
+            self.timers: list[threading.Timer] = []
+
+    def close(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+
+    # -- events ----------------------------------------------------------------------------
+    def emit(self, type_: str, obj: dict, request: dict | None = None,
+             previous: dict | None = None) -> dict:
+        data = {"object": copy.deepcopy(obj)}
+        if previous is not None:
+            data["previous_attributes"] = previous
+        event = shaped(EVENT, id=new_id("evt_1"), api_version=API_VERSION, created=now(), data=data,
+                       request=dict(request or {"id": None, "idempotency_key": None}), type=type_)
+        self.events.append(event)
+        self.events_by_id[event["id"]] = event
+        self.dispatcher.send(copy.deepcopy(event))
+        return event
+
+    # -- reads -----------------------------------------------------------------------------
+    def get(self, store: str, object_id: str, kind: str, expand: set[str] = frozenset()) -> dict:
+        with self.lock:
+            obj = getattr(self, store).get(object_id)
+            if obj is None:
+                raise no_such(kind, object_id)
+            return self.expanded(obj, expand)
+
+    def expanded(self, obj: dict, expand) -> dict:
+        """A copy of `obj` with the dotted paths in `expand` replaced by the objects they name."""
+        result = copy.deepcopy(obj)
+        for path in sorted(expand):
+            self._expand(result, path.split("."))
+        return result
+
+    def _expand(self, obj, path: list[str]) -> None:
+        if not isinstance(obj, dict) or not path:
+            return
+        head, rest = path[0], path[1:]
+        if head == "data" and isinstance(obj.get("data"), list):
+            for item in obj["data"]:
+                self._expand(item, rest)
+            return
+        if head == "line_items" and obj.get("object") == "checkout.session":
+            items = self.line_items.get(obj["id"], [])
+            obj["line_items"] = {"object": "list", "data": copy.deepcopy(items), "has_more": False,
+                                 "url": f"/v1/checkout/sessions/{obj['id']}/line_items"}
+            return
+        value = obj.get(head)
+        if isinstance(value, str):
+            store = next((s for p, s in _STORES.items() if value.startswith(p)), None)
+            found = getattr(self, store).get(value) if store else None
+            if found is None:
+                raise StripeError(f"This property cannot be expanded ({head}).", param="expand")
+            obj[head] = value = copy.deepcopy(found)
+        self._expand(value, rest)
+
+    def page(self, objects: list[dict], params: dict, url: str, expand: set[str] = frozenset()) -> dict:
+        """A Stripe list: newest first, `limit`, `starting_after` / `ending_before`, `created`."""
+        limit = integer(params, "limit", minimum=1, maximum=100, default=10)
+        newest_first = [o for o in reversed(objects) if _created_matches(o, params.get("created"))]
+        ids = [o["id"] for o in newest_first]
+        after, before = params.get("starting_after"), params.get("ending_before")
+        if after:
+            if after not in ids:
+                raise no_such("object", after, "starting_after")
+            window = newest_first[ids.index(after) + 1:]
+            chunk = window[:limit]
+        elif before:
+            if before not in ids:
+                raise no_such("object", before, "ending_before")
+            window = newest_first[:ids.index(before)]
+            chunk = window[-limit:]
+        else:
+            window = newest_first
+            chunk = window[:limit]
+        return {"object": "list", "url": url, "has_more": len(window) > len(chunk),
+                "data": [self.expanded(o, {p.removeprefix("data.") for p in expand}) for o in chunk]}
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def _created_matches(obj: dict, condition) -> bool:
+    if condition is None or condition == "":
+        return True
+    if not isinstance(condition, dict):
+        condition = {"eq": condition}
+    created = obj["created"]
+    checks = {"eq": lambda v: created == v, "gt": lambda v: created > v,
+              "gte": lambda v: created >= v, "lt": lambda v: created < v,
+              "lte": lambda v: created <= v}
+    for op, raw in condition.items():
+        if op not in checks:
+            raise StripeError(f"Received unknown parameter: created[{op}]", param=f"created[{op}]")
+        value = integer(condition, op, label=f"created[{op}]")
+        if value is not None and not checks[op](value):
+            return False
+    return True

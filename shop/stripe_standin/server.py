@@ -1,0 +1,224 @@
+"""A running stand-in: the HTTP server, the webhook sender, and the Python API to drive it.
+
+`StandIn` is what `python -m shop.stripe_standin` serves and what the `stripe_standin` test
+fixture yields. Its methods do what the control endpoints under `/_standin/` do over HTTP.
+"""
+import threading
+from collections.abc import Callable
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+from shop.stripe_standin import checkout, refunds
+from shop.stripe_standin.account import Account
+from shop.stripe_standin.faults import Faults, IdempotencyKeys
+from shop.stripe_standin.webhooks import Dispatcher, Target, signature_header
+
+DEFAULT_WEBHOOK_SECRET = "whsec_local_standin"
+
+
+class StandIn:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, webhook_target: Target = None,
+                 webhook_secret: str = DEFAULT_WEBHOOK_SECRET, refund_status: str = "succeeded",
+                 async_delay: float | None = None, webhook_attempts: int = 4,
+                 webhook_backoff: float = 1.0, webhook_timeout: float = 10.0,
+                 sweep_interval: float | None = None):
+        self.dispatcher = Dispatcher(webhook_secret, webhook_target, max_attempts=webhook_attempts,
+                                     backoff=webhook_backoff, timeout=webhook_timeout)
+        self.faults = Faults()
+        self.idempotency = IdempotencyKeys()
+        self.app = create_app(self)
+        self.server = make_server(host, port, self.app, threaded=True)
+        self.url = f"http://{host}:{self.server.port}"
+        self.account = Account(self.dispatcher, base_url=self.url, refund_status=refund_status,
+                               async_delay=async_delay)
+        self.sweep_interval = sweep_interval
+        self._threads: list[threading.Thread] = []
+        self._stopped = threading.Event()
+
+    # -- running ---------------------------------------------------------------------------
+    def start(self) -> "StandIn":
+        """Serve from background threads (tests); `stop()` ends them."""
+        self.dispatcher.start()
+        self._spawn(self.server.serve_forever, "stripe-standin-http")
+        if self.sweep_interval:
+            self._spawn(self._sweep, "stripe-standin-expiry")
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted (the command line)."""
+        self.dispatcher.start()
+        if self.sweep_interval:
+            self._spawn(self._sweep, "stripe-standin-expiry")
+        try:
+            self.server.serve_forever()
+        finally:
+            self._stopped.set()
+            self.dispatcher.stop()
+            self.account.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.dispatcher.stop()
+        self.account.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> "StandIn":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _spawn(self, target: Callable, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _sweep(self) -> None:
+        while not self._stopped.wait(self.sweep_interval):
+            checkout.expire_due(self.account)
+
+    # -- the customer on the hosted page, and Stripe acting on its own ----------------------
+    def pay(self, session_id: str, method: str = "card") -> dict:
+        return checkout.pay(self.account, session_id, method)
+
+    def pay_by_bank_transfer(self, session_id: str) -> dict:
+        return checkout.pay(self.account, session_id, "bank_transfer")
+
+    def cancel(self, session_id: str) -> str:
+        """The customer clicks Cancel: nothing changes; returns where they are sent."""
+        return self.session(session_id)["cancel_url"]
+
+    def async_succeed(self, session_id: str) -> dict:
+        return checkout.settle_async(self.account, session_id, succeeded=True)
+
+    def async_fail(self, session_id: str) -> dict:
+        return checkout.settle_async(self.account, session_id, succeeded=False)
+
+    def expire(self, session_id: str) -> dict:
+        """Expire an open session as Stripe does when its time is up (no API request)."""
+        return checkout.expire_session(self.account, session_id, None)
+
+    def dashboard_refund(self, payment_intent: str | None = None, *, charge: str | None = None,
+                         amount: int | None = None, reason: str | None = None,
+                         metadata: dict | None = None) -> dict:
+        """A refund made by staff in Stripe's dashboard, without the shop."""
+        params = {"payment_intent": payment_intent, "charge": charge, "reason": reason,
+                  "amount": None if amount is None else str(amount), "metadata": metadata}
+        return refunds.create_refund(self.account, {k: v for k, v in params.items() if v}, None)
+
+    def refunds_pending(self, pending: bool = True) -> None:
+        """New refunds stay `pending` until settle_refund() / fail_refund()."""
+        self.account.refund_status = "pending" if pending else "succeeded"
+
+    def settle_refund(self, refund_id: str) -> dict:
+        return refunds.settle_refund(self.account, refund_id, succeeded=True)
+
+    def fail_refund(self, refund_id: str, reason: str = "expired_or_canceled_card") -> dict:
+        return refunds.settle_refund(self.account, refund_id, succeeded=False,
+                                     failure_reason=reason)
+
+    def open_dispute(self, charge_or_payment_intent: str, *, amount: int | None = None,
+                     reason: str = "fraudulent") -> dict:
+        return refunds.open_dispute(self.account, charge_or_payment_intent, amount=amount,
+                                    reason=reason)
+
+    # -- faults ----------------------------------------------------------------------------
+    def fail_next(self, count: int = 1, *, status: int = 500, path: str | None = None) -> None:
+        self.faults.fail_next(count, status=status, path=path)
+
+    def delay_next(self, count: int, seconds: float, *, path: str | None = None,
+                   when: str = "before") -> None:
+        self.faults.delay_next(count, seconds, path=path, when=when)
+
+    def decline_next_refund(self, code: str = "card_declined") -> None:
+        """The next refund request fails: card_declined (402), charge_already_refunded or
+        insufficient_funds (400)."""
+        if code not in refunds.DECLINES:
+            raise ValueError(f"code is one of {sorted(refunds.DECLINES)}")
+        with self.account.lock:
+            self.account.refund_declines.append(code)
+
+    # -- webhooks --------------------------------------------------------------------------
+    @property
+    def webhook_secret(self) -> str:
+        return self.dispatcher.secret
+
+    def deliver_to(self, target: Target) -> None:
+        """Send webhooks to a URL, or to a callable taking (raw body, headers)."""
+        self.dispatcher.target = target
+
+    def deliver_to_app(self, app, path: str = "/api/v1/stripe/webhook") -> None:
+        """Send webhooks into a Flask app through its test client."""
+        client = app.test_client()
+        self.deliver_to(lambda body, headers: client.post(path, data=body, headers=headers))
+
+    def configure_webhooks(self, *, attempts: int | None = None, backoff: float | None = None,
+                           timeout: float | None = None) -> None:
+        if attempts is not None:
+            self.dispatcher.max_attempts = attempts
+        if backoff is not None:
+            self.dispatcher.backoff = backoff
+        if timeout is not None:
+            self.dispatcher.timeout = timeout
+
+    def deliveries(self) -> list[dict]:
+        return self.dispatcher.deliveries()
+
+    def wait_for_deliveries(self, count: int, timeout: float = 5.0) -> list[dict]:
+        return self.dispatcher.wait_for(count, timeout)
+
+    def pause_webhooks(self) -> None:
+        self.dispatcher.pause()
+
+    def resume_webhooks(self, *, drop_pending: bool = False) -> None:
+        self.dispatcher.resume(drop_pending=drop_pending)
+
+    def redeliver(self, event_id: str) -> None:
+        """Send an event again (freshly signed), as the dashboard's "Resend" does."""
+        self.dispatcher.send(self.account.get("events_by_id", event_id, "event"))
+
+    def sign(self, payload: bytes, *, secret: str | None = None, timestamp: int | None = None) -> str:
+        return signature_header(payload, secret or self.webhook_secret, timestamp)
+
+    # -- reading state ---------------------------------------------------------------------
+    def events(self, type: str | None = None) -> list[dict]:
+        with self.account.lock:
+            return [self.account.expanded(e, set()) for e in self.account.events
+                    if type is None or e["type"] == type]
+
+    def session(self, session_id: str) -> dict:
+        return self.account.get("sessions", session_id, "checkout.session")
+
+    def payment_intent(self, intent_id: str) -> dict:
+        return self.account.get("payment_intents", intent_id, "payment_intent")
+
+    def charge(self, charge_id: str) -> dict:
+        return self.account.get("charges", charge_id, "charge")
+
+    def refund(self, refund_id: str) -> dict:
+        return self.account.get("refunds", refund_id, "refund")
+
+    def reset(self) -> None:
+        """Forget every object, event, delivery, fault and idempotency key."""
+        self.account.close()
+        self.account.reset()
+        self.dispatcher.reset()
+        self.faults.reset()
+        self.idempotency.reset()
+
+
+def create_app(standin: StandIn) -> Flask:
+    from shop.stripe_standin import api, control, pay_page
+    from shop.stripe_standin.errors import register_error_handlers
+
+    app = Flask(__name__)
+    app.extensions["stripe_standin"] = standin
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pay_page.bp)
+    app.register_blueprint(control.bp)
+    register_error_handlers(app)
+    return app
