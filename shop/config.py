@@ -63,6 +63,9 @@ def from_environment(instance_path: str) -> dict:
         or "memory://",
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024),
         "CATALOGUE_CACHE_SECONDS": _int("CATALOGUE_CACHE_SECONDS", 30),
+        "REVIEWS_RATE_LIMIT_IP": os.environ.get("REVIEWS_RATE_LIMIT_IP") or "30/hour",
+        "REVIEWS_RATE_LIMIT_EMAIL": os.environ.get("REVIEWS_RATE_LIMIT_EMAIL") or "5/hour",
+        "CATALOGUE_VERSION_CHECK_MS": _int("CATALOGUE_VERSION_CHECK_MS", 500),
     }
 
 

@@ -7,8 +7,11 @@ with forms) for CATALOGUE_CACHE_SECONDS, tagged with the *catalogue version* it 
 The version is a token in a one-row table (`CatalogueVersion`). Any transaction that changes a
 product, ingredient, titration step or a row of any model class with `__affects_catalogue__ =
 True` (reviews set it) writes a new token just before it commits, so the token and the change
-become visible together, to every process, or not at all. Each request that reads the cache
-first reads the token (one indexed primary-key lookup) and drops entries read at another version.
+become visible together, to every process, or not at all. A process re-reads the token (one
+primary-key lookup) at most every CATALOGUE_VERSION_CHECK_MS milliseconds (default 500) and
+drops its entries when it moved; a process that commits a change drops its own entries at once.
+So the process that changed the catalogue shows the change on its next request, the others
+within that interval, and a warm request costs no query at all.
 
 Changes are noticed through the session: `after_flush` looks at new, changed and deleted
 instances, `do_orm_execute` at bulk `insert/update/delete` statements (the checkout reserves
@@ -22,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, has_app_context, has_request_context, request
+from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -32,17 +35,21 @@ from shop.catalog.models import CatalogueVersion
 from shop.extensions import db
 
 CHANGED = "catalogue_changed"  # session.info flag: this transaction changes the catalogue
-_ENVIRON_KEY = "shop.catalogue_version"  # the version, read once per request
 MAX_ENTRIES = 4096  # searches are keys too; a bound keeps hostile queries from growing memory
 
 
 class CatalogueCache:
-    """Entries of one app in one process: key → (version, expires_at, value), oldest evicted."""
+    """Entries of one app in one process: key → (version, expires_at, value), oldest evicted.
+
+    `version` is the catalogue version last read from the database, at `checked_at`.
+    """
 
     def __init__(self, max_entries: int = MAX_ENTRIES):
         self._entries: OrderedDict[Any, tuple[int, float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
+        self.version = 0
+        self.checked_at = float("-inf")
 
     def get(self, key, version: int):
         entry = self._entries.get(key)
@@ -58,8 +65,10 @@ class CatalogueCache:
                 self._entries.popitem(last=False)
 
     def clear(self) -> None:
+        """Forget every entry and re-read the version before the next use."""
         with self._lock:
             self._entries.clear()
+            self.checked_at = float("-inf")
 
 
 _MISSING = object()
@@ -94,13 +103,15 @@ def cached(key, loader: Callable[[], Any]):
 
 
 def current_version() -> int:
-    """The committed catalogue version, read once per request (0 before the first change)."""
-    if has_request_context() and _ENVIRON_KEY in request.environ:
-        return request.environ[_ENVIRON_KEY]
-    version = db.session.scalar(select(CatalogueVersion.version).where(CatalogueVersion.id == 1)) or 0
-    if has_request_context():
-        request.environ[_ENVIRON_KEY] = version
-    return version
+    """The committed catalogue version, as this process last read it (0 before any change)."""
+    store = _store()
+    interval = current_app.config.get("CATALOGUE_VERSION_CHECK_MS", 500) / 1000
+    now = time.monotonic()
+    if now - store.checked_at >= interval:
+        store.version = db.session.scalar(
+            select(CatalogueVersion.version).where(CatalogueVersion.id == 1)) or 0
+        store.checked_at = now
+    return store.version
 
 
 def invalidate_catalogue(session: Session | None = None) -> None:
@@ -177,9 +188,9 @@ def _write_new_version(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _forget_request_version(session: Session) -> None:
-    if session.info.pop("catalogue_bumped", False) and has_request_context():
-        request.environ.pop(_ENVIRON_KEY, None)
+def _forget_own_changes(session: Session) -> None:
+    if session.info.pop("catalogue_bumped", False) and has_app_context():
+        _store().clear()
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -1,0 +1,162 @@
+"""Throughput of the catalogue under gunicorn on PostgreSQL, beside a bare Flask "hello".
+
+    .venv/bin/python bench/catalogue.py            # needs PostgreSQL and wrk (apt-get install wrk)
+
+It creates a database of its own (BENCH_DATABASE_URL, default `shop_bench` on the local
+PostgreSQL), loads 1,000 products, serves the shop and a one-route Flask app with the same
+gunicorn settings, measures requests per second of each route with wrk, and prints the ratios
+against the targets. Settings: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32),
+BENCH_WORKERS (default 2), BENCH_THREADS (default 4), BENCH_PORT (default 5100; the hello app
+uses the next port).
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {  # route → minimum share of bare-Flask throughput
+    "GET /api/v1/products": 0.50,
+    "GET /products/<slug>": 0.35,
+    "GET /products": 0.25,
+}
+PRODUCTS = 1000
+
+
+def hello_app():
+    """The baseline: bare Flask, one route, served exactly like the shop."""
+    from flask import Flask
+
+    app = Flask("hello")
+
+    @app.get("/")
+    def hello():
+        return "Hello, World!"
+
+    return app
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("bench: wrk is not installed (apt-get install -y wrk); nothing measured.", file=sys.stderr)
+        return 2
+    seconds = int(os.environ.get("BENCH_SECONDS", "10"))
+    port = int(os.environ.get("BENCH_PORT", "5100"))
+    database_url = prepare_database(os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/shop_bench"))
+    slug = load_products(database_url)
+
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench-secret-key", SHOP_ENV="development",
+               RATELIMIT_ENABLED="false", CELERY_BROKER_URL="memory://", CATALOGUE_CACHE_SECONDS="30",
+               SHOP_INSTANCE_PATH=str(ROOT / "instance" / "bench"))
+    results = {}
+    with serve("shop:create_app()", port, env):
+        for name, path in (("GET /api/v1/products", "/api/v1/products"),
+                           ("GET /products/<slug>", f"/products/{slug}"),
+                           ("GET /products", "/products")):
+            results[name] = measure(f"http://127.0.0.1:{port}{path}", seconds)
+    with serve("catalogue:hello_app()", port + 1, env, pythonpath=str(ROOT / "bench")):
+        hello = measure(f"http://127.0.0.1:{port + 1}/", seconds)
+
+    print(f"\n{'route':<24}{'req/s':>10}{'ratio':>9}{'target':>9}  verdict")
+    print(f"{'bare Flask hello':<24}{hello:>10.0f}")
+    ok = True
+    for name, rps in results.items():
+        ratio = rps / hello
+        met = ratio >= TARGETS[name]
+        ok &= met
+        print(f"{name:<24}{rps:>10.0f}{ratio:>8.0%}{TARGETS[name]:>8.0%}  {'met' if met else 'MISSED'}")
+    return 0 if ok else 1
+
+
+def prepare_database(url: str) -> str:
+    """A fresh database with the schema; returns its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+        ), {"name": target.database})
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    return target.render_as_string(hide_password=False)
+
+
+def load_products(database_url: str) -> str:
+    """1,000 published products, each with ingredients and a plan; returns a slug to fetch."""
+    sys.path.insert(0, str(ROOT))
+    from shop import create_app
+    from shop.catalog.demo import DEMO_PRODUCTS, build_product
+    from shop.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench",
+                      "CELERY_BROKER_URL": "memory://"})
+    with app.app_context():
+        db.create_all()
+        for index in range(PRODUCTS):
+            spec = dict(DEMO_PRODUCTS[index % len(DEMO_PRODUCTS)])
+            spec.update(slug=f"{spec['slug']}-{index:04d}", name=f"{spec['name']} {index:04d}")
+            db.session.add(build_product(spec))
+            if index % 250 == 249:
+                db.session.commit()
+                print(f"bench: loaded {index + 1}/{PRODUCTS} products", flush=True)
+        db.session.commit()
+        db.engine.dispose()
+    return "mag-rr-0000"
+
+
+class serve:
+    """gunicorn with gthread workers and SO_REUSEPORT, for the duration of a `with`."""
+
+    def __init__(self, app: str, port: int, env: dict, pythonpath: str | None = None):
+        workers = os.environ.get("BENCH_WORKERS", "2")
+        threads = os.environ.get("BENCH_THREADS", "4")
+        self.command = [str(Path(sys.executable).parent / "gunicorn"), app, "--bind", f"127.0.0.1:{port}",
+                        "--worker-class", "gthread", "--workers", workers, "--threads", threads,
+                        "--reuse-port", "--log-level", "warning", "--keep-alive", "30"]
+        if pythonpath:
+            self.command += ["--pythonpath", pythonpath]
+        self.env, self.port = env, port
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError(f"gunicorn did not answer on port {self.port}")
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def measure(url: str, seconds: int) -> float:
+    """Requests per second of `url` (after a warm-up that fills every worker's cache)."""
+    connections = os.environ.get("BENCH_CONNECTIONS", "32")
+    wrk = ["wrk", "--threads", "2", "--connections", connections, "--timeout", "5s"]
+    subprocess.run([*wrk, "--duration", "2s", url], check=True, capture_output=True)
+    out = subprocess.run([*wrk, "--duration", f"{seconds}s", url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{out}")
+    print(f"bench: {url}: {rps:.0f} req/s", flush=True)
+    return rps
+
+
+if __name__ == "__main__":
+    sys.exit(main())
