@@ -23,7 +23,7 @@ def on_refund_updated(refund: Refund, previous_status: str | None = None, **_) -
         if refund.status == REFUND_SUCCEEDED:
             notifications.refund_confirmed(refund)
         return
-    claim = lock_claim(claim_id)
+    claim = lock_claim(claim_id, order_locked=True)
     if claim.order_id != refund.order_id:
         return
     if claim.refund_id != refund.id:

@@ -94,7 +94,8 @@ def submit_refund(refund_id: int) -> Claim:
         return claim
     claim_id = claim.id
     request = (claim.order.stripe_payment_intent_id, refund.amount, refund.idempotency_key,
-               {"claim_id": str(claim.id), "order_id": str(claim.order_id), "refund_key": refund.idempotency_key})
+               {"claim_id": str(claim.id), "order_id": str(claim.order_id), "refund_id": str(refund.id),
+                "refund_key": refund.idempotency_key})
     # End the read-only transaction: no snapshot or lock is held while Stripe answers (SQLite
     # would refuse to turn a stale read snapshot into a write afterwards).
     db.session.rollback()

@@ -160,12 +160,16 @@ def _is_repeat_claimer(order: Order) -> bool:
     return bool(earlier)
 
 
-def lock_claim(claim_id: int) -> Claim:
-    """The claim under its row lock, after its order's (the order webhooks lock first too)."""
+def lock_claim(claim_id: int, *, order_locked: bool = False) -> Claim:
+    """The claim under its row lock, after its order's (webhooks lock the order first too).
+
+    `order_locked`: the caller (the webhook) already holds the order's lock.
+    """
     order_id = db.session.scalar(select(Claim.order_id).where(Claim.id == claim_id))
     if order_id is None:
         raise NotFound("Claim not found")
-    lock_order(order_id)
+    if not order_locked:
+        lock_order(order_id)
     return db.session.scalar(
         select(Claim).where(Claim.id == claim_id).with_for_update().execution_options(populate_existing=True)
     )
