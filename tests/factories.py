@@ -43,7 +43,7 @@ def make_staff(app):
     counter = iter(range(1, 1_000_000))
 
     def make(role="admin", email=None, password="correct horse battery"):
-        staff = create_staff(email or f"{role}{next(counter)}@shop.test", role, password=password)
+        staff = create_staff(email or f"{role}{next(counter)}@example.com", role, password=password)
         token = issue_token(staff)
         db.session.commit()
         return staff, token

@@ -108,11 +108,11 @@ def _superseded(row: FollowUp, plan: list[FollowUp], now: datetime, suppressed: 
 
     A marketing step that will not go to this address does not count as a later step.
     """
-    mine = (as_utc(row.due_at), row.id)
+    mine = as_utc(row.due_at)
     return any(
         other.id != row.id and other.status in (SCHEDULED, SENT)
         and not (suppressed and other.kind in MARKETING_KINDS)
-        and as_utc(other.due_at) <= now and (as_utc(other.due_at), other.id) > mine
+        and mine < as_utc(other.due_at) <= now
         for other in plan
     )
 

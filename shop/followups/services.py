@@ -71,6 +71,10 @@ def _rows_for_product(order, product, quantity, starts_on, hour, tz) -> list[Fol
     runout = plan.runout_day(doses, product.capsules_per_bottle * quantity)
     if runout is not None:
         day = max(runout - reorder_buffer_days(), 0)
+        # One email an evening: a reminder that lands on a step's day goes the evening before.
+        taken = {step.day for step in steps}
+        while day in taken and day > 0:
+            day -= 1
         rows.append(FollowUp(
             order_id=order.id, product_id=product.id, kind=REORDER, step_day=day,
             capsules=plan.dose_on(doses, day), starts_on=starts_on,

@@ -5,8 +5,8 @@ from shop.accounts.auth import staff_token_required
 from shop.api_utils import api_blueprint
 from shop.extensions import db
 from shop.fulfilment import services
-from shop.fulfilment.presenters import order_dict
-from shop.fulfilment.schemas import DeliverSchema, OrderSchema, ShipSchema
+from shop.fulfilment.schemas import DeliverSchema, ShipSchema
+from shop.orders.schemas import OrderSchema  # the same Order as GET /api/v1/orders/<id>
 
 blp = api_blueprint("fulfilment_api", __name__, "/admin/orders", "Shipping and delivery (staff)")
 
@@ -25,7 +25,7 @@ def ship(args, order_id):
     order = services.ship_order(order_id, carrier=args["carrier"].strip(),
                                 tracking_number=args["tracking_number"].strip(), actor=_actor())
     db.session.commit()
-    return order_dict(order)
+    return order
 
 
 @blp.route("/<int:order_id>/deliver", methods=["POST"])
@@ -38,4 +38,4 @@ def deliver(args, order_id):
     """Mark the order delivered (default now) and schedule its titration follow-ups."""
     order = services.deliver_order(order_id, delivered_at=args["delivered_at"], actor=_actor())
     db.session.commit()
-    return order_dict(order)
+    return order

@@ -1,0 +1,1 @@
+from tests.smtp_server import smtp_server  # noqa: F401

@@ -1,0 +1,166 @@
+"""Sending logged emails over real SMTP (aiosmtpd on loopback), retries, and the outbox."""
+import pytest
+from celery.exceptions import Retry
+from sqlalchemy import select
+
+from shop.emails.models import FAILED, MARKETING, QUEUED, SENT, EmailMessage
+from shop.emails.services import queue_email, resend_email, suppress_marketing
+from shop.emails.tasks import MAX_RETRIES, send_email
+from shop.extensions import db
+from tests.smtp_server import smtp_config
+
+
+@pytest.fixture
+def smtp_app(make_app, smtp_server):
+    app = make_app(**smtp_config(smtp_server))
+    with app.app_context():
+        yield app
+
+
+def _queue_shipped(product_name="Mag R&R"):
+    """A real template of ours, with just enough context."""
+    order = type("O", (), {"id": 7, "items": [type("I", (), {"quantity": 1, "name": product_name})()]})()
+    message = queue_email("order_shipped", "buyer@example.com", dedupe_key="shipped:7",
+                          context={"order": order, "carrier": "UPS", "tracking_number": "1Z999"})
+    db.session.commit()
+    return message.id
+
+
+def _run_attempt(message_id, retries):
+    """One delivery of the task as the worker would run it on its `retries`-th retry."""
+    send_email.push_request(id=f"attempt-{retries}", args=(message_id,), kwargs={}, retries=retries,
+                           is_eager=False, called_directly=False)
+    try:
+        return send_email.run(message_id)
+    finally:
+        send_email.pop_request()
+
+
+def _run_captured(app) -> int:
+    """Run the tasks `app` enqueued after commit, as its worker would."""
+    captured = app.config["TASKS_CAPTURE"]
+    count = 0
+    while captured:
+        task, args = captured.pop(0)
+        task.run(*args)
+        count += 1
+    return count
+
+
+def test_queued_email_is_sent_over_smtp_with_text_and_html(smtp_app, smtp_server):
+    # given an email queued in a committed transaction
+    message_id = _queue_shipped()
+    # when the worker runs the send task
+    assert _run_captured(smtp_app) == 1
+    # then the SMTP server received it, and the log says so
+    [received] = smtp_server.messages
+    assert received["To"] == "buyer@example.com"
+    assert "1Z999" in received["Subject"]
+    assert received.get_body(("plain",)).get_content().count("Tracking number: 1Z999") == 1
+    assert "<strong>1Z999</strong>" in received.get_body(("html",)).get_content()
+    assert received["List-Unsubscribe"] is None  # transactional mail carries none
+    row = db.session.get(EmailMessage, message_id)
+    assert row.status == SENT and row.sent_at is not None and row.attempts == 1
+    assert row.provider_message_id == received["Message-ID"]
+
+
+def test_a_task_delivered_twice_sends_once(smtp_app, smtp_server):
+    # given a queued email
+    message_id = _queue_shipped()
+    # when the broker delivers its task twice
+    assert send_email.run(message_id) is True
+    assert send_email.run(message_id) is False
+    # then one message went out
+    assert len(smtp_server.messages) == 1
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(smtp_app, run_tasks):
+    # given an email queued in a transaction that is then rolled back
+    _queue = queue_email("order_shipped", "a@example.com", context={
+        "order": type("O", (), {"id": 1, "items": []})(), "carrier": "UPS", "tracking_number": "X"})
+    db.session.rollback()
+    # then no task left the process
+    assert run_tasks() == 0
+    assert db.session.scalar(select(EmailMessage.id)) is None
+
+
+def test_smtp_down_is_retried_with_backoff_then_sent_when_it_returns(smtp_app, smtp_server):
+    # given a queued email and an SMTP server that is down
+    message_id = _queue_shipped()
+    smtp_server.stop()
+    # when the first attempt runs, it asks Celery for a retry later
+    with pytest.raises(Retry) as retry:
+        _run_attempt(message_id, retries=0)
+    assert retry.value.when > 0  # a countdown: exponential back-off with jitter
+    row = db.session.get(EmailMessage, message_id)
+    db.session.refresh(row)
+    assert (row.status, row.attempts) == (QUEUED, 1)
+    assert "Connection" in row.last_error
+    # and a second attempt, still down, too
+    with pytest.raises(Retry):
+        _run_attempt(message_id, retries=1)
+    # when the server is back and the retry runs
+    smtp_server.start()
+    assert _run_attempt(message_id, retries=2) is True
+    # then it was sent, once, and the log shows three attempts
+    db.session.refresh(row)
+    assert (row.status, row.attempts, row.last_error) == (SENT, 3, None)
+    assert len(smtp_server.messages) == 1
+
+
+def test_backoff_grows_exponentially_and_is_bounded(smtp_app):
+    assert send_email.max_retries == MAX_RETRIES
+    assert send_email.retry_backoff == 30 and send_email.retry_backoff_max == 600
+    assert send_email.retry_jitter is True
+
+
+def test_after_the_last_try_the_row_is_failed_and_staff_may_resend(smtp_app, smtp_server):
+    # given an email whose every try failed
+    message_id = _queue_shipped()
+    smtp_server.stop()
+    # when the last allowed try fails
+    assert _run_attempt(message_id, retries=MAX_RETRIES) is False
+    row = db.session.get(EmailMessage, message_id)
+    db.session.refresh(row)
+    # then the row is failed with the error, and nothing was sent
+    assert row.status == FAILED and row.last_error
+    # when staff resend it once SMTP works again
+    smtp_server.start()
+    resend_email(message_id)
+    db.session.commit()
+    assert _run_attempt(message_id, retries=0) is True
+    db.session.refresh(row)
+    assert row.status == SENT
+    assert len(smtp_server.messages) == 1
+
+
+def test_only_failed_emails_can_be_resent(smtp_app):
+    from shop.errors import Conflict
+
+    message_id = _queue_shipped()
+    with pytest.raises(Conflict):
+        resend_email(message_id)
+
+
+def test_without_mail_server_the_outbox_keeps_the_email(app, run_tasks):
+    # given no MAIL_SERVER (the development outbox)
+    message_id = _queue_shipped()
+    # when the task runs
+    run_tasks()
+    # then the row is the email, marked sent with a Message-ID
+    row = db.session.get(EmailMessage, message_id)
+    assert row.status == SENT and row.provider_message_id.startswith("<")
+
+
+def test_marketing_mail_to_a_suppressed_address_is_not_queued(app):
+    suppress_marketing("Buyer@Example.com")
+    order = type("O", (), {"id": 1, "items": []})()
+    assert queue_email("order_shipped", "buyer@example.com", category=MARKETING, context={
+        "order": order, "carrier": "UPS", "tracking_number": "X"}) is None
+
+
+def test_dedupe_key_queues_an_email_once(app):
+    _queue_shipped()
+    order = type("O", (), {"id": 7, "items": []})()
+    assert queue_email("order_shipped", "buyer@example.com", dedupe_key="shipped:7",
+                       context={"order": order, "carrier": "UPS", "tracking_number": "1Z999"}) is None
