@@ -84,6 +84,8 @@ def _register_blueprints(app: Flask) -> None:
     from shop.followups.views import bp as followups_bp
     from shop.fulfilment.api import blp as fulfilment_api
     from shop.health import bp as health_bp
+    from shop.reviews.api import admin_blp as reviews_admin_api, blp as reviews_api
+    from shop.reviews.views import bp as reviews_bp
 
     api.register_blueprint(catalog_api)
     app.register_blueprint(catalog_bp)
@@ -96,3 +98,6 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(guarantee_api)
     api.register_blueprint(guarantee_admin_api)
     app.register_blueprint(guarantee_bp)
+    api.register_blueprint(reviews_api)
+    api.register_blueprint(reviews_admin_api)
+    app.register_blueprint(reviews_bp)

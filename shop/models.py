@@ -6,3 +6,4 @@ from shop.followups.models import FollowUp  # noqa: F401
 from shop.guarantee.models import Claim, ClaimAudit  # noqa: F401
 from shop.orders.models import Order, OrderEvent, OrderItem  # noqa: F401
 from shop.payments.models import Refund, StripeEvent  # noqa: F401
+from shop.reviews.models import Entry, HelpfulVote  # noqa: F401

@@ -1,0 +1,1 @@
+"""Reviews and public questions & answers: submission, moderation, the product-page thread."""

@@ -1,0 +1,97 @@
+"""How reviews and questions read on the product page, and to search engines (JSON-LD)."""
+from flask import g, request, url_for
+
+from shop.catalog.models import Product
+from shop.db import as_utc
+from shop.reviews.listing import ProductThreads, product_page_threads
+
+PER_PAGE = 10
+
+
+def _page_arg(name: str) -> int:
+    page = request.args.get(name, 1, type=int) or 1
+    return min(max(page, 1), 100_000)
+
+
+def section_context(product: Product) -> dict:
+    """The reviews section of the product page: one query (see `product_page_threads`)."""
+    from shop.reviews.forms import QuestionForm, ReplyForm, ReviewForm
+
+    reviews_page, questions_page = _page_arg("reviews_page"), _page_arg("questions_page")
+    threads = product_page_threads(product, reviews_page, questions_page, PER_PAGE)
+    posted = g.get("review_forms") or {}
+    return {
+        "threads": threads,
+        "reviews_page": reviews_page,
+        "reviews_pages": max(1, -(-threads.review_count // PER_PAGE)),
+        "questions_page": questions_page,
+        "questions_pages": max(1, -(-threads.question_count // PER_PAGE)),
+        "review_form": posted.get("ReviewForm") or ReviewForm(formdata=None),
+        "question_form": posted.get("QuestionForm") or QuestionForm(formdata=None),
+        # A reply form with errors is shown open under the entry it answers.
+        "reply_form": posted.get("ReplyForm"),
+        "reply_to": g.get("reply_to"),
+        "blank_reply_form": ReplyForm(formdata=None),
+        "json_ld": reviews_json_ld(product, threads),
+    }
+
+
+def stars(rating: int | None) -> str:
+    rating = rating or 0
+    return "★" * rating + "☆" * (5 - rating)
+
+
+def reviews_json_ld(product: Product, threads: ProductThreads) -> list[dict]:
+    """schema.org: the product's AggregateRating and Reviews, and each question with its answers."""
+    url = url_for("catalog.product_detail", slug=product.slug, _external=True)
+    product_node: dict = {"@context": "https://schema.org", "@type": "Product", "@id": url,
+                          "name": product.name, "url": url}
+    if threads.review_count:
+        product_node["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": threads.rating_average,
+            "reviewCount": threads.review_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
+        product_node["review"] = [
+            {
+                "@type": "Review",
+                "author": {"@type": "Person", "name": t.entry.name},
+                "datePublished": as_utc(t.entry.created_at).date().isoformat(),
+                "reviewBody": t.entry.body,
+                "reviewRating": {"@type": "Rating", "ratingValue": t.entry.rating, "bestRating": 5, "worstRating": 1},
+            }
+            for t in threads.reviews
+        ]
+    nodes = [product_node]
+    for thread in threads.questions:
+        answers = [_answer_node(reply, product.slug) for reply in thread.replies]
+        question = {
+            "@context": "https://schema.org",
+            "@type": "Question",
+            "name": thread.entry.body[:110],
+            "text": thread.entry.body,
+            "dateCreated": as_utc(thread.entry.created_at).isoformat(),
+            "author": {"@type": "Person", "name": thread.entry.name},
+            "answerCount": len(answers),
+        }
+        staff_answers = [a for a, reply in zip(answers, thread.replies, strict=True) if reply.is_staff]
+        if staff_answers:
+            question["acceptedAnswer"] = staff_answers[0]
+        others = [a for a in answers if a is not question.get("acceptedAnswer")]
+        if others:
+            question["suggestedAnswer"] = others
+        nodes.append(question)
+    return nodes
+
+
+def _answer_node(reply, slug: str) -> dict:
+    author = {"@type": "Organization", "name": reply.name} if reply.is_staff else {"@type": "Person", "name": reply.name}
+    return {
+        "@type": "Answer",
+        "text": reply.body,
+        "dateCreated": as_utc(reply.created_at).isoformat(),
+        "author": author,
+        "url": url_for("reviews.entry_permalink", slug=slug, entry_id=reply.id, _external=True),
+    }

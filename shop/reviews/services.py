@@ -1,0 +1,150 @@
+"""Customers writing: reviews, questions, replies, helpful votes. Services flush, never commit."""
+import hashlib
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shop.catalog.models import STEP_DOSE, Product
+from shop.db import as_utc, utcnow
+from shop.errors import NotFound, Unprocessable
+from shop.extensions import db
+from shop.orders.models import DELIVERED, PAID, PARTIALLY_REFUNDED, REFUNDED, SHIPPED, Order, OrderItem
+from shop.reviews.flags import detect_flags
+from shop.reviews.models import KIND_REVIEW, PENDING, PUBLISHED, Entry, HelpfulVote
+
+log = logging.getLogger(__name__)
+
+# An order in any of these states was paid for (refunds included: the buyer did buy it).
+PAID_STATUSES = (PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED)
+# The same author posting the same text about the same product within this window is one post.
+DUPLICATE_WINDOW = timedelta(days=1)
+
+
+def body_digest(body: str) -> str:
+    """Case and spacing do not make a different post."""
+    return hashlib.sha256(" ".join(body.lower().split()).encode()).hexdigest()
+
+
+def submit_entry(
+    product: Product,
+    *,
+    name: str,
+    email: str,
+    body: str,
+    kind: str | None = None,
+    rating: int | None = None,
+    website: str | None = None,
+    parent_id: int | None = None,
+    now: datetime | None = None,
+) -> tuple[Entry, bool]:
+    """Record a review, question or reply for moderation; (entry, created).
+
+    Input is already shaped by the API schema or the page form. A repeat of the same post
+    (same email, product and text within a day) answers the first entry instead of a copy,
+    so a double-clicked form or a retried request never posts twice.
+    """
+    now = now or utcnow()
+    if parent_id is not None:
+        kind = _reply_parent(product, parent_id).kind
+        rating = None
+    digest = body_digest(body)
+    existing = _recent_duplicate(product, email, digest, parent_id, now)
+    if existing is not None:
+        return existing, False
+    verified, delivered_at = purchase_record(email, product)
+    day, stage = titration_stage(product, delivered_at, now)
+    entry = Entry(
+        product_id=product.id, parent_id=parent_id, kind=kind, name=name, email=email,
+        website=website, rating=rating if kind == KIND_REVIEW and parent_id is None else None,
+        body=body, body_digest=digest, verified_buyer=verified, titration_day=day,
+        titration_stage=stage, flags=detect_flags(body), created_at=now,
+        # Nothing a customer writes is published without a person reading it first; above
+        # all not a side-effect report or a health claim (flags), which staff must follow up.
+        status=PENDING,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    if entry.flags:
+        log.info("Entry %s flagged for moderation: %s", entry.id, entry.flags)
+    return entry, True
+
+
+def _reply_parent(product: Product, parent_id: int) -> Entry:
+    parent = db.session.get(Entry, parent_id)
+    if (parent is None or parent.product_id != product.id or parent.parent_id is not None
+            or parent.status != PUBLISHED):
+        raise Unprocessable(errors={"parent_id": ["Not a published review or question of this product"]})
+    return parent
+
+
+def _recent_duplicate(product: Product, email: str, digest: str, parent_id: int | None,
+                      now: datetime) -> Entry | None:
+    return db.session.scalar(
+        select(Entry)
+        .where(
+            Entry.product_id == product.id,
+            Entry.email == email,
+            Entry.body_digest == digest,
+            Entry.parent_id.is_(None) if parent_id is None else Entry.parent_id == parent_id,
+            Entry.created_at >= now - DUPLICATE_WINDOW,
+        )
+        .order_by(Entry.id)
+        .limit(1)
+    )
+
+
+def purchase_record(email: str, product: Product) -> tuple[bool, datetime | None]:
+    """(whether `email` has a paid order of `product`, the latest delivery of one or None)."""
+    row = db.session.execute(
+        select(func.count(Order.id), func.max(Order.delivered_at))
+        .join(OrderItem, OrderItem.order_id == Order.id)
+        .where(
+            func.lower(Order.email) == email.lower(),
+            OrderItem.product_id == product.id,
+            Order.status.in_(PAID_STATUSES),
+        )
+    ).one()
+    return bool(row[0]), as_utc(row[1])
+
+
+def titration_stage(product: Product, delivered_at: datetime | None,
+                    now: datetime) -> tuple[int | None, str | None]:
+    """How far along the buyer's plan was when writing: (days since delivery, label).
+
+    The label reads "full dose since day 14" or "2 capsules nightly since day 7", from the
+    product's own dose steps; a product without a plan says how long it has been taken.
+    """
+    if delivered_at is None or delivered_at > now:
+        return None, None
+    day = (now - delivered_at).days
+    steps = [s for s in product.titration_steps if s.kind == STEP_DOSE and s.day <= day]
+    if not steps:
+        return day, f"day {day} of use"
+    step = steps[-1]
+    if step.capsules >= product.serving_capsules:
+        dose = "full dose"
+    else:
+        dose = f"{step.capsules} capsule{'' if step.capsules == 1 else 's'} nightly"
+    if step.day == 0:
+        return day, f"{dose}, day {day}"
+    return day, f"{dose} since day {step.day}"
+
+
+def vote_helpful(product: Product, entry_id: int, voter: str) -> bool:
+    """Count one "helpful" from `voter` (a digest); False when this visitor already voted."""
+    entry = db.session.get(Entry, entry_id)
+    if (entry is None or entry.product_id != product.id or entry.parent_id is not None
+            or entry.status != PUBLISHED):
+        raise NotFound("Review not found")
+    try:
+        with db.session.begin_nested():
+            db.session.add(HelpfulVote(entry_id=entry.id, voter=voter))
+    except IntegrityError:
+        return False  # the unique constraint is the arbiter, also between concurrent clicks
+    db.session.execute(
+        update(Entry).where(Entry.id == entry.id).values(helpful_count=Entry.helpful_count + 1)
+    )
+    return True
+
