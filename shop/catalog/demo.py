@@ -91,8 +91,8 @@ def seed_demo_catalogue(progress: Callable[[str], None] = lambda msg: None) -> i
 
 
 def build_product(spec: dict) -> Product:
-    fields = {k: v for k, v in spec.items() if k not in {"ingredients", "plan"}}
-    product = Product(published=True, **fields)
+    fields = {"published": True, **{k: v for k, v in spec.items() if k not in {"ingredients", "plan"}}}
+    product = Product(**fields)
     product.ingredients = [
         Ingredient(position=i, name=name, amount=Decimal(amount), unit=unit)
         for i, (name, amount, unit) in enumerate(spec["ingredients"])

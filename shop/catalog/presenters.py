@@ -9,7 +9,7 @@ from shop.catalog.snapshots import ProductView
 
 @dataclass(frozen=True)
 class PlanRow:
-    label: str  # "Week 1", "Weeks 3–4", "From day 30"
+    label: str  # "Week 1", "Weeks 3–4", "Weeks 5–9 (nights 31–60)", "Week 9 onwards"
     first_day: int
     capsules: int
     note: str
@@ -28,15 +28,19 @@ def titration_weeks(product: Product | ProductView) -> list[PlanRow]:
 
 
 def _label(day: int, next_day: int | None) -> str:
+    """Weeks as a customer counts them (day 0 is the first night, in week 1).
+
+    A step that does not start and end on a week boundary also names its nights, so the
+    table stays exact: "Weeks 3–5 (nights 15–30)".
+    """
     first_week = day // 7 + 1
     if next_day is None:
-        return f"From day {day}" if day % 7 else f"Week {first_week} onwards"
+        return f"Week {first_week} onwards" + ("" if day % 7 == 0 else f" (from night {day + 1})")
     last_week = (next_day - 1) // 7 + 1
-    if day % 7 or next_day % 7:
-        return f"Days {day}–{next_day - 1}"
-    if last_week == first_week:
-        return f"Week {first_week}"
-    return f"Weeks {first_week}–{last_week}"
+    weeks = f"Week {first_week}" if last_week == first_week else f"Weeks {first_week}–{last_week}"
+    if day % 7 == 0 and next_day % 7 == 0:
+        return weeks
+    return f"{weeks} (nights {day + 1}–{next_day})"
 
 
 def format_money(amount: int, currency: str) -> str:
