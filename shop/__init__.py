@@ -84,6 +84,10 @@ def _register_blueprints(app: Flask) -> None:
     from shop.followups.views import bp as followups_bp
     from shop.fulfilment.api import blp as fulfilment_api
     from shop.health import bp as health_bp
+    from shop.cart.views import bp as cart_bp
+    from shop.orders.api import checkout_blp, orders_blp
+    from shop.orders.views import bp as orders_bp
+    from shop.payments.api import blp as stripe_api
     from shop.reviews.api import admin_blp as reviews_admin_api, blp as reviews_api
     from shop.reviews.views import bp as reviews_bp
 
@@ -91,6 +95,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(health_bp)
+    api.register_blueprint(checkout_blp)
+    api.register_blueprint(orders_blp)
+    api.register_blueprint(stripe_api)
+    app.register_blueprint(cart_bp)
+    app.register_blueprint(orders_bp)
     api.register_blueprint(fulfilment_api)
     app.register_blueprint(followups_bp)
     followup_signals.connect()

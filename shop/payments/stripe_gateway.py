@@ -4,6 +4,7 @@ With STRIPE_API_BASE set (the local stand-in, offline and in tests), the SDK sen
 there; unset, to Stripe itself. Errors come out as PaymentProviderError, whose message is safe
 to show; Stripe's own message is kept for staff in `detail`.
 """
+import json
 from dataclasses import dataclass
 
 import stripe
@@ -11,7 +12,7 @@ from flask import current_app
 
 from shop.errors import ProviderUnavailable, ShopError
 
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = 10  # per attempt; STRIPE_TIMEOUT_SECONDS overrides it (tests shorten it)
 
 
 class PaymentProviderError(ProviderUnavailable):
@@ -41,7 +42,7 @@ def client() -> stripe.StripeClient:
     return stripe.StripeClient(
         config["STRIPE_SECRET_KEY"],
         base_addresses={"api": base} if base else None,
-        http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+        http_client=stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT_SECONDS", TIMEOUT_SECONDS)),
         max_network_retries=2,  # safe: every mutating call below carries an idempotency key
     )
 
@@ -84,17 +85,25 @@ def list_refunds(created_since: int) -> list[dict]:
 
 
 def construct_event(payload: bytes, signature_header: str | None) -> dict:
-    """Verify a webhook's signature over the raw body (300 s tolerance) and parse it."""
+    """Verify a webhook's signature over the raw body (300 s tolerance) and parse it.
+
+    The body is parsed with the standard library (plain dicts, JSON numbers as int/float), so
+    the event can be stored as it came.
+    """
     if not signature_header:
         raise InvalidWebhook("Missing Stripe-Signature header")
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
     try:
-        event = stripe.Webhook.construct_event(payload, signature_header, secret, tolerance=300)
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(text, signature_header, secret, tolerance=300)
+        event = json.loads(text)
     except stripe.SignatureVerificationError as exc:
         raise InvalidWebhook() from exc
-    except ValueError as exc:
+    except ValueError as exc:  # not UTF-8, not JSON
         raise InvalidWebhook("Malformed webhook payload") from exc
-    return event.to_dict()
+    if not isinstance(event, dict):
+        raise InvalidWebhook("Malformed webhook payload")
+    return event
 
 
 class _translated_errors:

@@ -1,0 +1,47 @@
+"""The email log (and development outbox): what each customer was sent, and resending."""
+from flask import flash, redirect, render_template, request, url_for
+
+from shop.admin import queries
+from shop.admin.access import SUPPORT, roles
+from shop.admin.blueprint import bp
+from shop.emails.models import FAILED, QUEUED, SENT
+from shop.emails.services import resend_email
+from shop.errors import ShopError
+from shop.extensions import db
+
+PER_PAGE = 50
+
+
+@bp.get("/emails")
+@roles(*SUPPORT)
+def emails():
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    to = (request.args.get("to") or "")[:254]
+    status = request.args.get("status") or ""
+    status = status if status in (QUEUED, SENT, FAILED) else ""
+    kind = (request.args.get("kind") or "")[:50]
+    result = queries.search_emails(to, status, kind, page, PER_PAGE)
+    return render_template("admin/emails/list.html", result=result, to=to, status=status, kind=kind,
+                           statuses=(QUEUED, SENT, FAILED))
+
+
+@bp.get("/emails/<int:message_id>")
+@roles(*SUPPORT)
+def email_detail(message_id):
+    return render_template("admin/emails/detail.html", message=queries.get_email(message_id), failed=FAILED)
+
+
+@bp.post("/emails/<int:message_id>/resend")
+@roles(*SUPPORT)
+def email_resend(message_id):
+    try:
+        message = resend_email(message_id)
+    except ShopError as exc:
+        db.session.rollback()
+        if exc.code == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"The email to {message.to} is queued again.")
+    return redirect(url_for("admin.email_detail", message_id=message_id), code=303)

@@ -1,0 +1,149 @@
+"""WTForms for the admin screens. They check shape (required, types); services check the rules."""
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+
+from shop.accounts.models import ROLES
+from shop.catalog.models import STEP_KINDS
+
+REQUIRED = "Required field missing"
+
+
+class LoginForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(REQUIRED), Length(max=500)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(REQUIRED)])
+    new_password = PasswordField("New password", validators=[DataRequired(REQUIRED), Length(min=10, max=500)])
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[DataRequired(REQUIRED), EqualTo("new_password", "The two new passwords differ")],
+    )
+
+
+class StaffForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(REQUIRED), Length(max=254)])
+    name = StringField("Name", validators=[Optional(), Length(max=120)])
+    role = SelectField("Role", choices=list(ROLES))
+    password = PasswordField("Password", validators=[DataRequired(REQUIRED), Length(min=10, max=500)])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=list(ROLES))
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired(REQUIRED), Length(max=120)])
+
+
+class ProductForm(FlaskForm):
+    slug = StringField("Slug", validators=[DataRequired(REQUIRED), Length(max=120)])
+    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=200)])
+    summary = StringField("Summary", validators=[Optional(), Length(max=500)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
+    price = DecimalField("Price", places=2, validators=[InputRequired(REQUIRED)])
+    currency = StringField("Currency", default="usd", validators=[DataRequired(REQUIRED), Length(min=3, max=3)])
+    capsules_per_bottle = IntegerField("Capsules per bottle", validators=[InputRequired(REQUIRED)])
+    serving_capsules = IntegerField("Capsules per serving", validators=[InputRequired(REQUIRED)])
+    stock = IntegerField("Stock", default=0, validators=[InputRequired(REQUIRED)])
+    guarantee_days = IntegerField("Guarantee days", default=0, validators=[InputRequired(REQUIRED)])
+    disclaimer = TextAreaField("Disclaimer", validators=[Optional(), Length(max=5000)])
+    published = BooleanField("Published")
+
+
+class IngredientForm(FlaskForm):
+    name = StringField("Ingredient", validators=[DataRequired(REQUIRED), Length(max=200)])
+    amount = DecimalField("Amount", places=3, validators=[InputRequired(REQUIRED)])
+    unit = StringField("Unit", validators=[DataRequired(REQUIRED), Length(max=20)])
+
+
+class IngredientRowForm(Form):
+    """One line of the ingredients editor; a blank line adds nothing."""
+
+    position = IntegerField("Order", validators=[Optional()])
+    name = StringField("Ingredient", validators=[Optional(), Length(max=200)])
+    amount = DecimalField("Amount", places=3, validators=[Optional()])
+    unit = StringField("Unit", validators=[Optional(), Length(max=20)])
+    remove = BooleanField("Remove")
+
+    def is_blank(self) -> bool:
+        return not (self.name.data or "").strip() and self.amount.data is None and not (self.unit.data or "").strip()
+
+
+class IngredientsForm(FlaskForm):
+    rows = FieldList(FormField(IngredientRowForm), min_entries=1, max_entries=60)
+
+
+class StepRowForm(Form):
+    """One step of the plan editor; a blank line adds nothing."""
+
+    position = IntegerField("Order", validators=[Optional()])
+    day = IntegerField("Day", validators=[Optional()])
+    capsules = IntegerField("Capsules", validators=[Optional()])
+    kind = SelectField("Kind", choices=list(STEP_KINDS))
+    note = StringField("Note", validators=[Optional(), Length(max=2000)])
+    remove = BooleanField("Remove")
+
+    def is_blank(self) -> bool:
+        return self.day.data is None and self.capsules.data is None and not (self.note.data or "").strip()
+
+
+class PlanForm(FlaskForm):
+    rows = FieldList(FormField(StepRowForm), min_entries=1, max_entries=60)
+
+
+class StepForm(FlaskForm):
+    day = IntegerField("Day", validators=[InputRequired(REQUIRED)])
+    capsules = IntegerField("Capsules", validators=[InputRequired(REQUIRED)])
+    kind = SelectField("Kind", choices=list(STEP_KINDS))
+    note = StringField("Note", validators=[Optional(), Length(max=2000)])
+
+
+class ShipForm(FlaskForm):
+    carrier = StringField("Carrier", validators=[DataRequired(REQUIRED), Length(max=100)])
+    tracking_number = StringField("Tracking number", validators=[DataRequired(REQUIRED), Length(max=100)])
+
+
+class DeliverForm(FlaskForm):
+    # Local time of the store (SHOP_TIMEZONE); empty means now.
+    delivered_at = DateTimeLocalField("Delivered at", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class ApproveClaimForm(FlaskForm):
+    # Empty: everything still refundable. In the order's currency, e.g. 24.50.
+    amount = DecimalField("Amount to refund", places=2, validators=[Optional(), NumberRange(min=0.01)])
+
+
+class DenyClaimForm(FlaskForm):
+    note = TextAreaField("Why the claim is denied", validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class AnswerForm(FlaskForm):
+    body = TextAreaField("Answer", validators=[DataRequired(REQUIRED), Length(max=5000)])
+
+
+def attach_service_errors(form, exc) -> None:
+    """Show a service's refusal on the form: per field where it names one, else above it."""
+    placed = False
+    for name, messages in (exc.errors or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + list(messages)
+            placed = True
+    if not placed:
+        form.form_errors.append(exc.message)

@@ -1,0 +1,112 @@
+"""The dashboard's numbers: today in the store's time zone, and the last 30 days.
+
+"Today" starts at local midnight in SHOP_TIMEZONE. Orders count from when they were paid;
+revenue is what was charged (totals of paid orders), refunds what Stripe confirmed. Per-day
+series are bucketed in Python from timestamps, so SQLite and PostgreSQL agree on the days.
+"""
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from shop.db import as_utc, utcnow
+from shop.emails.models import FAILED as EMAIL_FAILED
+from shop.emails.models import EmailMessage
+from shop.extensions import db
+from shop.followups.models import SENT as FOLLOWUP_SENT
+from shop.followups.models import FollowUp
+from shop.guarantee.models import OPEN, Claim
+from shop.orders.models import Order
+from shop.payments.models import REFUND_SUCCEEDED, Refund
+
+CHART_DAYS = 30
+
+
+@dataclass
+class DayCount:
+    day: date
+    orders: int = 0
+    refunds: int = 0
+
+
+@dataclass
+class Dashboard:
+    orders_today: int
+    revenue_today: dict[str, int]  # currency → minor units
+    open_claims: int
+    unanswered_questions: int
+    followups_sent_today: int
+    followups_failed_today: int
+    paid_30d: dict[str, int]
+    refunded_30d: dict[str, int]
+    days: list[DayCount] = field(default_factory=list)
+
+    @property
+    def refund_rate(self) -> float | None:
+        """Refunded ÷ paid over 30 days, by amount, in the main currency; None without sales."""
+        if not self.paid_30d:
+            return None
+        currency = max(self.paid_30d, key=self.paid_30d.get)
+        paid = self.paid_30d[currency]
+        return (self.refunded_30d.get(currency, 0) / paid) if paid else None
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["SHOP_TIMEZONE"])
+
+
+def local_midnight(day: date) -> datetime:
+    """The UTC instant the store's `day` begins (stored times are UTC; SQLite drops zones)."""
+    return datetime.combine(day, time.min, tzinfo=_zone()).astimezone(UTC)
+
+
+def dashboard(now: datetime | None = None) -> Dashboard:
+    from shop.reviews.moderation import unanswered_questions
+
+    now = as_utc(now) or utcnow()
+    today = now.astimezone(_zone()).date()
+    start_today = local_midnight(today)
+    first_day = today - timedelta(days=CHART_DAYS - 1)
+    start_window = local_midnight(first_day)
+
+    revenue_today = _sums(select(Order.currency, func.count(Order.id), func.sum(Order.total))
+                          .where(Order.paid_at >= start_today).group_by(Order.currency))
+    paid_30d = _sums(select(Order.currency, func.count(Order.id), func.sum(Order.total))
+                     .where(Order.paid_at >= start_window).group_by(Order.currency))
+    refunded_30d = _sums(select(Refund.currency, func.count(Refund.id), func.sum(Refund.amount))
+                         .where(Refund.status == REFUND_SUCCEEDED, Refund.updated_at >= start_window)
+                         .group_by(Refund.currency))
+    count = lambda query: db.session.scalar(query) or 0  # noqa: E731
+
+    result = Dashboard(
+        orders_today=sum(n for n, _ in revenue_today.values()),
+        revenue_today={c: total for c, (_, total) in revenue_today.items()},
+        open_claims=count(select(func.count(Claim.id)).where(Claim.status == OPEN)),
+        unanswered_questions=len(unanswered_questions()),
+        followups_sent_today=count(select(func.count(FollowUp.id)).where(
+            FollowUp.status == FOLLOWUP_SENT, FollowUp.sent_at >= start_today)),
+        followups_failed_today=count(select(func.count(EmailMessage.id)).where(
+            EmailMessage.kind.like("followup%"), EmailMessage.status == EMAIL_FAILED,
+            EmailMessage.created_at >= start_today)),
+        paid_30d={c: total for c, (_, total) in paid_30d.items()},
+        refunded_30d={c: total for c, (_, total) in refunded_30d.items()},
+    )
+    result.days = _per_day(first_day, start_window)
+    return result
+
+
+def _sums(query) -> dict[str, tuple[int, int]]:
+    return {currency: (int(n or 0), int(total or 0)) for currency, n, total in db.session.execute(query)}
+
+
+def _per_day(first_day: date, start: datetime) -> list[DayCount]:
+    zone = _zone()
+    paid = Counter(as_utc(at).astimezone(zone).date() for at in db.session.scalars(
+        select(Order.paid_at).where(Order.paid_at >= start)))
+    refunded = Counter(as_utc(at).astimezone(zone).date() for at in db.session.scalars(
+        select(Refund.updated_at).where(Refund.status == REFUND_SUCCEEDED, Refund.updated_at >= start)))
+    days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
+    return [DayCount(day, paid.get(day, 0), refunded.get(day, 0)) for day in days]

@@ -1,0 +1,88 @@
+"""Orders: every role may look; fulfilment (and admins) ship and deliver."""
+from datetime import datetime
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from shop.admin import queries
+from shop.admin.access import EVERY_ROLE, FULFILMENT, roles
+from shop.admin.blueprint import bp
+from shop.admin.forms import DeliverForm, ShipForm, attach_service_errors
+from shop.admin.presenters import store_zone
+from shop.errors import ShopError
+from shop.extensions import db
+from shop.fulfilment.services import deliver_order, ship_order
+from shop.orders.models import DELIVERED, SHIPPED, STATUSES
+from shop.orders.states import can_transition
+
+PER_PAGE = 50
+
+
+def _actor() -> str:
+    return f"staff:{current_user.email}"
+
+
+@bp.get("/orders")
+@roles(*EVERY_ROLE)
+def orders():
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    q = (request.args.get("q") or "")[:254]
+    status = request.args.get("status") or ""
+    result = queries.search_orders(q, status, page, PER_PAGE)
+    return render_template("admin/orders/list.html", result=result, q=q, status=status, statuses=STATUSES)
+
+
+@bp.get("/orders/<int:order_id>")
+@roles(*EVERY_ROLE)
+def order_detail(order_id):
+    return _detail_page(order_id)
+
+
+@bp.post("/orders/<int:order_id>/ship")
+@roles(*FULFILMENT)
+def order_ship(order_id):
+    form = ShipForm()
+    if not form.validate_on_submit():
+        return _detail_page(order_id, ship_form=form, status=422)
+    try:
+        ship_order(order_id, carrier=form.carrier.data.strip(), tracking_number=form.tracking_number.data.strip(),
+                   actor=_actor())
+    except ShopError as exc:
+        db.session.rollback()
+        attach_service_errors(form, exc)
+        return _detail_page(order_id, ship_form=form, status=exc.code)
+    db.session.commit()
+    flash(f"Order #{order_id} is shipped; the customer is emailed the tracking number.")
+    return redirect(url_for("admin.order_detail", order_id=order_id), code=303)
+
+
+@bp.post("/orders/<int:order_id>/deliver")
+@roles(*FULFILMENT)
+def order_deliver(order_id):
+    form = DeliverForm()
+    if not form.validate_on_submit():
+        return _detail_page(order_id, deliver_form=form, status=422)
+    try:
+        deliver_order(order_id, delivered_at=_from_store_time(form.delivered_at.data), actor=_actor())
+    except ShopError as exc:
+        db.session.rollback()
+        attach_service_errors(form, exc)
+        return _detail_page(order_id, deliver_form=form, status=exc.code)
+    db.session.commit()
+    flash(f"Order #{order_id} is delivered; its titration follow-ups are scheduled.")
+    return redirect(url_for("admin.order_detail", order_id=order_id), code=303)
+
+
+def _from_store_time(value: datetime | None) -> datetime | None:
+    """The form's local date and time, read in the store's time zone."""
+    return value.replace(tzinfo=store_zone()) if value is not None else None
+
+
+def _detail_page(order_id: int, *, ship_form=None, deliver_form=None, status=200):
+    story = queries.order_story(order_id)
+    order = story.order
+    return render_template(
+        "admin/orders/detail.html", story=story, order=order,
+        ship_form=ship_form or ShipForm(formdata=None), deliver_form=deliver_form or DeliverForm(formdata=None),
+        can_ship=can_transition(order, SHIPPED), can_deliver=can_transition(order, DELIVERED),
+    ), status

@@ -1,0 +1,67 @@
+"""Managing staff from the admin panel: roles, deactivation, API tokens.
+
+Creating accounts, passwords and tokens belong to `shop.accounts.services`; the rules here are
+the ones only an admin screen needs: nobody locks themselves out, and the store always keeps an
+active admin.
+"""
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from shop.accounts.models import ROLE_ADMIN, ROLES, ApiToken, Staff
+from shop.accounts.services import revoke_token
+from shop.errors import Conflict, NotFound, Unprocessable
+from shop.extensions import db
+
+
+def list_staff() -> list[Staff]:
+    return list(db.session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.email)))
+
+
+def get_staff(staff_id: int) -> Staff:
+    staff = db.session.scalar(
+        select(Staff).where(Staff.id == staff_id).options(selectinload(Staff.tokens))
+    )
+    if staff is None:
+        raise NotFound("Staff member not found")
+    return staff
+
+
+def change_role(staff: Staff, role: str, *, by: Staff) -> None:
+    if role not in ROLES:
+        raise Unprocessable(errors={"role": [f"Role must be one of {', '.join(ROLES)}"]})
+    if role == staff.role:
+        return
+    if staff.id == by.id:
+        raise Conflict("You cannot change your own role; ask another admin")
+    if staff.role == ROLE_ADMIN and staff.active and _active_admins() <= 1:
+        raise Conflict("The store needs at least one active admin")
+    staff.role = role
+    staff.session_version += 1  # a narrower role takes effect now, not at the next sign-in
+    db.session.flush()
+
+
+def set_active(staff: Staff, active: bool, *, by: Staff) -> None:
+    """Deactivate (every session and token stops working) or reactivate a staff member."""
+    if staff.active == active:
+        return
+    if not active:
+        if staff.id == by.id:
+            raise Conflict("You cannot deactivate yourself")
+        if staff.role == ROLE_ADMIN and _active_admins() <= 1:
+            raise Conflict("The store needs at least one active admin")
+    staff.active = active
+    staff.session_version += 1
+    db.session.flush()
+
+
+def revoke_staff_token(staff: Staff, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.staff_id != staff.id:
+        raise NotFound("Token not found")
+    revoke_token(token_id)
+
+
+def _active_admins() -> int:
+    return db.session.scalar(
+        select(func.count(Staff.id)).where(Staff.role == ROLE_ADMIN, Staff.active.is_(True))
+    )

@@ -1,0 +1,104 @@
+"""Staff (admins only): list, create, change role, deactivate, issue and revoke API tokens."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from shop.accounts.services import create_staff, issue_token
+from shop.admin import staff_services
+from shop.admin.access import ADMIN_ONLY, roles
+from shop.admin.blueprint import bp
+from shop.admin.forms import RoleForm, StaffForm, TokenForm
+from shop.errors import ShopError
+from shop.extensions import db
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@roles(*ADMIN_ONLY)
+def staff_list():
+    form = StaffForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            member = create_staff(form.email.data, form.role.data, password=form.password.data,
+                                  name=form.name.data or "")
+        except ShopError as exc:
+            db.session.rollback()
+            for name, messages in (exc.errors or {"email": [exc.message]}).items():
+                getattr(form, name, form.email).errors.extend(messages)
+            status = 422
+        else:
+            db.session.commit()
+            flash(f"{member.email} can now sign in as {member.role}. Share the password with them privately.")
+            return redirect(url_for("admin.staff_detail", staff_id=member.id), code=303)
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/staff/list.html", members=staff_services.list_staff(), form=form), status
+
+
+@bp.get("/staff/<int:staff_id>")
+@roles(*ADMIN_ONLY)
+def staff_detail(staff_id):
+    return _detail_page(staff_services.get_staff(staff_id))
+
+
+@bp.post("/staff/<int:staff_id>/role")
+@roles(*ADMIN_ONLY)
+def staff_role(staff_id):
+    member = staff_services.get_staff(staff_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _detail_page(member, role_form=form, status=422)
+    try:
+        staff_services.change_role(member, form.role.data, by=current_user)
+    except ShopError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{member.email} is now {member.role}.")
+    return redirect(url_for("admin.staff_detail", staff_id=member.id), code=303)
+
+
+@bp.post("/staff/<int:staff_id>/active")
+@roles(*ADMIN_ONLY)
+def staff_active(staff_id):
+    member = staff_services.get_staff(staff_id)
+    active = request.form.get("active") == "1"
+    try:
+        staff_services.set_active(member, active, by=current_user)
+    except ShopError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{member.email} is {'active again' if active else 'deactivated: their sessions and tokens stop working'}.")
+    return redirect(url_for("admin.staff_detail", staff_id=member.id), code=303)
+
+
+@bp.post("/staff/<int:staff_id>/tokens")
+@roles(*ADMIN_ONLY)
+def staff_token_issue(staff_id):
+    member = staff_services.get_staff(staff_id)
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _detail_page(member, token_form=form, status=422)
+    token = issue_token(member, name=form.name.data)
+    db.session.commit()
+    # Shown once, in this answer only (never flashed into the session cookie).
+    return _detail_page(staff_services.get_staff(staff_id), new_token=token, status=201)
+
+
+@bp.post("/staff/<int:staff_id>/tokens/<int:token_id>/revoke")
+@roles(*ADMIN_ONLY)
+def staff_token_revoke(staff_id, token_id):
+    member = staff_services.get_staff(staff_id)
+    staff_services.revoke_staff_token(member, token_id)
+    db.session.commit()
+    flash("Token revoked.")
+    return redirect(url_for("admin.staff_detail", staff_id=member.id), code=303)
+
+
+def _detail_page(member, *, role_form=None, token_form=None, new_token=None, status=200):
+    role_form = role_form or RoleForm(formdata=None, role=member.role)
+    token_form = token_form or TokenForm(formdata=None)
+    return render_template("admin/staff/detail.html", member=member, role_form=role_form,
+                           token_form=token_form, new_token=new_token), status

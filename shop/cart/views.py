@@ -1,0 +1,115 @@
+"""Cart and checkout pages. Every form is CSRF-protected; every POST answers 303 (PRG)."""
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from shop.cart import services as cart
+from shop.catalog.sections import register_section
+from shop.errors import NotFound, ShopError
+from shop.extensions import db
+from shop.orders.access import grant_access
+from shop.orders.checkout import CheckoutLine, start_checkout
+from shop.orders.models import Order
+
+bp = Blueprint("cart", __name__)
+
+# The order this browser last sent to Stripe: the success page empties the cart for it.
+CHECKOUT_KEY = "checkout_order"
+
+register_section("cart", "buy", "cart/_buy.html",
+                 context=lambda product: {"max_quantity": max(0, min(cart.MAX_QUANTITY, product.stock))})
+
+
+@bp.get("/cart")
+def show():
+    lines = cart.lines()
+    total = sum(line.line_total for line in lines)
+    currency = lines[0].product.currency if lines else "usd"
+    return render_template("cart/cart.html", lines=lines, total=total, currency=currency,
+                           email=session.get("checkout_email", ""))
+
+
+@bp.post("/cart/add")
+def add():
+    try:
+        product = cart.add(request.form.get("slug", ""), request.form.get("quantity", 1, type=int))
+    except ShopError as exc:
+        flash(exc.message, "error")
+        return redirect(request.referrer if _is_local(request.referrer) else url_for("cart.show"), 303)
+    flash(f"{product.name} is in your cart.", "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.post("/cart/update")
+def update():
+    try:
+        cart.set_quantity(request.form.get("slug", ""), request.form.get("quantity", type=int))
+    except ShopError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.post("/cart/remove")
+def remove():
+    cart.remove(request.form.get("slug", ""))
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.post("/cart/checkout")
+def checkout():
+    """The same checkout as the API; the customer leaves for Stripe's page (303)."""
+    email = (request.form.get("email") or "").strip()
+    session["checkout_email"] = email[:254]
+    lines = [CheckoutLine(slug, qty) for slug, qty in cart.quantities().items()]
+    if not lines:
+        flash("Your cart is empty.", "error")
+        return redirect(url_for("cart.show"), 303)
+    try:
+        _validate_email(email)
+        started = start_checkout(email, lines)
+    except ShopError as exc:
+        flash(_readable(exc), "error")
+        return redirect(url_for("cart.show"), 303)
+    grant_access(started.order.id)
+    session[CHECKOUT_KEY] = started.order.id
+    return redirect(started.checkout_url, 303)
+
+
+@bp.get("/checkout/success")
+def checkout_success():
+    """Back from Stripe. Shows the order; only Stripe's webhook marks it paid."""
+    session_id = (request.args.get("session_id") or "")[:255]
+    order = db.session.scalar(select(Order).where(Order.stripe_checkout_session_id == session_id)) if session_id else None
+    if order is None:
+        raise NotFound("We could not find that checkout")
+    if session.get(CHECKOUT_KEY) == order.id:
+        cart.clear()
+        session.pop(CHECKOUT_KEY, None)
+    has_access = order.id in session.get("order_access", [])
+    return render_template("cart/success.html", order=order, has_access=has_access)
+
+
+@bp.get("/checkout/cancel")
+def checkout_cancel():
+    return render_template("cart/cancel.html", lines=cart.lines())
+
+
+def _validate_email(email: str) -> None:
+    from shop.orders.schemas import CheckoutSchema
+
+    try:
+        CheckoutSchema(only=("email",)).load({"email": email})
+    except ValidationError as exc:
+        raise ShopError("Please enter a valid email address.", code=422) from exc
+
+
+def _readable(exc: ShopError) -> str:
+    details = [m for messages in exc.errors.values() for m in messages]
+    return f"{exc.message} ({'; '.join(details)})" if details else exc.message
+
+
+def _is_local(url: str | None) -> bool:
+    """Only go back to a page of this shop (no open redirect through the Referer)."""
+    from urllib.parse import urlsplit
+
+    return bool(url) and urlsplit(url).netloc in ("", request.host)

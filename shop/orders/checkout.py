@@ -1,0 +1,204 @@
+"""Starting a checkout: reserve the stock, open the order, hand the customer to Stripe Checkout.
+
+Unlike other services this one owns its transactions, because a row lock must never be held
+across a call to Stripe. It commits three times, each step leaving a consistent store:
+
+1. the order (`pending_payment`) with its items and the stock it reserved — committed first, so
+   the units are held while the customer pays, and nobody else's checkout waits on our locks;
+2. the call to Stripe (no transaction open);
+3. the Checkout Session's id on the order — or, when Stripe failed or anything went wrong in
+   between, the order cancelled and its stock released (`abandon_checkout`).
+
+If the process dies between 1 and 3, the session (if any) carries the order id in its metadata,
+so its `checkout.session.expired`/`completed` webhook still finds the order; and the periodic
+sweep (`payments.tasks.sweep_stale_checkouts`) cancels orders that never got a session.
+"""
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from shop.catalog.models import Product
+from shop.db import as_utc, utcnow
+from shop.errors import Conflict, Unprocessable
+from shop.extensions import db
+from shop.orders import states, stock
+from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order, OrderItem
+from shop.orders.services import lock_order, new_order_token
+from shop.payments import stripe_gateway
+
+log = logging.getLogger(__name__)
+
+# Stripe refuses an `expires_at` under 30 minutes away; a little more absorbs clock skew.
+SESSION_LIFETIME = timedelta(minutes=35)
+MAX_QUANTITY = 99
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    slug: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class StartedCheckout:
+    order: Order
+    order_token: str
+    checkout_url: str
+
+
+def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | None = None,
+                   cancel_url: str | None = None) -> StartedCheckout:
+    """Reserve, create the order and its Checkout Session; see the module docstring for the steps.
+
+    Raises Unprocessable (unknown product, too many units), Conflict (stock cannot cover it;
+    nothing reserved) or PaymentProviderError (Stripe failed; the order is cancelled).
+    """
+    merged = _merge(lines)
+    products = _published_products(merged)
+    try:
+        order, token = _open_order(email, merged, products)
+        db.session.commit()
+    except stock.OutOfStock as exc:
+        db.session.rollback()
+        raise _out_of_stock(exc.product_id, merged, products) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    order_id = order.id
+    try:
+        session = stripe_gateway.create_checkout_session(
+            _session_params(order, success_url, cancel_url), idempotency_key=checkout_idempotency_key(order)
+        )
+        order.stripe_checkout_session_id = session.id
+        states.record_event(order, actor="system", kind="checkout", message="Checkout Session created",
+                            data={"session_id": session.id})
+        db.session.commit()
+    except stripe_gateway.PaymentProviderError as exc:
+        db.session.rollback()
+        log.warning("Checkout of order %s: Stripe failed (%s); cancelling it", order_id, exc.detail)
+        _abandon_safely(order_id, reason=exc.detail or "payment provider error")
+        if exc.code not in (502, 503):
+            # Stripe refusing our own session parameters is our fault, not the customer's card.
+            raise stripe_gateway.PaymentProviderError(detail=exc.detail, code=502) from exc
+        raise
+    except BaseException as exc:
+        db.session.rollback()
+        log.exception("Checkout of order %s failed; cancelling it", order_id)
+        _abandon_safely(order_id, reason=type(exc).__name__)
+        raise
+    return StartedCheckout(order=order, order_token=token, checkout_url=session.url)
+
+
+def checkout_idempotency_key(order: Order) -> str:
+    """Derived from the order; the creation time keeps it unique if ids restart (a reset store)."""
+    return f"order-{order.id}-checkout-{as_utc(order.created_at):%Y%m%d%H%M%S%f}"
+
+
+def cancel_unpaid_order(order: Order, *, actor: str, message: str) -> bool:
+    """Cancel a `pending_payment` order and release its stock (the caller holds the lock)."""
+    if order.status != PENDING_PAYMENT:
+        return False
+    states.transition(order, CANCELLED, actor=actor, message=message)
+    stock.release(order)
+    return True
+
+
+def abandon_checkout(order_id: int, reason: str) -> None:
+    """Cancel an order whose Checkout Session could not be created; flushes only."""
+    order = lock_order(order_id)
+    if order is not None:
+        cancel_unpaid_order(order, actor="system", message=f"Checkout could not start: {reason}"[:500])
+
+
+def _abandon_safely(order_id: int, reason: str) -> None:
+    try:
+        abandon_checkout(order_id, reason)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the original error matters more; the sweep retries this
+        db.session.rollback()
+        log.exception("Could not cancel order %s after a failed checkout; the sweep will", order_id)
+
+
+def _merge(lines: list[CheckoutLine]) -> dict[str, tuple[int, int]]:
+    """{slug: (index of first line, total quantity)}: a slug listed twice is one line."""
+    merged: dict[str, tuple[int, int]] = {}
+    for index, line in enumerate(lines):
+        first, quantity = merged.get(line.slug, (index, 0))
+        merged[line.slug] = (first, quantity + line.quantity)
+    errors = {f"items.{first}.quantity": [f"At most {MAX_QUANTITY} of one product per order"]
+              for first, quantity in merged.values() if quantity > MAX_QUANTITY}
+    if errors:
+        raise Unprocessable(errors=errors)
+    return merged
+
+
+def _published_products(merged: dict[str, tuple[int, int]]) -> dict[str, Product]:
+    found = db.session.scalars(
+        select(Product).where(Product.slug.in_(merged), Product.published.is_(True))
+    ).all()
+    products = {p.slug: p for p in found}
+    errors = {f"items.{first}.slug": ["Unknown product"] for slug, (first, _) in merged.items()
+              if slug not in products}
+    if errors:
+        raise Unprocessable(errors=errors)
+    if len({p.currency for p in products.values()}) > 1:
+        raise Unprocessable("These products cannot be bought in one order (different currencies)",
+                            errors={"items": ["Products priced in different currencies"]})
+    return products
+
+
+def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[str, Product]):
+    """The order and its items, stock reserved; flushed, not committed."""
+    token, digest = new_order_token()
+    order = Order(email=email, token_hash=digest, total=0, currency=next(iter(products.values())).currency,
+                  status=PENDING_PAYMENT, stock_reserved=True)
+    for slug, (_, quantity) in sorted(merged.items(), key=lambda entry: entry[1][0]):
+        product = products[slug]
+        order.items.append(OrderItem(product_id=product.id, slug=slug, name=product.name,
+                                     quantity=quantity, unit_price=product.price))
+    order.total = sum(item.line_total for item in order.items) + order.shipping
+    stock.reserve({products[slug].id: quantity for slug, (_, quantity) in merged.items()})
+    db.session.add(order)
+    db.session.flush()
+    states.record_event(order, actor="customer", kind="created", message="Order placed; awaiting payment",
+                        data={"total": order.total, "currency": order.currency})
+    return order, token
+
+
+def _out_of_stock(product_id: int, merged, products: dict[str, Product]) -> Conflict:
+    slug = next(s for s, p in products.items() if p.id == product_id)
+    left = db.session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
+    first, _ = merged[slug]
+    message = f"Only {left} left" if left else "Out of stock"
+    return Conflict("Not enough stock for this order; nothing was reserved",
+                    errors={f"items.{first}.quantity": [message]})
+
+
+def _session_params(order: Order, success_url: str | None, cancel_url: str | None) -> dict:
+    public = current_app.config["PUBLIC_URL"]
+    order_ref = str(order.id)
+    return {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": item.quantity,
+                "price_data": {
+                    "currency": order.currency,
+                    "unit_amount": item.unit_price,
+                    "product_data": {"name": item.name, "metadata": {"slug": item.slug}},
+                },
+            }
+            for item in order.items
+        ],
+        "client_reference_id": order_ref,
+        "metadata": {"order_id": order_ref},
+        "payment_intent_data": {"metadata": {"order_id": order_ref}},
+        "customer_email": order.email,
+        "success_url": success_url
+        or public + url_for("cart.checkout_success") + "?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": cancel_url or public + url_for("cart.checkout_cancel", order_id=order.id),
+        "expires_at": int((utcnow() + SESSION_LIFETIME).timestamp()),
+    }

@@ -1,0 +1,86 @@
+"""Marshmallow schemas of the checkout and order API (they also document it in the OpenAPI file)."""
+from urllib.parse import urlsplit
+
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from shop.db import as_utc
+
+
+class CheckoutItemSchema(Schema):
+    slug = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
+
+
+def _same_site_url(value: str | None) -> None:
+    """Only http(s) addresses on this shop's own host: the checkout must not be an open redirect."""
+    if value is None:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError("Must be an http(s) address")
+    shop_host = urlsplit(current_app.config["PUBLIC_URL"]).hostname
+    if parts.hostname != shop_host:
+        raise ValidationError(f"Must be an address on {shop_host}")
+
+
+class CheckoutSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         error_messages={"invalid": "Email address invalid"})
+    items = fields.List(fields.Nested(CheckoutItemSchema), required=True,
+                        validate=validate.Length(min=1, max=20, error="Between 1 and 20 items"))
+    success_url = fields.String(load_default=None, validate=validate.Length(max=2000))
+    cancel_url = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+    @validates("success_url", "cancel_url")
+    def _check_url(self, value, **kwargs):
+        _same_site_url(value)
+
+
+class CheckoutResultSchema(Schema):
+    order_id = fields.Integer(required=True)
+    order_token = fields.String(required=True, metadata={"description": "Send as X-Order-Token to read the order"})
+    status = fields.String(required=True, metadata={"example": "pending_payment"})
+    total = fields.Integer(required=True, metadata={"description": "Minor units (cents)"})
+    currency = fields.String(required=True, metadata={"example": "usd"})
+    checkout_url = fields.String(required=True, metadata={"description": "Stripe Checkout's page"})
+    stripe_checkout_session_id = fields.String(required=True)
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 with the UTC offset, whatever the database handed back."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(as_utc(value), attr, obj, **kwargs)
+
+
+class OrderItemSchema(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    unit_price = fields.Integer(required=True)
+
+
+class OrderSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    email = fields.String(required=True)
+    items = fields.List(fields.Nested(OrderItemSchema), required=True)
+    total = fields.Integer(required=True)
+    currency = fields.String(required=True)
+    paid_at = UtcDateTime(allow_none=True)
+    shipped_at = UtcDateTime(allow_none=True)
+    delivered_at = UtcDateTime(allow_none=True)
+    refunded_total = fields.Integer(required=True)
+    followups = fields.Method("_followups", metadata={"description": "[{day, capsules, due_at, status}]"})
+    claims = fields.Method("_claims", metadata={"description": "[Claim]"})
+
+    def _followups(self, order):
+        from shop.followups.services import order_followups
+
+        return order_followups(order)
+
+    def _claims(self, order):
+        from shop.guarantee.services import order_claims
+
+        return order_claims(order)

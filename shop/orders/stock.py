@@ -1,0 +1,75 @@
+"""Stock held by orders: reserved when checkout starts, released when an unpaid order ends.
+
+Both are single UPDATE statements on the product row, so two checkouts can never both take
+the last unit: `stock >= :quantity` is checked by the database under the row's write lock, and
+the CHECK constraint `stock >= 0` stands behind it. Rows are touched in primary-key order, so
+two orders for the same products lock them in the same order and never deadlock.
+"""
+from collections.abc import Iterable
+
+from sqlalchemy import update
+from sqlalchemy.orm.util import identity_key
+
+from shop.catalog.models import Product
+from shop.extensions import db
+from shop.orders.models import Order
+
+
+class OutOfStock(Exception):
+    """`product_id` cannot cover the quantity asked for; the caller rolls back."""
+
+    def __init__(self, product_id: int):
+        super().__init__(product_id)
+        self.product_id = product_id
+
+
+def reserve(quantities: dict[int, int]) -> None:
+    """Take `{product_id: quantity}` out of stock, all or nothing (the caller rolls back on OutOfStock)."""
+    for product_id in sorted(quantities):
+        quantity = quantities[product_id]
+        taken = db.session.execute(
+            update(Product)
+            .where(Product.id == product_id, Product.stock >= quantity)
+            .values(stock=Product.stock - quantity)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            raise OutOfStock(product_id)
+    _stock_changed(quantities)
+
+
+def release(order: Order) -> bool:
+    """Give an order's reserved units back to stock, once (False when nothing was held)."""
+    if not order.stock_reserved:
+        return False
+    quantities = _quantities(order.items)
+    for product_id in sorted(quantities):
+        db.session.execute(
+            update(Product)
+            .where(Product.id == product_id)
+            .values(stock=Product.stock + quantities[product_id])
+            .execution_options(synchronize_session=False)
+        )
+    order.stock_reserved = False
+    _stock_changed(quantities)
+    return True
+
+
+def _quantities(items: Iterable) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for item in items:
+        totals[item.product_id] = totals.get(item.product_id, 0) + item.quantity
+    return totals
+
+
+def _stock_changed(quantities: dict[int, int]) -> None:
+    """The UPDATEs bypass the ORM: expire loaded products and drop the catalogue cache."""
+    for product_id in quantities:
+        product = db.session.identity_map.get(identity_key(Product, product_id))
+        if product is not None:
+            db.session.expire(product, ["stock"])
+    try:
+        from shop.catalog.cache import invalidate_catalogue
+    except ImportError:  # the catalogue cache is optional; without it there is nothing to drop
+        return
+    invalidate_catalogue()

@@ -1,0 +1,169 @@
+"""What a confirmed payment or refund does to an order. Services flush; the webhook commits.
+
+Every function here expects the order's row lock (`orders.services.lock_order`) to be held, so
+two deliveries about the same order apply one after the other.
+"""
+from sqlalchemy import select
+
+from shop.emails.services import queue_email
+from shop.extensions import db
+from shop.orders import states
+from shop.orders.access import order_page_url
+from shop.orders.models import (
+    DELIVERED,
+    PAID,
+    PARTIALLY_REFUNDED,
+    PENDING_PAYMENT,
+    REFUNDED,
+    SHIPPED,
+    Order,
+)
+from shop.payments.models import (
+    REFUND_CANCELED,
+    REFUND_FAILED,
+    REFUND_PENDING,
+    REFUND_SUCCEEDED,
+    Refund,
+)
+from shop.payments.signals import order_paid, refund_updated
+
+# Statuses in which the money has been taken: refunds count against these orders.
+PAID_STATUSES = frozenset({PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED})
+
+# A refund only moves forward: an old `refund.created` (pending) arriving after the
+# `refund.updated` (succeeded) must not undo it. Stripe may fail a refund after it succeeded.
+_REFUND_RANK = {REFUND_PENDING: 0, REFUND_SUCCEEDED: 1, REFUND_FAILED: 2, REFUND_CANCELED: 2}
+
+
+def store_payment_details(order: Order, *, payment_intent_id: str | None = None, charge_id: str | None = None,
+                          card_brand: str | None = None, card_last4: str | None = None) -> None:
+    """Keep what Stripe told us about the payment; a missing value never erases a known one."""
+    if payment_intent_id:
+        order.stripe_payment_intent_id = payment_intent_id
+    if charge_id:
+        order.stripe_charge_id = charge_id
+    if card_brand:
+        order.card_brand = card_brand[:30]
+    if card_last4:
+        order.card_last4 = card_last4[-4:]
+
+
+def mark_paid(order: Order, *, message: str = "Payment confirmed by Stripe") -> bool:
+    """Stripe confirmed the payment: paid, tell the other domains, email the customer once.
+
+    Returns False (and changes nothing) when the order is no longer waiting for payment.
+    """
+    if order.status != PENDING_PAYMENT:
+        return False
+    states.transition(order, PAID, actor="stripe", message=message)
+    order_paid.send(order)
+    queue_order_confirmation(order)
+    settle_refunds(order)
+    return True
+
+
+def queue_order_confirmation(order: Order) -> None:
+    queue_email(
+        "order_confirmation",
+        order.email,
+        context={"order": order, "items": order.items, "order_url": order_page_url(order)},
+        order_id=order.id,
+        dedupe_key=f"order-confirmation:{order.id}",
+    )
+
+
+def flag_for_staff(order: Order, reason: str, *, kind: str = "attention", data: dict | None = None) -> None:
+    """Something only a person can settle (a dispute, money taken for a cancelled order)."""
+    if reason not in (order.needs_attention or ""):
+        order.needs_attention = f"{order.needs_attention}\n{reason}" if order.needs_attention else reason
+    states.record_event(order, actor="stripe", kind=kind, message=reason, data=data)
+
+
+def record_refund(order: Order, refund_object: dict) -> Refund:
+    """Create or update the Refund row for a Stripe refund object, then settle the order's totals.
+
+    A refund started in the Stripe dashboard has no row yet (nor a claim); one that our own
+    approval created is matched by its Stripe id, or by the idempotency key it carries in its
+    metadata (`refund_key`, when the webhook beats the approval's own commit of the Stripe id).
+    """
+    refund = _refund_row(order, refund_object)
+    previous = refund.status if refund.id is not None else None
+    status = _refund_status(refund_object)
+    if previous is None or _REFUND_RANK[status] >= _REFUND_RANK.get(previous, 0):
+        refund.status = status
+    refund.amount = int(refund_object.get("amount") or refund.amount)
+    refund.currency = (refund_object.get("currency") or refund.currency or order.currency).lower()
+    refund.failure_reason = refund_object.get("failure_reason") or refund.failure_reason
+    refund.data = {key: refund_object.get(key) for key in ("charge", "payment_intent", "reason", "metadata")}
+    db.session.add(refund)
+    db.session.flush()
+    if refund.status != previous:
+        states.record_event(order, actor="stripe", kind="refund",
+                            message=f"Refund {refund.stripe_refund_id}: {refund.status}",
+                            data={"refund_id": refund.id, "amount": refund.amount, "status": refund.status})
+    settle_refunds(order)
+    if refund.status != previous:
+        refund_updated.send(refund, previous_status=previous)
+    return refund
+
+
+def settle_refunds(order: Order) -> None:
+    """Keep `refunded_total` the sum of succeeded refunds and the status in step with it.
+
+    Refunds are counted only once the order is paid (a refund may be reported first); each
+    counts at most once (`Refund.counted`), so replays never count twice.
+    """
+    if order.status not in PAID_STATUSES:
+        return
+    for refund in db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)):
+        succeeded = refund.status == REFUND_SUCCEEDED
+        if succeeded and not refund.counted:
+            if order.refunded_total + refund.amount > order.total:
+                flag_for_staff(order, f"Refund {refund.stripe_refund_id} exceeds what is left to refund",
+                               data={"refund_id": refund.id})
+                continue
+            order.refunded_total += refund.amount
+            refund.counted = True
+        elif not succeeded and refund.counted:
+            order.refunded_total -= refund.amount
+            refund.counted = False
+            flag_for_staff(order, f"Refund {refund.stripe_refund_id} {refund.status} after it had succeeded",
+                           data={"refund_id": refund.id})
+    _refund_status_of(order)
+
+
+def _refund_status_of(order: Order) -> None:
+    if order.refunded_total <= 0:
+        return
+    target = REFUNDED if order.refunded_total >= order.total else PARTIALLY_REFUNDED
+    if target == order.status:
+        return
+    if states.can_transition(order, target):
+        states.transition(order, target, actor="stripe",
+                          message=f"Refunded {order.refunded_total} of {order.total} {order.currency}")
+
+
+def _refund_row(order: Order, refund_object: dict) -> Refund:
+    stripe_id = refund_object["id"]
+    refund = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_id))
+    if refund is not None:
+        return refund
+    # Our own request carries its idempotency key: the webhook may beat the approval's commit.
+    key = (refund_object.get("metadata") or {}).get("refund_key")
+    if key:
+        refund = db.session.scalar(select(Refund).where(
+            Refund.idempotency_key == key, Refund.order_id == order.id, Refund.stripe_refund_id.is_(None),
+            Refund.status == REFUND_PENDING))
+    if refund is None:
+        refund = Refund(order_id=order.id, amount=int(refund_object.get("amount") or 0),
+                        currency=(refund_object.get("currency") or order.currency).lower())
+    refund.stripe_refund_id = stripe_id
+    return refund
+
+
+def _refund_status(refund_object: dict) -> str:
+    status = refund_object.get("status")
+    if status in (REFUND_SUCCEEDED, REFUND_FAILED, REFUND_CANCELED):
+        return status
+    return REFUND_PENDING  # "pending", "requires_action"
+

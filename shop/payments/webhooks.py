@@ -1,0 +1,262 @@
+"""Stripe's webhook events: recorded once by event id, applied under the order's row lock.
+
+`process_event` flushes; the view commits. An event is recorded (INSERT ... ON CONFLICT DO
+NOTHING on the unique event id) before anything acts, so a duplicate delivery — even one racing
+the first on another worker — is acknowledged and does nothing. Should a handler fail, the whole
+transaction, the event row included, rolls back and Stripe's retry gets a clean second chance.
+
+Out-of-order deliveries end in the right state:
+- `checkout.session.completed` after `expired`: the order was cancelled and its stock released.
+  Payment cannot resurrect it (the state machine allows no cancelled → paid, and the stock may
+  be sold). The order is flagged for staff (`needs_attention`) with the payment recorded;
+  a person refunds or fulfils it. Nothing is issued automatically.
+- a charge or refund event before the order knows its payment intent: recorded as "unknown
+  order", and applied when the order is paid (`replay_parked_events`).
+- a refund reported while the order still waits for payment: its row is kept and counted once
+  the order is paid.
+"""
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shop.db import utcnow
+from shop.extensions import db
+from shop.orders.checkout import cancel_unpaid_order
+from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order
+from shop.orders.services import lock_order
+from shop.payments import services
+from shop.payments.models import StripeEvent
+
+UNKNOWN_ORDER = "unknown order"
+DUPLICATE = "duplicate"
+# Event types whose object may reach us before the order knows its payment intent.
+PARKABLE_PREFIXES = ("charge.", "refund.")
+PARKED_FOR = timedelta(days=3)
+
+
+def process_event(event: dict) -> str:
+    """Record and apply one verified event; returns what happened (also stored on the row)."""
+    event_row_id = _record(event)
+    if event_row_id is None:
+        return DUPLICATE
+    obj = (event.get("data") or {}).get("object") or {}
+    handler = HANDLERS.get(event.get("type", ""))
+    order = None
+    if handler is None:
+        outcome = "ignored"
+    else:
+        order_id = find_order_id(obj)
+        order = lock_order(order_id) if order_id is not None else None
+        outcome = handler(order, obj) if order is not None else UNKNOWN_ORDER
+    _finish(event_row_id, outcome, order.id if order is not None else None)
+    return outcome
+
+
+# --- handlers: (locked order, event object) -> outcome --------------------------------------
+
+def session_completed(order: Order, session: dict) -> str:
+    _store_session_payment(order, session)
+    if session.get("payment_status") != "paid":
+        return "awaiting payment"  # a delayed method (bank debit): async_payment_* follows
+    return _paid(order, session, "Payment confirmed by Stripe")
+
+
+def async_payment_succeeded(order: Order, session: dict) -> str:
+    _store_session_payment(order, session)
+    return _paid(order, session, "Delayed payment confirmed by Stripe")
+
+
+def async_payment_failed(order: Order, session: dict) -> str:
+    if cancel_unpaid_order(order, actor="stripe", message="The payment failed"):
+        return "cancelled"
+    return f"ignored ({order.status})"
+
+
+def session_expired(order: Order, session: dict) -> str:
+    if order.stripe_checkout_session_id and order.stripe_checkout_session_id != session.get("id"):
+        return "ignored (another session)"
+    if cancel_unpaid_order(order, actor="stripe", message="Checkout expired without payment"):
+        return "cancelled"
+    return f"ignored ({order.status})"
+
+
+def charge_succeeded(order: Order, charge: dict) -> str:
+    services.store_payment_details(order, charge_id=charge.get("id"), **_card(charge))
+    return "payment details"
+
+
+def charge_refunded(order: Order, charge: dict) -> str:
+    services.store_payment_details(order, charge_id=charge.get("id"), **_card(charge))
+    # Since API version 2022-11-15 the charge no longer lists its refunds; the refund.*
+    # events carry them. When it does list them, they are applied here too (idempotently).
+    for refund in ((charge.get("refunds") or {}).get("data") or []):
+        services.record_refund(order, refund)
+    return "refund noted"
+
+
+def refund_changed(order: Order, refund: dict) -> str:
+    row = services.record_refund(order, refund)
+    return f"refund {row.status}"
+
+
+def dispute_created(order: Order, dispute: dict) -> str:
+    services.flag_for_staff(
+        order,
+        f"Dispute {dispute.get('id')} opened ({dispute.get('reason')}) for "
+        f"{dispute.get('amount')} {dispute.get('currency')}; respond in the Stripe dashboard",
+        kind="dispute",
+        data={"dispute_id": dispute.get("id"), "amount": dispute.get("amount"), "reason": dispute.get("reason")},
+    )
+    return "flagged"
+
+
+HANDLERS: dict[str, Callable[[Order, dict], str]] = {
+    "checkout.session.completed": session_completed,
+    "checkout.session.async_payment_succeeded": async_payment_succeeded,
+    "checkout.session.async_payment_failed": async_payment_failed,
+    "checkout.session.expired": session_expired,
+    "charge.succeeded": charge_succeeded,
+    "charge.refunded": charge_refunded,
+    "refund.created": refund_changed,
+    "refund.updated": refund_changed,
+    "refund.failed": refund_changed,
+    "charge.refund.updated": refund_changed,
+    "charge.dispute.created": dispute_created,
+}
+
+
+# --- finding the order ------------------------------------------------------------------------
+
+def find_order_id(obj: dict) -> int | None:
+    """The order an event object is about, from the ids we gave Stripe or Stripe gave us."""
+    if obj.get("object") == "checkout.session":
+        return _order_for_session(obj)
+    conditions = []
+    payment_intent = _id(obj.get("payment_intent"))
+    if payment_intent:
+        conditions.append(Order.stripe_payment_intent_id == payment_intent)
+    charge = obj.get("id") if obj.get("object") == "charge" else _id(obj.get("charge"))
+    if charge:
+        conditions.append(Order.stripe_charge_id == charge)
+    order_id = _int((obj.get("metadata") or {}).get("order_id"))
+    if order_id is not None:
+        conditions.append(Order.id == order_id)
+    if not conditions:
+        return None
+    return db.session.scalar(select(Order.id).where(or_(*conditions)).order_by(Order.id).limit(1))
+
+
+def _order_for_session(session: dict) -> int | None:
+    found = db.session.scalar(select(Order.id).where(Order.stripe_checkout_session_id == session.get("id")))
+    if found is not None:
+        return found
+    # The process may have died before it stored the session id: trust our own reference,
+    # but only for an order that has no other session.
+    order_id = _int((session.get("metadata") or {}).get("order_id")) or _int(session.get("client_reference_id"))
+    if order_id is None:
+        return None
+    return db.session.scalar(select(Order.id).where(
+        Order.id == order_id, Order.stripe_checkout_session_id.is_(None)))
+
+
+# --- parked events ----------------------------------------------------------------------------
+
+def replay_parked_events(order: Order) -> int:
+    """Apply charge/refund events that arrived before this order knew its payment intent."""
+    if not order.stripe_payment_intent_id:
+        return 0
+    parked = db.session.scalars(
+        select(StripeEvent)
+        .where(StripeEvent.order_id.is_(None), StripeEvent.outcome == UNKNOWN_ORDER,
+               StripeEvent.received_at >= utcnow() - PARKED_FOR)
+        .order_by(StripeEvent.id)
+    ).all()
+    replayed = 0
+    for row in parked:
+        if not row.type.startswith(PARKABLE_PREFIXES) or row.type not in HANDLERS:
+            continue
+        obj = ((row.payload or {}).get("data") or {}).get("object") or {}
+        if _id(obj.get("payment_intent")) != order.stripe_payment_intent_id:
+            continue
+        row.outcome = HANDLERS[row.type](order, obj) + " (replayed)"
+        row.order_id = order.id
+        replayed += 1
+    return replayed
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _paid(order: Order, session: dict, message: str) -> str:
+    if order.status == CANCELLED:
+        services.flag_for_staff(
+            order,
+            "Stripe took payment after this order was cancelled (its checkout had expired); "
+            "refund the customer or fulfil the order by hand",
+            kind="payment_after_cancel",
+            data={"session_id": session.get("id"), "amount_total": session.get("amount_total")},
+        )
+        return "paid after cancellation"
+    if order.status != PENDING_PAYMENT:
+        return f"already {order.status}"
+    services.mark_paid(order, message=message)
+    replay_parked_events(order)
+    return "paid"
+
+
+def _store_session_payment(order: Order, session: dict) -> None:
+    payment_intent = session.get("payment_intent")
+    details: dict = {"payment_intent_id": _id(payment_intent)}
+    if isinstance(payment_intent, dict):  # expanded
+        charge = payment_intent.get("latest_charge")
+        details["charge_id"] = _id(charge)
+        if isinstance(charge, dict):
+            details.update(_card(charge))
+    services.store_payment_details(order, **details)
+    if not order.stripe_checkout_session_id and session.get("id"):
+        order.stripe_checkout_session_id = session["id"]
+
+
+def _card(charge: dict) -> dict:
+    card = ((charge.get("payment_method_details") or {}).get("card")) or {}
+    return {"card_brand": card.get("brand"), "card_last4": card.get("last4")}
+
+
+def _record(event: dict) -> int | None:
+    """Insert the event row; None when its id was already recorded (a duplicate)."""
+    created = event.get("created")
+    values = {
+        "event_id": str(event["id"]),
+        "type": str(event.get("type") or "")[:100],
+        "livemode": bool(event.get("livemode")),
+        "stripe_created": datetime.fromtimestamp(created, UTC) if isinstance(created, int) else None,
+        "received_at": utcnow(),
+        "payload": event,
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (insert(StripeEvent).values(**values)
+                 .on_conflict_do_nothing(index_elements=["event_id"]).returning(StripeEvent.id))
+    return db.session.scalar(statement)
+
+
+def _finish(event_row_id: int, outcome: str, order_id: int | None) -> None:
+    db.session.execute(
+        update(StripeEvent).where(StripeEvent.id == event_row_id)
+        .values(outcome=outcome[:200], order_id=order_id, processed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _id(value) -> str | None:
+    if isinstance(value, dict):
+        return value.get("id")
+    return value or None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
