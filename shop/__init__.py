@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.followups import signals as followup_signals
     from shop.followups.views import bp as followups_bp
     from shop.fulfilment.api import blp as fulfilment_api
+    from shop.admin import bp as admin_bp
     from shop.health import bp as health_bp
     from shop.cart.views import bp as cart_bp
     from shop.orders.api import checkout_blp, orders_blp
@@ -110,3 +111,4 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(reviews_api)
     api.register_blueprint(reviews_admin_api)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(admin_bp)
