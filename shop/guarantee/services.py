@@ -210,8 +210,18 @@ def get_claim(claim_id: int) -> Claim:
     return claim
 
 
-# The timeline entry the follow-ups record when the customer clicks "stay at this dose".
+# A timeline entry for "stay at this dose", should the follow-ups record one; they mark the
+# follow-up row itself (`FollowUp.held_at`), which is read too.
 STAY_AT_DOSE_EVENT = "followup_hold"
+
+
+def _held_followups(order: Order) -> list[dict]:
+    from shop.followups.models import FollowUp
+
+    rows = db.session.scalars(select(FollowUp).where(FollowUp.order_id == order.id, FollowUp.held_at.is_not(None))
+                              .order_by(FollowUp.held_at))
+    return [{"at": _iso(r.held_at), "message": f"Stayed at {r.capsules} capsule(s) from day {r.step_day}"}
+            for r in rows]
 
 
 def claim_context(claim_id: int) -> dict:
@@ -226,10 +236,10 @@ def claim_context(claim_id: int) -> dict:
         select(EmailMessage).where(EmailMessage.order_id == order.id, EmailMessage.kind.like("followup%"))
         .order_by(EmailMessage.created_at, EmailMessage.id)
     )
-    holds = db.session.scalars(
+    holds = [{"at": _iso(e.created_at), "message": e.message} for e in db.session.scalars(
         select(OrderEvent).where(OrderEvent.order_id == order.id, OrderEvent.kind == STAY_AT_DOSE_EVENT)
         .order_by(OrderEvent.id)
-    ).all()
+    )] + _held_followups(order)
     earlier = db.session.scalars(
         select(Claim).join(Order, Order.id == Claim.order_id)
         .where(func.lower(Order.email) == order.email.lower(), Claim.id != claim.id)
@@ -259,7 +269,7 @@ def claim_context(claim_id: int) -> dict:
         "followup_emails": [{"kind": e.kind, "subject": e.subject, "status": e.status,
                              "created_at": _iso(e.created_at), "sent_at": _iso(e.sent_at)} for e in emails],
         "stayed_at_dose": bool(holds),
-        "stay_at_dose_clicks": [{"at": _iso(e.created_at), "message": e.message} for e in holds],
+        "stay_at_dose_clicks": holds,
         "earlier_claims": [{**claim_dict(c), "order_email": order.email} for c in earlier],
         "audit": [audit_dict(entry) for entry in claim.audits],
     }
