@@ -7,8 +7,8 @@ after `account.async_delay` seconds or when a test says so.
 import threading
 
 from shop.stripe_standin.account import Account, new_id, now
-from shop.stripe_standin.params import (StripeError, integer, invalid, metadata, missing, no_such,
-                                        text)
+from shop.stripe_standin.params import (StripeError, expand, integer, invalid, metadata, missing,
+                                        no_such, text)
 from shop.stripe_standin.shapes import (CARD_DETAILS, CHARGE, CHECKOUT_SESSION, CUSTOMER_DETAILS,
                                         LINE_ITEM, PAYMENT_INTENT, PRICE, shaped)
 
@@ -63,7 +63,7 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
             "metadata": metadata(intent_data) if isinstance(intent_data, dict) else {},
             "description": intent_data.get("description") if isinstance(intent_data, dict) else None,
         }
-    return account.expanded(session, set())
+        return account.expanded(session, expand(params))
 
 
 def _payment_method_types(params: dict) -> list[str]:

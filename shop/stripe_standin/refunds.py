@@ -6,7 +6,8 @@ case `settle_refund` decides later, sending what Stripe sends: `refund.updated` 
 `charge.refunded` on success, `refund.updated` and `refund.failed` on failure.
 """
 from shop.stripe_standin.account import Account, new_id, now
-from shop.stripe_standin.params import StripeError, integer, invalid, metadata, no_such, text
+from shop.stripe_standin.params import (StripeError, expand, integer, invalid, metadata, no_such,
+                                        text)
 from shop.stripe_standin.shapes import DISPUTE, REFUND, shaped
 
 REASONS = {"duplicate", "fraudulent", "requested_by_customer"}
@@ -59,7 +60,7 @@ def create_refund(account: Account, params: dict, request: dict | None) -> dict:
         account.emit("refund.created", refund, request)
         if status == "succeeded":
             account.emit("charge.refunded", charge, request)
-        return account.expanded(refund, set())
+        return account.expanded(refund, expand(params))
 
 
 def settle_refund(account: Account, refund_id: str, succeeded: bool = True,

@@ -40,7 +40,8 @@ class StandIn:
     def start(self) -> "StandIn":
         """Serve from background threads (tests); `stop()` ends them."""
         self.dispatcher.start()
-        self._spawn(self.server.serve_forever, "stripe-standin-http")
+        # A short poll keeps stop() quick: tests start and stop a stand-in each.
+        self._spawn(lambda: self.server.serve_forever(poll_interval=0.05), "stripe-standin-http")
         if self.sweep_interval:
             self._spawn(self._sweep, "stripe-standin-expiry")
         return self

@@ -11,6 +11,7 @@ import heapq
 import hmac
 import itertools
 import json
+import logging
 import threading
 import time
 import traceback
@@ -19,6 +20,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+log = logging.getLogger(__name__)
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 _BODY_KEPT = 2000
 
@@ -133,6 +135,8 @@ class Dispatcher:
                 if delivery is None:
                     return
             outcome = self._attempt(delivery)
+            log.info("webhook %s %s attempt %d → %s", delivery.event["type"], delivery.event["id"],
+                     len(delivery.attempts) + 1, outcome["status"] or outcome["error"])
             with self._changed:
                 delivery.attempts.append(outcome)
                 ok = outcome["status"] is not None and 200 <= outcome["status"] < 300
