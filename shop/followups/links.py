@@ -6,7 +6,7 @@ expire without storing anything.
 """
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from shop.db import utcnow
@@ -35,9 +35,9 @@ def make_token(followup_id: int, action: str, *, issued_at: datetime | None = No
 
 
 def link(followup_id: int, action: str, *, issued_at: datetime | None = None) -> str:
+    # Built by hand, not url_for: the dispatcher runs outside any request (beat, CLI).
     token = make_token(followup_id, action, issued_at=issued_at)
-    path = url_for(f"followups.{action}", token=token, _external=False)
-    return current_app.config["PUBLIC_URL"] + path
+    return f"{current_app.config['PUBLIC_URL']}/followups/{action}/{token}"
 
 
 def read_token(token: str, action: str, *, now: datetime | None = None) -> int:
