@@ -33,12 +33,17 @@ def published_products_query(q: str | None):
     return query
 
 
-def list_products(page: int = 1, per_page: int = 24, q: str | None = None) -> tuple[list[Product], int]:
-    """One page of published products, by name, and how many match in all."""
+def list_products(page: int = 1, per_page: int = 24, q: str | None = None,
+                  fresh: bool = False) -> tuple[list[Product], int]:
+    """One page of published products, by name, and how many match in all.
+
+    `fresh` refreshes rows the session already holds from what the database says.
+    """
     query = published_products_query(q)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(
         query.order_by(Product.name, Product.id).limit(per_page).offset((page - 1) * per_page)
+        .execution_options(populate_existing=fresh)
     ).all()
     return list(items), total
 
@@ -59,7 +64,7 @@ def catalogue_page(page: int = 1, per_page: int = 24, q: str | None = None) -> C
     q = (q or "").strip()
 
     def load() -> CataloguePage:
-        items, total = list_products(page, per_page, q)
+        items, total = list_products(page, per_page, q, fresh=True)
         return CataloguePage(tuple(product_view(p) for p in items), total)
 
     return cached(("page", page, per_page, q.lower()), load)
@@ -73,6 +78,8 @@ def product_details(slug: str) -> ProductView:
             select(Product)
             .where(Product.slug == slug, Product.published.is_(True))
             .options(joinedload(Product.ingredients), selectinload(Product.titration_steps))
+            # A copy for everyone is made from the rows, not from objects this session holds.
+            .execution_options(populate_existing=True)
         ).unique().one_or_none()
         return product_view(product, with_details=True) if product else None
 
