@@ -39,8 +39,8 @@ def init_celery(app: Flask) -> Celery:
     if broker.startswith("redis"):
         # Redis redelivers unacknowledged tasks after this long; longer than any task runs.
         celery_app.conf.broker_transport_options = {"visibility_timeout": 3600}
-    if broker.startswith("sqla+"):
-        celery_app.conf.broker_transport_options = {"polling_interval": 1}
+    # The embedded (sqla+) broker takes no transport options: kombu hands them all to
+    # create_engine(), which refuses `polling_interval`; it polls every second by default.
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
