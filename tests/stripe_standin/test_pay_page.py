@@ -97,3 +97,10 @@ def test_an_expired_session_cannot_be_paid(stripe_client, stripe_standin, sessio
 
 def test_an_unknown_session_has_no_page(stripe_standin):
     assert requests.get(f"{stripe_standin.url}/pay/cs_test_nope", timeout=5).status_code == 404
+
+
+def test_the_front_page_lists_sessions_with_their_pay_links(stripe_standin, session):
+    page = requests.get(stripe_standin.url + "/", timeout=5)
+
+    assert page.status_code == 200
+    assert f'href="/pay/{session.id}"' in page.text
