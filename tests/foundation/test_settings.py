@@ -1,0 +1,96 @@
+"""Settings come from the environment; production refuses what would be unsafe."""
+import pytest
+
+from shop import create_app
+from shop.config import ConfigError, normalise_database_url
+
+POSTGRES = "postgresql+psycopg://shop:pw@db.example:5432/shop"
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    """A clean environment: none of the shop's settings set, the instance folder in tmp."""
+    for name in ("SHOP_ENV", "SECRET_KEY", "DATABASE_URL", "ALLOW_SQLITE_IN_PRODUCTION", "CELERY_BROKER_URL",
+                 "REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "PUBLIC_URL", "SHOP_TIMEZONE", "STRIPE_API_BASE",
+                 "CATALOGUE_CACHE_SECONDS", "CATALOGUE_VERSION_CHECK_MS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SHOP_INSTANCE_PATH", str(tmp_path / "instance"))
+    return monkeypatch
+
+
+def test_development_defaults_need_no_settings(env, tmp_path):
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/instance/shop.sqlite3"
+    assert app.config["CELERY_BROKER_URL"].startswith("sqla+sqlite:///")
+    assert app.config["SHOP_TIMEZONE"] == "America/New_York"
+    assert app.config["SECRET_KEY"]  # a random one per process
+    assert app.config["MAIL_SERVER"] is None  # the development outbox
+
+
+def test_settings_are_read_from_the_environment(env):
+    env.setenv("DATABASE_URL", POSTGRES)
+    env.setenv("MAIL_SERVER", "smtp.example")
+    env.setenv("MAIL_PORT", "2525")
+    env.setenv("PUBLIC_URL", "https://shop.example/")
+    env.setenv("SHOP_TIMEZONE", "Europe/Paris")
+    env.setenv("CATALOGUE_CACHE_SECONDS", "5")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == POSTGRES
+    assert (app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) == ("smtp.example", 2525)
+    assert app.config["PUBLIC_URL"] == "https://shop.example"
+    assert app.config["SHOP_TIMEZONE"] == "Europe/Paris"
+    assert app.config["CATALOGUE_CACHE_SECONDS"] == 5
+
+
+def test_a_malformed_number_is_refused_by_name(env):
+    env.setenv("MAIL_PORT", "twenty-five")
+    with pytest.raises(ConfigError, match="MAIL_PORT"):
+        create_app()
+
+
+def test_production_refuses_to_start_without_a_secret_key(env):
+    env.setenv("SHOP_ENV", "production")
+    env.setenv("DATABASE_URL", POSTGRES)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_refuses_sqlite_unless_allowed(env):
+    env.setenv("SHOP_ENV", "production")
+    env.setenv("SECRET_KEY", "s" * 64)
+    with pytest.raises(ConfigError, match="ALLOW_SQLITE_IN_PRODUCTION"):
+        create_app()
+    env.setenv("ALLOW_SQLITE_IN_PRODUCTION", "true")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_starts_with_a_key_and_postgresql(env):
+    env.setenv("SHOP_ENV", "production")
+    env.setenv("SECRET_KEY", "s" * 64)
+    env.setenv("DATABASE_URL", POSTGRES)
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "s" * 64
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("postgres://u:p@h:5432/d", "postgresql+psycopg://u:p@h:5432/d"),
+    ("postgresql://u:p@h/d", "postgresql+psycopg://u:p@h/d"),
+    ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+    ("sqlite:///x.sqlite3", "sqlite:///x.sqlite3"),
+])
+def test_database_urls_are_normalised(given, expected):
+    assert normalise_database_url(given) == expected
+
+
+def test_a_postgres_url_from_the_environment_is_normalised(env):
+    env.setenv("DATABASE_URL", "postgres://shop:pw@db.example/shop")
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://shop:pw@db.example/shop"
+
+
+def test_test_config_overrides_the_environment(env):
+    env.setenv("DATABASE_URL", POSTGRES)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
