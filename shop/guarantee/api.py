@@ -63,7 +63,7 @@ def claim_context(claim_id):
 
 @admin_blp.route("/<int:claim_id>/approve", methods=["POST"])
 @staff_token_required(*STAFF_ROLES)
-@admin_blp.arguments(ApproveSchema)
+@admin_blp.arguments(ApproveSchema, required=False)
 @admin_blp.response(200, ClaimSchema)
 def approve_claim(args, claim_id):
     """Approve and refund through Stripe (default: all still refundable; 422 above that)."""

@@ -180,3 +180,27 @@ def test_the_audit_log_and_the_order_timeline_record_the_filing(open_claim):
     entry = db.session.scalar(select(ClaimAudit).where(ClaimAudit.claim_id == claim_id))
     assert entry.actor == "customer" and entry.amount == order.total and entry.note
     assert any(e.kind == "claim" for e in order.events)
+
+
+def test_shipping_is_kept_when_the_policy_says_so(app, delivered_order, file_claim, client, staff_member):
+    # given an order of 49.00 plus 5.00 shipping, and a shop that does not refund shipping
+    order, token = delivered_order()
+    order.shipping, order.total = 500, order.total + 500
+    db.session.commit()
+    assert services.refundable_amount(order) == 5400
+    app.config["GUARANTEE_REFUND_SHIPPING"] = False
+    # then the claim asks for the goods only, and approving more is refused
+    body = file_claim(order, token).get_json()
+    assert body["requested_amount"] == 4900
+    _, headers = staff_member("support")
+    response = client.post(f"/api/v1/admin/claims/{body['id']}/approve", json={"amount": 4901}, headers=headers)
+    assert response.status_code == 422 and response.get_json()["errors"]["amount"] == ["At most 4900 can be refunded"]
+
+
+def test_partial_refunds_can_be_turned_off(app, open_claim, client, staff_member):
+    app.config["GUARANTEE_PARTIAL_REFUNDS"] = False
+    _, claim_id = open_claim
+    _, headers = staff_member("support")
+    response = client.post(f"/api/v1/admin/claims/{claim_id}/approve", json={"amount": 100}, headers=headers)
+    assert response.status_code == 422 and "amount" in response.get_json()["errors"]
+    assert db.session.get(Claim, claim_id).status == OPEN

@@ -180,3 +180,12 @@ def test_deny_emails_the_note_once(open_claim, client, staff_member, run_tasks):
     assert entry.staff_id == staff.id and entry.note == note
     # a denied claim cannot be approved
     assert approve(client, claim_id, headers).status_code == 409
+
+
+def test_approve_without_a_body_refunds_everything(claim_at_stripe, client, staff_member, stripe_standin, settled):
+    order, claim_id = claim_at_stripe()
+    _, headers = staff_member("support")
+    response = client.post(f"/api/v1/admin/claims/{claim_id}/approve", headers=headers)
+    settled()
+    assert response.status_code == 200
+    assert [r["amount"] for r in refunds_at_stripe(stripe_standin)] == [order.total]
