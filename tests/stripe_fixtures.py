@@ -39,10 +39,15 @@ Webhooks:          `deliver_to(callable_or_url)` (a callable gets `(raw_body, he
                    skipped/dropped, status, attempts), `wait_for_deliveries(n, timeout=5)`
                    (until n are finished; raises TimeoutError), `pause_webhooks()`,
                    `resume_webhooks(drop_pending=False)`, `redeliver(event_id)`,
+                   `stop_webhooks()` (drop the queue, wait for an attempt under way),
                    `configure_webhooks(attempts=, backoff=, timeout=)`,
                    `sign(payload, secret=None, timestamp=None)` → a Stripe-Signature header.
 State:             `events(type=None)` (oldest first), `session(id)`, `payment_intent(id)`,
                    `charge(id)`, `refund(id)`, `reset()`.
+
+Webhooks run in the shop app on another thread, in their own app context and session: after
+`wait_for_deliveries()`, call `db.session.expire_all()` (or query again) before reading what
+they changed.
 
 Example::
 
@@ -78,9 +83,7 @@ def stripe_app(make_app, stripe_standin):
     stripe_standin.deliver_to_app(app)
     with app.app_context():
         yield app
-    # Nothing may reach the app once its tables are being emptied.
-    stripe_standin.resume_webhooks(drop_pending=True)
-    stripe_standin.deliver_to(None)
+    stripe_standin.stop_webhooks()  # nothing may reach the app once its tables are emptied
 
 
 @pytest.fixture

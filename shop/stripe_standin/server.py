@@ -178,6 +178,12 @@ class StandIn:
     def resume_webhooks(self, *, drop_pending: bool = False) -> None:
         self.dispatcher.resume(drop_pending=drop_pending)
 
+    def stop_webhooks(self) -> None:
+        """Deliver nothing more: drop what is queued and wait for an attempt under way."""
+        self.dispatcher.quiesce()
+        self.dispatcher.target = None
+        self.dispatcher.resume(drop_pending=True)
+
     def redeliver(self, event_id: str) -> None:
         """Send an event again (freshly signed), as the dashboard's "Resend" does."""
         self.dispatcher.send(self.account.get("events_by_id", event_id, "event"))

@@ -64,6 +64,7 @@ class Dispatcher:
         self._changed = threading.Condition()
         self._paused = False
         self._stopping = False
+        self._busy = False  # an attempt is on its way
         self._thread: threading.Thread | None = None
 
     # -- the queue -------------------------------------------------------------------------
@@ -114,6 +115,14 @@ class Dispatcher:
                 self._changed.wait(left)
             return [d.as_dict() for d in self._log]
 
+    def quiesce(self, timeout: float = 10.0) -> None:
+        """Hold every delivery not yet sent and wait for the one on its way, if any."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            self._paused = True
+            while self._busy and time.monotonic() < deadline:
+                self._changed.wait(deadline - time.monotonic())
+
     # -- the worker ------------------------------------------------------------------------
     def start(self) -> None:
         self._stopping = False
@@ -134,10 +143,12 @@ class Dispatcher:
                 delivery = self._next_due()
                 if delivery is None:
                     return
+                self._busy = True
             outcome = self._attempt(delivery)
             log.info("webhook %s %s attempt %d → %s", delivery.event["type"], delivery.event["id"],
                      len(delivery.attempts) + 1, outcome["status"] or outcome["error"])
             with self._changed:
+                self._busy = False
                 delivery.attempts.append(outcome)
                 ok = outcome["status"] is not None and 200 <= outcome["status"] < 300
                 if ok:
