@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from shop.catalog.models import Product
@@ -153,7 +153,7 @@ def _published_products(merged: dict[str, tuple[int, int]]) -> dict[str, Product
 def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[str, Product]):
     """The order and its items, stock reserved; flushed, not committed."""
     token, digest = new_order_token()
-    order = Order(email=email, token_hash=digest, total=0, currency=next(iter(products.values())).currency,
+    order = Order(email=email, token_hash=digest, total=0, shipping=0, currency=next(iter(products.values())).currency,
                   status=PENDING_PAYMENT, stock_reserved=True)
     for slug, (_, quantity) in sorted(merged.items(), key=lambda entry: entry[1][0]):
         product = products[slug]
@@ -178,7 +178,6 @@ def _out_of_stock(product_id: int, merged, products: dict[str, Product]) -> Conf
 
 
 def _session_params(order: Order, success_url: str | None, cancel_url: str | None) -> dict:
-    public = current_app.config["PUBLIC_URL"]
     order_ref = str(order.id)
     return {
         "mode": "payment",
@@ -197,8 +196,16 @@ def _session_params(order: Order, success_url: str | None, cancel_url: str | Non
         "metadata": {"order_id": order_ref},
         "payment_intent_data": {"metadata": {"order_id": order_ref}},
         "customer_email": order.email,
-        "success_url": success_url
-        or public + url_for("cart.checkout_success") + "?session_id={CHECKOUT_SESSION_ID}",
-        "cancel_url": cancel_url or public + url_for("cart.checkout_cancel", order_id=order.id),
+        "success_url": success_url or _shop_url("cart.checkout_success") + "?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": cancel_url or _shop_url("cart.checkout_cancel", order_id=order.id),
         "expires_at": int((utcnow() + SESSION_LIFETIME).timestamp()),
     }
+
+
+def _shop_url(endpoint: str, **values) -> str:
+    """An absolute link on PUBLIC_URL, inside a request or not (a CLI, a benchmark)."""
+    public = current_app.config["PUBLIC_URL"]
+    if has_request_context():
+        return public + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return public + url_for(endpoint, **values)

@@ -50,37 +50,37 @@ def client() -> stripe.StripeClient:
 def create_checkout_session(params: dict, idempotency_key: str) -> CheckoutSession:
     """Create a Checkout Session (params as Stripe documents them)."""
     with _translated_errors():
-        session = client().checkout.sessions.create(params, {"idempotency_key": idempotency_key})
+        session = client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key})
     return CheckoutSession(id=session.id, url=session.url)
 
 
 def retrieve_checkout_session(session_id: str) -> dict:
     with _translated_errors():
-        return client().checkout.sessions.retrieve(session_id).to_dict()
+        return client().v1.checkout.sessions.retrieve(session_id).to_dict()
 
 
 def expire_checkout_session(session_id: str) -> dict:
     with _translated_errors():
-        return client().checkout.sessions.expire(session_id).to_dict()
+        return client().v1.checkout.sessions.expire(session_id).to_dict()
 
 
 def create_refund(payment_intent_id: str, amount: int, idempotency_key: str, metadata: dict) -> dict:
     """Ask Stripe to refund `amount` of a payment. The same key never refunds twice."""
     params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata}
     with _translated_errors():
-        return client().refunds.create(params, {"idempotency_key": idempotency_key}).to_dict()
+        return client().v1.refunds.create(params, {"idempotency_key": idempotency_key}).to_dict()
 
 
 def list_checkout_sessions(created_since: int) -> list[dict]:
     """Every Checkout Session created since a Unix time, all pages."""
     with _translated_errors():
-        page = client().checkout.sessions.list({"created": {"gte": created_since}, "limit": 100})
+        page = client().v1.checkout.sessions.list({"created": {"gte": created_since}, "limit": 100})
         return [s.to_dict() for s in page.auto_paging_iter()]
 
 
 def list_refunds(created_since: int) -> list[dict]:
     with _translated_errors():
-        page = client().refunds.list({"created": {"gte": created_since}, "limit": 100})
+        page = client().v1.refunds.list({"created": {"gte": created_since}, "limit": 100})
         return [r.to_dict() for r in page.auto_paging_iter()]
 
 

@@ -50,10 +50,14 @@ def charge(order, *, payment_intent=None, **fields) -> dict:
     return obj
 
 
-def refund(order, refund_id, amount, *, status="succeeded", payment_intent=None, metadata=None, **fields) -> dict:
-    return stripe_object("refund", id=refund_id, amount=amount, currency=order.currency, status=status,
-                         payment_intent=payment_intent or f"pi_for_order_{order.id}",
-                         charge=f"ch_for_order_{order.id}", metadata=metadata or {}, **fields)
+def refund(order, refund_id, amount, *, status="succeeded", payment_intent=None, metadata=None,
+           failure_reason=None, **fields) -> dict:
+    obj = stripe_object("refund", id=refund_id, amount=amount, currency=order.currency, status=status,
+                        payment_intent=payment_intent or f"pi_for_order_{order.id}",
+                        charge=f"ch_for_order_{order.id}", metadata=metadata or {}, **fields)
+    if failure_reason:  # present on failed refunds only, so absent from Stripe's example
+        obj["failure_reason"] = failure_reason
+    return obj
 
 
 def dispute(order, **fields) -> dict:

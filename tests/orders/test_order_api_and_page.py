@@ -1,0 +1,109 @@
+"""GET /api/v1/orders/<id> with X-Order-Token, the order page, and the confirmation email."""
+import re
+
+import pytest
+
+from shop.extensions import db
+from shop.orders.models import DELIVERED, PAID, PENDING_PAYMENT
+from tests.payments.stripe_events import checkout_session, deliver, event
+from tests.smtp_server import smtp_config, smtp_server  # noqa: F401  the fixture
+
+
+def test_order_api_with_its_token(client, mag_rr, make_order):
+    # given a delivered order (its follow-ups are scheduled on delivery by the fulfilment API)
+    order, token = make_order(mag_rr, quantity=2, status=PAID)
+    # when the customer reads it with the token
+    response = client.get(f"/api/v1/orders/{order.id}", headers={"X-Order-Token": token})
+    # then every field of API.md is there, money in cents, times with an offset
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"id", "status", "email", "items", "total", "currency", "paid_at", "shipped_at",
+                         "delivered_at", "refunded_total", "followups", "claims"}
+    assert body["status"] == PAID and body["total"] == mag_rr.price * 2 and body["refunded_total"] == 0
+    assert body["items"] == [{"slug": "mag-rr", "name": "Mag R&R", "quantity": 2, "unit_price": mag_rr.price}]
+    assert body["paid_at"].endswith("+00:00") and body["shipped_at"] is None
+    assert body["followups"] == [] and body["claims"] == []
+
+
+def test_delivered_order_lists_its_followups_shaped_per_api(client, mag_rr, make_order):
+    from shop.followups.services import schedule_for_order
+
+    order, token = make_order(mag_rr, status=DELIVERED)
+    schedule_for_order(order)
+    db.session.commit()
+    body = client.get(f"/api/v1/orders/{order.id}", headers={"X-Order-Token": token}).get_json()
+    assert body["followups"] and set(body["followups"][0]) == {"day", "capsules", "due_at", "status"}
+    assert body["delivered_at"].endswith("+00:00")
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Order-Token": ""}, {"X-Order-Token": "wrong"}])
+def test_wrong_or_missing_token_is_404_like_an_unknown_order(client, mag_rr, make_order, headers):
+    # given an order and someone without its token
+    order, token = make_order(mag_rr)
+    # when they ask for it, and for an order that does not exist
+    response = client.get(f"/api/v1/orders/{order.id}", headers=headers)
+    unknown = client.get("/api/v1/orders/999999", headers={"X-Order-Token": token})
+    # then both answers are the same 404
+    assert response.status_code == unknown.status_code == 404
+    assert response.get_json() == unknown.get_json()
+    assert response.get_json()["code"] == 404
+
+
+def test_another_orders_token_does_not_open_it(client, mag_rr, make_order):
+    first, _ = make_order(mag_rr)
+    _, other_token = make_order(mag_rr)
+    assert client.get(f"/api/v1/orders/{first.id}", headers={"X-Order-Token": other_token}).status_code == 404
+
+
+def test_huge_order_ids_are_404_not_500(client):
+    response = client.get("/api/v1/orders/99999999999999999999", headers={"X-Order-Token": "x"})
+    assert response.status_code == 404
+
+
+def test_order_page_opens_from_the_signed_link_only(app, client, mag_rr, make_order):
+    from shop.orders.access import order_page_url
+
+    # given a paid order
+    order, _ = make_order(mag_rr, quantity=2)
+    with app.test_request_context():
+        link = order_page_url(order, external=False)
+    # when a stranger guesses the URL without the signature
+    assert client.get(f"/orders/{order.id}").status_code == 404
+    assert client.get(f"/orders/{order.id}?t=forged").status_code == 404
+    # then only the signed link opens it, and the session remembers the grant
+    page = client.get(link)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f"Order {order.id}" in html and "Mag R&amp;R" in html and "Paid" in html
+    assert client.get(f"/orders/{order.id}").status_code == 200
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_confirmation_email_rendered_and_sent_once(make_app, smtp_server, mag_rr, make_order):  # noqa: F811
+    # given a shop sending through a real SMTP server, and an order waiting for payment
+    app = make_app(**smtp_config(smtp_server))
+    with app.app_context():
+        order, _ = make_order(mag_rr, quantity=2, status=PENDING_PAYMENT)
+        client = app.test_client()
+        # when Stripe confirms the payment, twice
+        evt = event("checkout.session.completed", checkout_session(order))
+        deliver(client, evt)
+        deliver(client, evt)
+        # then one email is handed to the worker, and the worker sends it
+        captured = app.config["TASKS_CAPTURE"]
+        assert len(captured) == 1
+        task, args = captured.pop()
+        task.run(*args)
+    [mail] = smtp_server.messages
+    assert mail["To"] == "buyer@example.com"
+    assert mail["Subject"] == f"Your order {order.id} is confirmed"
+    assert "List-Unsubscribe" not in mail
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "2 × Mag R&R" in text and "$98.00" in text
+    link = re.search(r"http://shop\.test/orders/\d+\?t=\S+", text).group(0)
+    assert link in html.replace("&amp;", "&")
+    # and the link opens the order page
+    with app.app_context():
+        page = app.test_client().get(link.removeprefix("http://shop.test"))
+        assert page.status_code == 200
