@@ -1,0 +1,80 @@
+"""`python -m shop.stripe_standin`, as `make run` starts it: its own process, posting events to
+a URL, signed with the secret from the environment."""
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+import stripe
+
+from tests.stripe_standin.conftest import session_params
+
+
+@pytest.fixture
+def webhook_endpoint():
+    """A plain HTTP endpoint on a free port collecting (body, Stripe-Signature)."""
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append((self.rfile.read(int(self.headers["Content-Length"])),
+                             self.headers["Stripe-Signature"]))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api/v1/stripe/webhook", received
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_the_command_serves_the_api_and_posts_signed_events(webhook_endpoint, tmp_path):
+    # given the stand-in started as make run starts it, on a free port
+    url_for_hooks, received = webhook_endpoint
+    log = tmp_path / "standin.log"
+    env = dict(os.environ, STRIPE_WEBHOOK_SECRET="whsec_from_env")
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "shop.stripe_standin", "--port", "0", "--webhook-url",
+             url_for_hooks], env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        url = _announced_url(log)
+        client = stripe.StripeClient("sk_test_cli", base_addresses={"api": url})
+
+        # when a session is paid on the hosted page
+        session = client.v1.checkout.sessions.create(session_params())
+        answer = requests.post(session.url, data={"action": "card"}, allow_redirects=False,
+                               timeout=5)
+        deadline = time.monotonic() + 5
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    # then the event arrived, signed with the secret from the environment
+    assert answer.status_code == 303
+    [(body, signature)] = received
+    event = stripe.Webhook.construct_event(body, signature, "whsec_from_env")
+    assert (event.type, event.data.object.id) == ("checkout.session.completed", session.id)
+
+
+def _announced_url(log) -> str:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        match = re.search(r"Stripe stand-in on (http://\S+),", log.read_text())
+        if match:
+            return match.group(1)
+        time.sleep(0.05)
+    raise AssertionError(f"the stand-in did not announce its address: {log.read_text()}")
