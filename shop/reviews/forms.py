@@ -4,7 +4,7 @@ Each has a honeypot field (`company`) that people never see; bots fill it in. Me
 those of the API, from `validation`.
 """
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
 from shop.reviews import validation as v
@@ -38,6 +38,7 @@ def valid_website(form, field):
 
 
 def valid_rating(form, field):
+    field.data = (field.data or "").strip()
     if not field.data:
         raise StopValidation(v.REQUIRED)
     if field.data not in {"1", "2", "3", "4", "5"}:
@@ -63,8 +64,8 @@ class _EntryForm(FlaskForm):
 
 
 class ReviewForm(_EntryForm):
-    rating = RadioField("Your rating", choices=[(str(n), f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)],
-                        validate_choice=False, validators=[valid_rating])
+    rating = RadioField("Your rating", validate_choice=False, validators=[valid_rating],
+                        choices=[SelectChoice(str(n), f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)])
     website = StringField("Website (optional)", validators=[valid_website])
 
     def __init__(self, *args, **kwargs):

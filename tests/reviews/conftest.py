@@ -27,7 +27,8 @@ def make_entry(app):
     counter = iter(range(1, 1_000_000))
 
     def make(product, *, kind=KIND_REVIEW, status=PUBLISHED, rating=None, parent=None, body=None,
-             name="Sam", email="sam@example.com", created_at=None, is_staff=False, flags=None, commit=True):
+             name="Sam", email="sam@example.com", created_at=None, is_staff=False, flags=None, commit=True,
+             website=None):
         body = body or f"Entry number {next(counter)}"
         if kind == KIND_REVIEW and parent is None and rating is None:
             rating = 4
@@ -35,7 +36,7 @@ def make_entry(app):
             product_id=product.id, parent_id=parent.id if parent else None,
             kind=parent.kind if parent else kind, status=status, rating=rating, name=name,
             email=None if is_staff else email, body=body, body_digest=body_digest(body),
-            is_staff=is_staff, flags=flags or {}, created_at=created_at or utcnow(),
+            is_staff=is_staff, flags=flags or {}, website=website, created_at=created_at or utcnow(),
             published_at=utcnow() if status == PUBLISHED else None,
         )
         _db.session.add(entry)
