@@ -59,3 +59,14 @@ def test_order_followups_shape_for_the_api(mag_rr, delivered):
     order, _ = delivered(mag_rr)
     first = order_followups(order)[0]
     assert first == {"day": 0, "capsules": 1, "due_at": "2026-05-05T23:00:00+00:00", "status": "scheduled"}
+
+
+def test_the_order_page_panel_lists_the_schedule(app, mag_rr, delivered):
+    from flask import render_template
+
+    order, _ = delivered(mag_rr)
+    with app.test_request_context():
+        html = render_template("followups/_order_panel.html", order=order)
+    assert "Your dosing plan" in html
+    assert "Tue May 05, 2026" in html and "1 capsule a night" in html and "Reorder reminder" in html
+    assert html.count("Scheduled") == 6
