@@ -1,6 +1,7 @@
 """The claim form on the order page: deadline, CSRF, filing, and the claim's status after."""
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -32,8 +33,8 @@ def test_a_delivered_order_shows_the_deadline_and_the_form(csrf_app, make_order,
     client = csrf_app.test_client()
     html = open_page(client, order).get_data(as_text=True)
     assert "Money-back guarantee" in html
-    deadline = (order.delivered_at + timedelta(days=60)).strftime("%B")
-    assert deadline in html and 'name="reason"' in html and csrf_token(html)
+    deadline = (order.delivered_at + timedelta(days=60)).astimezone(ZoneInfo(csrf_app.config["SHOP_TIMEZONE"]))
+    assert deadline.strftime("%B %-d, %Y") in html and 'name="reason"' in html and csrf_token(html)
 
 
 def test_an_undelivered_order_says_when_the_guarantee_starts(csrf_app, make_order, mag_rr):

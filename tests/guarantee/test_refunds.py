@@ -189,3 +189,30 @@ def test_approve_without_a_body_refunds_everything(claim_at_stripe, client, staf
     settled()
     assert response.status_code == 200
     assert [r["amount"] for r in refunds_at_stripe(stripe_standin)] == [order.total]
+
+
+def test_an_approval_that_never_reached_stripe_is_sent_again_with_the_same_key(
+        claim_at_stripe, client, staff_member, stripe_standin, settled):
+    from datetime import timedelta
+
+    from shop.guarantee import refunds
+
+    # given an approval recorded, whose process died before asking Stripe
+    order, claim_id = claim_at_stripe()
+    staff, headers = staff_member("support")
+    approval = refunds.approve_claim(claim_id, staff)
+    db.session.commit()
+    key = db.session.get(Refund, approval.refund_id).idempotency_key
+    # when support approves again at once, nothing is sent (the first approval may be in flight)
+    assert approve(client, claim_id, headers).status_code == 200
+    assert refunds_at_stripe(stripe_standin) == []
+    # when they approve again minutes later
+    db.session.get(Refund, approval.refund_id).created_at -= timedelta(minutes=3)
+    db.session.commit()
+    assert approve(client, claim_id, headers).status_code == 200
+    settled()
+    # then the same refund is sent, with the same key, once
+    [refund] = refunds_at_stripe(stripe_standin)
+    assert refund["metadata"]["refund_key"] == key
+    claim = fresh(Claim, claim_id)
+    assert claim.status == REFUNDED and claim.refund_id == approval.refund_id and claim.attempts == 1
