@@ -11,6 +11,8 @@ def main(argv: list[str] | None = None) -> None:
                                      description="A local stand-in for Stripe's API.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument("--public-url", help="the address browsers reach the pay page at "
+                                             "(default: http://HOST:PORT)")
     parser.add_argument("--webhook-url", default=os.environ.get("STANDIN_WEBHOOK_URL"),
                         help="where events are POSTed (none: events are only recorded)")
     parser.add_argument("--webhook-secret",
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
                       webhook_secret=args.webhook_secret, async_delay=args.async_delay,
                       refund_status="pending" if args.pending_refunds else "succeeded",
                       webhook_attempts=args.webhook_attempts, webhook_backoff=args.webhook_backoff,
-                      sweep_interval=1.0)
+                      sweep_interval=1.0, public_url=args.public_url)
     logging.info("Stripe stand-in on %s, webhooks to %s", standin.url, args.webhook_url or "nowhere")
     try:
         standin.serve_forever()

@@ -22,7 +22,7 @@ class StandIn:
                  webhook_secret: str = DEFAULT_WEBHOOK_SECRET, refund_status: str = "succeeded",
                  async_delay: float | None = None, webhook_attempts: int = 4,
                  webhook_backoff: float = 1.0, webhook_timeout: float = 10.0,
-                 sweep_interval: float | None = None):
+                 sweep_interval: float | None = None, public_url: str | None = None):
         self.dispatcher = Dispatcher(webhook_secret, webhook_target, max_attempts=webhook_attempts,
                                      backoff=webhook_backoff, timeout=webhook_timeout)
         self.faults = Faults()
@@ -30,7 +30,8 @@ class StandIn:
         self.app = create_app(self)
         self.server = make_server(host, port, self.app, threaded=True)
         self.url = f"http://{host}:{self.server.port}"
-        self.account = Account(self.dispatcher, base_url=self.url, refund_status=refund_status,
+        # Pay-page links use the public address when the server binds to, say, 0.0.0.0.
+        self.account = Account(self.dispatcher, base_url=(public_url or self.url).rstrip("/"), refund_status=refund_status,
                                async_delay=async_delay)
         self.sweep_interval = sweep_interval
         self._threads: list[threading.Thread] = []

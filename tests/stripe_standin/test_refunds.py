@@ -147,3 +147,25 @@ def test_a_dispute_is_announced_and_blocks_refunds(stripe_client, stripe_standin
     assert stripe_client.v1.charges.retrieve(charge).disputed is True
     with pytest.raises(stripe.InvalidRequestError, match="charged back"):
         stripe_client.v1.refunds.create({"payment_intent": intent})
+
+
+def test_concurrent_refunds_never_take_more_than_the_charge(stripe_client, stripe_standin, paid):
+    # given ten refunds of 10.00 racing for a 73.00 charge
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, intent, charge = paid
+
+    def refund(n):
+        try:
+            return stripe_client.v1.refunds.create({"payment_intent": intent, "amount": 1000},
+                                                   {"idempotency_key": f"race-{n}"}).amount
+        except stripe.InvalidRequestError as exc:
+            return exc.code
+
+    # when
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(refund, range(10)))
+
+    # then
+    assert sorted(outcomes, key=str) == [1000] * 7 + ["amount_too_large"] * 3
+    assert stripe_client.v1.charges.retrieve(charge).amount_refunded == 7000
