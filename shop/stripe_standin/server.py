@@ -31,8 +31,8 @@ class StandIn:
         self.server = make_server(host, port, self.app, threaded=True)
         self.url = f"http://{host}:{self.server.port}"
         # Pay-page links use the public address when the server binds to, say, 0.0.0.0.
-        self.account = Account(self.dispatcher, base_url=(public_url or self.url).rstrip("/"), refund_status=refund_status,
-                               async_delay=async_delay)
+        self.account = Account(self.dispatcher, base_url=(public_url or self.url).rstrip("/"),
+                               refund_status=refund_status, async_delay=async_delay)
         self.sweep_interval = sweep_interval
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
