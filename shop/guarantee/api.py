@@ -30,6 +30,8 @@ STAFF_ROLES = ("support", "admin")
 
 
 @blp.route("/<int:order_id>/claims", methods=["POST"])
+@blp.doc(parameters=[{"in": "header", "name": "X-Order-Token", "required": True, "schema": {"type": "string"},
+                      "description": "The order token returned by checkout"}])
 @blp.arguments(ClaimCreateSchema)
 @blp.response(201, ClaimSchema)
 @blp.alt_response(404, description="Unknown order or wrong X-Order-Token")
