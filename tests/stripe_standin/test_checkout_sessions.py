@@ -136,3 +136,17 @@ def test_requests_without_a_test_secret_key_are_unauthorised(stripe_standin, key
 
     assert refused.value.http_status == 401
     assert set(refused.value.json_body["error"]) >= {"type", "code", "message", "param"}
+
+
+def test_a_session_past_its_expiry_expires_by_itself(stripe_client, stripe_standin):
+    # given a session whose time is up (the stand-in's record of it, moved back in time)
+    session = stripe_client.v1.checkout.sessions.create(session_params())
+    stripe_standin.account.sessions[session.id]["expires_at"] = int(time.time()) - 1
+
+    # when anyone next asks
+    found = stripe_client.v1.checkout.sessions.retrieve(session.id)
+
+    # then
+    assert found.status == "expired"
+    [event] = stripe_standin.events()
+    assert (event["type"], event["request"]["id"]) == ("checkout.session.expired", None)
