@@ -52,10 +52,11 @@ def published_threads(product: Product, kind: str | None, page: int = 1, per_pag
     entries = db.session.scalars(
         query.order_by(Entry.created_at.desc(), Entry.id.desc()).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return _with_replies(entries)
+    return threads_of(entries)
 
 
-def _with_replies(entries) -> list[Thread]:
+def threads_of(entries: list[Entry]) -> list[Thread]:
+    """The given top-level entries with their published replies (one query)."""
     threads = {entry.id: Thread(entry) for entry in entries}
     if threads:
         replies = db.session.scalars(
@@ -66,11 +67,6 @@ def _with_replies(entries) -> list[Thread]:
         for reply in replies:
             threads[reply.parent_id].replies.append(reply)
     return list(threads.values())
-
-
-def threads_of(entries: list[Entry]) -> list[Thread]:
-    """The given top-level entries with their published replies (one query)."""
-    return _with_replies(entries)
 
 
 def product_page_threads(product: Product, reviews_page: int, questions_page: int,

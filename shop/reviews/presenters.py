@@ -36,11 +36,6 @@ def section_context(product: Product) -> dict:
     }
 
 
-def stars(rating: int | None) -> str:
-    rating = rating or 0
-    return "★" * rating + "☆" * (5 - rating)
-
-
 def reviews_json_ld(product: Product, threads: ProductThreads) -> list[dict]:
     """schema.org: the product's AggregateRating and Reviews, and each question with its answers."""
     url = url_for("catalog.product_detail", slug=product.slug, _external=True)

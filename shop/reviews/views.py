@@ -8,6 +8,7 @@ import hmac
 import logging
 
 from flask import Blueprint, current_app, flash, g, redirect, request, url_for
+from itsdangerous import Signer
 
 from shop.catalog.sections import register_section
 from shop.catalog.services import get_published_product
@@ -16,7 +17,7 @@ from shop.extensions import db
 from shop.reviews import limits, listing, services
 from shop.reviews.forms import QuestionForm, ReplyForm, ReviewForm
 from shop.reviews.models import KIND_QUESTION, KIND_REVIEW, PUBLISHED, Entry
-from shop.reviews.presenters import section_context
+from shop.reviews.presenters import PER_PAGE, section_context
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +98,7 @@ def vote_helpful(slug, entry_id):
     return response
 
 
-def _signer():
-    from itsdangerous import Signer
-
+def _signer() -> Signer:
     return Signer(current_app.config["SECRET_KEY"], salt="reviews-visitor")
 
 
@@ -113,8 +112,6 @@ def entry_permalink(slug, entry_id):
     top = entry.parent if entry.parent_id else entry
     if top.status != PUBLISHED:
         raise NotFound("Review or question not found")
-    from shop.reviews.presenters import PER_PAGE
-
     page = listing.page_of_entry(top, PER_PAGE)
     param = "reviews_page" if top.kind == KIND_REVIEW else "questions_page"
     args = {param: page} if page > 1 else {}

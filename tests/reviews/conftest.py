@@ -3,7 +3,7 @@ import pytest
 
 from shop.db import utcnow
 from shop.extensions import db as _db
-from shop.reviews.models import KIND_QUESTION, KIND_REVIEW, PENDING, PUBLISHED, Entry
+from shop.reviews.models import KIND_REVIEW, PUBLISHED, Entry
 from shop.reviews.services import body_digest
 
 

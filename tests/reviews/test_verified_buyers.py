@@ -24,9 +24,8 @@ def test_a_paid_order_of_the_product_makes_a_verified_buyer(mag_rr, make_order, 
     assert entry.titration_stage is None  # paid, not delivered yet: no stage
 
 
-@pytest.mark.parametrize("status", [PENDING_PAYMENT])
-def test_an_unpaid_order_does_not(mag_rr, make_order, post_entry, status):
-    make_order(mag_rr, email="buyer@example.com", status=status)
+def test_an_unpaid_order_does_not(mag_rr, make_order, post_entry):
+    make_order(mag_rr, email="buyer@example.com", status=PENDING_PAYMENT)
     assert posted(post_entry, email="buyer@example.com").verified_buyer is False
 
 
