@@ -4,10 +4,12 @@ Services raise `ShopError` subclasses with a message fit for the customer; anyth
 and answers a bare 500 (logged with its trace, never shown).
 """
 import logging
+import traceback
 from http import HTTPStatus
 
 from flask import Flask, Request, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import BadRequest, HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +98,30 @@ def validation_errors(exc: HTTPException) -> dict:
     return flatten_errors(merged)
 
 
+def _text_with_nul(exc: Exception) -> bool:
+    """A value with a NUL character that PostgreSQL refused (input no schema stripped)."""
+    return isinstance(exc, DBAPIError) and "NUL" in str(exc.orig)
+
+
+def _json_nested_too_deep(exc: Exception) -> bool:
+    if not isinstance(exc, RecursionError):
+        return False
+    files = {frame.f_code.co_filename for frame, _ in traceback.walk_tb(exc.__traceback__)}
+    return any(name.endswith(("json/decoder.py", "json/__init__.py")) for name in files)
+
+
 def wants_json(req: Request) -> bool:
     return req.path.startswith("/api/")
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        # PostgreSQL text cannot hold NUL; a NUL in a URL is never meant, so it is refused
+        # here, for every route, before it can reach a query and end as a 500.
+        if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+            raise BadRequest("The address contains a NUL character.")
+
     @app.errorhandler(ShopError)
     def handle_shop_error(exc: ShopError):
         if wants_json(request):
@@ -136,6 +157,14 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
+        if _text_with_nul(exc):
+            log.warning("Refused text with a NUL character on %s %s", request.method, request.path)
+            return handle_http_error(BadRequest())
+        if _json_nested_too_deep(exc):
+            # `[[[[…` thousands deep exhausts the JSON parser before any schema sees it: the
+            # client's fault, answered like any other malformed body.
+            log.warning("Refused a JSON body nested too deeply on %s %s", request.method, request.path)
+            return handle_http_error(BadRequest())
         log.exception("Unhandled error on %s %s", request.method, request.path)
         if wants_json(request):
             return jsonify(error_body(500, "Internal Server Error")), 500

@@ -134,3 +134,35 @@ def test_readiness_fails_when_the_database_is_down(standalone_app, tmp_path):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"] is False
+
+
+def test_json_nested_thousands_deep_is_a_shaped_400(app_with_test_routes):
+    client = app_with_test_routes.test_client()
+    response = client.post("/api/v1/_test/echo", data="[" * 900 + "]" * 900, content_type="application/json")
+    assert response.status_code in (200, 400, 413)
+    deep = client.post("/api/v1/_test/echo", data="[" * 1000, content_type="application/json")
+    body = _shaped(deep, 400)
+    assert body["message"] == "Malformed request"
+
+
+def test_a_deep_recursion_elsewhere_is_still_a_500(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/api/v1/_test/recurse")
+    def recurse():
+        def down(n):
+            return down(n + 1)
+        return down(0)
+
+    _shaped(app.test_client().get("/api/v1/_test/recurse"), 500)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products?q=a%00b", "/api/v1/products/a%00b", "/api/v1/products?page=%00"])
+def test_a_nul_character_in_the_address_is_a_shaped_400(client, mag_rr, path):
+    _shaped(client.get(path), 400)
+
+
+@pytest.mark.parametrize("path", ["/products?q=%00", "/products/mag%00rr"])
+def test_a_nul_character_in_a_page_address_is_a_400_page(client, mag_rr, path):
+    response = client.get(path)
+    assert response.status_code == 400 and response.mimetype == "text/html"
