@@ -61,9 +61,9 @@ def test_publishing_counts_the_rating_once_and_rejecting_takes_it_back(mag_rr, m
 
 
 def test_unknown_entry_is_404(client, staff_headers):
+    headers = staff_headers("support")
     for action in ("publish", "reject", "answer"):
-        response = client.post(f"/api/v1/admin/reviews/424242/{action}", json={"body": "x"},
-                               headers=staff_headers("support"))
+        response = client.post(f"/api/v1/admin/reviews/424242/{action}", json={"body": "x"}, headers=headers)
         assert response.status_code == 404
 
 
@@ -116,9 +116,9 @@ def test_a_rolled_back_answer_emails_nobody(mag_rr, make_entry, app, run_tasks, 
 
 def test_an_answer_needs_a_body(mag_rr, make_entry, client, staff_headers):
     question = make_entry(mag_rr, kind="question", status=PENDING)
+    headers = staff_headers("support")
     for body in ({}, {"body": ""}, {"body": "   "}, {"body": None}):
-        response = client.post(f"/api/v1/admin/reviews/{question.id}/answer", json=body,
-                               headers=staff_headers("support"))
+        response = client.post(f"/api/v1/admin/reviews/{question.id}/answer", json=body, headers=headers)
         assert response.status_code == 422
         assert response.get_json()["errors"] == {"body": ["Required field missing"]}
     db.session.expire_all()
@@ -152,6 +152,7 @@ def test_unanswered_questions_oldest_first_pending_or_published(mag_rr, make_ent
     items = response.get_json()["items"]
     assert [i["id"] for i in items] == [oldest_published.id, customer_replied.id, newest_pending.id]
     assert [len(i["replies"]) for i in items] == [0, 1, 0]
-    assert client.get("/api/v1/admin/questions", headers=staff_headers("support")).status_code == 200
-    bad = client.get("/api/v1/admin/questions?status=everything", headers=staff_headers("support"))
+    headers = staff_headers("support")
+    assert client.get("/api/v1/admin/questions", headers=headers).status_code == 200
+    bad = client.get("/api/v1/admin/questions?status=everything", headers=headers)
     assert bad.status_code == 422 and "status" in bad.get_json()["errors"]
