@@ -1,7 +1,7 @@
 """How a product reads to a person: the plan week by week, and schema.org data for search engines."""
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, url_for
 
 from shop.catalog.models import STEP_CHECKIN, Product
 from shop.catalog.snapshots import ProductView
@@ -56,7 +56,8 @@ def product_json_ld(product: Product | ProductView) -> dict:
         "name": product.name,
         "description": product.summary,
         "sku": product.slug,
-        "url": url_for("catalog.product_detail", slug=product.slug, _external=True),
+        # PUBLIC_URL, not the request's Host header: this is cached and shared by every visitor.
+        "url": current_app.config["PUBLIC_URL"] + url_for("catalog.product_detail", slug=product.slug),
         "offers": {
             "@type": "Offer",
             "price": f"{product.price // 100}.{product.price % 100:02d}",

@@ -1,11 +1,15 @@
 """Storefront pages: home, catalogue, product.
 
-They render per request from cached catalogue data (never cached HTML: sections of other
-domains put forms with per-session CSRF tokens on the product page).
+The parts of a page that are the same for every visitor (the product grid, the product's
+description, plan and ingredients) are rendered once per catalogue version and cached with it;
+the page around them renders per request, so the sections other domains add (forms with
+per-session CSRF tokens, flash messages, the cart) are never shared between visitors.
 """
 from flask import Blueprint, render_template, request
+from markupsafe import Markup
 
 from shop.catalog import services
+from shop.catalog.cache import cached
 from shop.catalog.presenters import product_json_ld, titration_weeks
 from shop.catalog.sections import sections_for
 
@@ -18,7 +22,8 @@ PER_PAGE = 24
 def home():
     products = services.catalogue_page(1, 4).items
     featured = products[0] if products else None
-    return render_template("catalog/home.html", featured=featured, products=products)
+    grid = _fragment(("home-grid",), "catalog/_grid.html", products=products[1:])
+    return render_template("catalog/home.html", featured=featured, products=products, grid=grid)
 
 
 @bp.get("/products")
@@ -28,17 +33,23 @@ def product_list():
     q = (request.args.get("q") or "")[:200].strip()
     result = services.catalogue_page(page, PER_PAGE, q)
     pages = max(1, -(-result.total // PER_PAGE))
+    grid = _fragment(("grid", page, q.lower()), "catalog/_grid.html", products=result.items)
     return render_template("catalog/list.html", products=result.items, total=result.total,
-                           page=page, pages=pages, q=q)
+                           page=page, pages=pages, q=q, grid=grid)
 
 
 @bp.get("/products/<slug>")
 def product_detail(slug):
     product = services.product_details(slug)
-    return render_template(
-        "catalog/detail.html",
-        product=product,
-        weeks=titration_weeks(product),
-        json_ld=product_json_ld(product),
-        sections=sections_for(product),
-    )
+    fragments = cached(("product-html", slug), lambda: {
+        "head": Markup(render_template("catalog/_product_head.html", product=product)),
+        "body": Markup(render_template("catalog/_product_body.html", product=product,
+                                       weeks=titration_weeks(product))),
+        "json_ld": Markup(render_template("catalog/_json_ld.txt", data=product_json_ld(product))),
+    })
+    return render_template("catalog/detail.html", product=product, fragments=fragments,
+                           sections=sections_for(product))
+
+
+def _fragment(key, template: str, **context) -> Markup:
+    return cached(key, lambda: Markup(render_template(template, **context)))
