@@ -1,11 +1,15 @@
 FROM python:3.11-slim
 WORKDIR /app
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SHOP_ENV=production
 COPY pyproject.toml README.md ./
 COPY shop ./shop
 COPY worker ./worker
 COPY templates ./templates
 COPY migrations ./migrations
-RUN pip install --no-cache-dir . && useradd --create-home shop && mkdir -p instance && chown shop instance
+# Editable install: the app finds templates/ and migrations/ beside the package (they are not
+# inside it), so the project stays where it was copied rather than in site-packages.
+RUN pip install --no-cache-dir -e . && useradd --create-home shop && mkdir -p instance && chown shop instance
 USER shop
 EXPOSE 8000
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "4", \
+     "--reuse-port", "shop:create_app()"]
