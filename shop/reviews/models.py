@@ -20,6 +20,10 @@ PUBLISHED = "published"
 REJECTED = "rejected"
 STATUSES = (PENDING, PUBLISHED, REJECTED)
 
+# Ids are 32-bit integers in the database: a larger one in a URL or a body names no entry
+# (and must not reach PostgreSQL, which would refuse the comparison).
+MAX_ID = 2**31 - 1
+
 # Keys of `Entry.flags`: what a moderator must look at before publishing.
 FLAG_HEALTH_CLAIM = "health_claim"
 FLAG_SIDE_EFFECT = "side_effect"

@@ -15,7 +15,7 @@ from shop.db import utcnow
 from shop.emails.services import queue_email
 from shop.errors import Conflict, NotFound, Unprocessable
 from shop.extensions import db
-from shop.reviews.models import KIND_QUESTION, KIND_REVIEW, PENDING, PUBLISHED, REJECTED, Entry
+from shop.reviews.models import KIND_QUESTION, KIND_REVIEW, MAX_ID, PENDING, PUBLISHED, REJECTED, Entry
 from shop.reviews.services import body_digest
 from shop.reviews.validation import BODY_MAX, REQUIRED, clean_text, too_long
 
@@ -70,9 +70,12 @@ def _counts_in_rating(entry: Entry) -> bool:
 
 def lock_entry(entry_id: int) -> Entry:
     """The entry under a row lock (PostgreSQL), so two moderators never count it twice."""
-    entry = db.session.scalar(
-        select(Entry).where(Entry.id == entry_id).with_for_update().execution_options(populate_existing=True)
-    )
+    entry = None
+    if 0 < entry_id <= MAX_ID:
+        entry = db.session.scalar(
+            select(Entry).where(Entry.id == entry_id).with_for_update()
+            .execution_options(populate_existing=True)
+        )
     if entry is None:
         raise NotFound("Review or question not found")
     return entry

@@ -12,7 +12,7 @@ from shop.errors import NotFound, Unprocessable
 from shop.extensions import db
 from shop.orders.models import DELIVERED, PAID, PARTIALLY_REFUNDED, REFUNDED, SHIPPED, Order, OrderItem
 from shop.reviews.flags import detect_flags
-from shop.reviews.models import KIND_REVIEW, PENDING, PUBLISHED, Entry, HelpfulVote
+from shop.reviews.models import KIND_REVIEW, MAX_ID, PENDING, PUBLISHED, Entry, HelpfulVote
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,12 @@ def submit_entry(
     return entry, True
 
 
+def find_entry(entry_id: int) -> Entry | None:
+    return db.session.get(Entry, entry_id) if 0 < entry_id <= MAX_ID else None
+
+
 def _reply_parent(product: Product, parent_id: int) -> Entry:
-    parent = db.session.get(Entry, parent_id)
+    parent = find_entry(parent_id)
     if (parent is None or parent.product_id != product.id or parent.parent_id is not None
             or parent.status != PUBLISHED):
         raise Unprocessable(errors={"parent_id": ["Not a published review or question of this product"]})
@@ -134,7 +138,7 @@ def titration_stage(product: Product, delivered_at: datetime | None,
 
 def vote_helpful(product: Product, entry_id: int, voter: str) -> bool:
     """Count one "helpful" from `voter` (a digest); False when this visitor already voted."""
-    entry = db.session.get(Entry, entry_id)
+    entry = find_entry(entry_id)
     if (entry is None or entry.product_id != product.id or entry.parent_id is not None
             or entry.status != PUBLISHED):
         raise NotFound("Review not found")

@@ -16,7 +16,7 @@ from shop.errors import NotFound
 from shop.extensions import db
 from shop.reviews import limits, listing, services
 from shop.reviews.forms import QuestionForm, ReplyForm, ReviewForm
-from shop.reviews.models import KIND_QUESTION, KIND_REVIEW, PUBLISHED, Entry
+from shop.reviews.models import KIND_QUESTION, KIND_REVIEW, PUBLISHED
 from shop.reviews.presenters import PER_PAGE, section_context
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def _signer() -> Signer:
 def entry_permalink(slug, entry_id):
     """A stable link to an entry (emails use it): the page of the product where it is shown."""
     product = get_published_product(slug)
-    entry = db.session.get(Entry, entry_id)
+    entry = services.find_entry(entry_id)
     if entry is None or entry.product_id != product.id or entry.status != PUBLISHED:
         raise NotFound("Review or question not found")
     top = entry.parent if entry.parent_id else entry

@@ -36,54 +36,52 @@ def test_a_valid_review_waits_for_moderation(mag_rr, post_entry):
     assert (entry.kind, entry.rating, entry.status, entry.email) == ("review", 5, PENDING, "dana@example.com")
 
 
-@pytest.mark.parametrize("blank", BLANKS, ids=["missing", "empty", "whitespace", "null"])
-@pytest.mark.parametrize("field", ["name", "email", "body", "kind"])
-def test_every_required_field_left_out_is_required_field_missing(mag_rr, post_entry, field, blank):
-    # when
-    response = post_entry(**{field: blank})
-    # then
-    assert_422(response, field, REQUIRED)
+@pytest.mark.parametrize("field", ["name", "email", "body", "kind", "rating"])
+def test_every_required_field_left_out_is_required_field_missing(mag_rr, post_entry, field):
+    # rating: required for a review
+    for blank in BLANKS:
+        # when
+        response = post_entry(**{field: blank})
+        # then
+        assert_422(response, field, REQUIRED)
     assert entries_count() == 0
 
 
-@pytest.mark.parametrize("blank", BLANKS, ids=["missing", "empty", "whitespace", "null"])
-def test_a_review_without_rating_is_required_field_missing(mag_rr, post_entry, blank):
-    response = post_entry(rating=blank)
-    assert_422(response, "rating", REQUIRED)
-    assert entries_count() == 0
-
-
-@pytest.mark.parametrize("blank", BLANKS, ids=["missing", "empty", "whitespace", "null"])
 @pytest.mark.parametrize("field", ["name", "email", "body"])
-def test_a_reply_needs_the_same_fields(mag_rr, post_entry, make_entry, field, blank):
+def test_a_reply_needs_the_same_fields(mag_rr, post_entry, make_entry, field):
     # given a published question
     question = make_entry(mag_rr, kind="question")
-    # when a reply leaves a field out
-    response = post_entry(kind=..., rating=..., parent_id=question.id, **{field: blank})
-    # then
-    assert_422(response, field, REQUIRED)
+    for blank in BLANKS:
+        # when a reply leaves a field out
+        response = post_entry(kind=..., rating=..., parent_id=question.id, **{field: blank})
+        # then
+        assert_422(response, field, REQUIRED)
     assert entries_count() == 1
 
 
-@pytest.mark.parametrize("email", ["not-an-email", "dana@", "@example.com", "dana@example", "da na@example.com",
-                                   "dana@exa mple.com", "<script>@x.com", "a" * 250 + "@example.com"])
-def test_a_malformed_email_is_email_address_invalid(mag_rr, post_entry, email):
-    assert_422(post_entry(email=email), "email", EMAIL_INVALID)
+MALFORMED_EMAILS = ["not-an-email", "dana@", "@example.com", "dana@example", "da na@example.com",
+                    "dana@exa mple.com", "<script>@x.com", "a" * 250 + "@example.com"]
+MALFORMED_WEBSITES = ["javascript:alert(1)", "ftp://example.com", "http://", "not a url", "https://exa mple.com",
+                      "https://example.com/\"onmouseover=alert(1)", "data:text/html,hi", "http://localhost",
+                      "https://example.com:abc", "https://user:pass@example.com", "https://" + "a" * 200 + ".com"]
+
+
+def test_a_malformed_email_is_email_address_invalid(mag_rr, post_entry):
+    for email in MALFORMED_EMAILS:
+        assert_422(post_entry(email=email), "email", EMAIL_INVALID)
     assert entries_count() == 0
 
 
-@pytest.mark.parametrize("website", ["javascript:alert(1)", "ftp://example.com", "http://", "not a url",
-                                     "https://exa mple.com", "https://example.com/\"onmouseover=alert(1)",
-                                     "data:text/html,hi", "http://localhost", "https://example.com:abc",
-                                     "https://user:pass@example.com", "https://" + "a" * 200 + ".com"])
-def test_a_malformed_website_is_website_address_invalid(mag_rr, post_entry, website):
-    assert_422(post_entry(website=website), "website", WEBSITE_INVALID)
+def test_a_malformed_website_is_website_address_invalid(mag_rr, post_entry):
+    for website in MALFORMED_WEBSITES:
+        assert_422(post_entry(website=website), "website", WEBSITE_INVALID)
     assert entries_count() == 0
 
 
-@pytest.mark.parametrize("website", [..., "", "  ", None])
-def test_website_is_optional(mag_rr, post_entry, website):
-    assert post_entry(website=website).status_code == 201
+def test_website_is_optional(mag_rr, post_entry):
+    for n, website in enumerate([..., "", "  ", None]):
+        assert post_entry(website=website, body=f"Review {n}").status_code == 201
+    assert entries_count() == 4
 
 
 def test_a_website_without_scheme_is_read_as_https(mag_rr, post_entry):
@@ -99,11 +97,12 @@ def test_several_faults_are_reported_together(mag_rr, post_entry):
     }
 
 
-@pytest.mark.parametrize("rating", [0, 6, -1, 4.5, "five", True, [5]])
-def test_rating_is_a_whole_number_from_one_to_five(mag_rr, post_entry, rating):
-    response = post_entry(rating=rating)
-    assert response.status_code == 422
-    assert "rating" in response.get_json()["errors"]
+def test_rating_is_a_whole_number_from_one_to_five(mag_rr, post_entry):
+    for rating in (0, 6, -1, 4.5, "five", True, [5]):
+        response = post_entry(rating=rating)
+        assert response.status_code == 422
+        assert response.get_json()["errors"]["rating"] == ["Rating must be a whole number from 1 to 5"]
+    assert post_entry(rating="4").status_code == 201
 
 
 def test_a_question_needs_no_rating_and_may_not_have_one(mag_rr, post_entry):
@@ -160,8 +159,9 @@ def test_unknown_or_unpublished_product_is_404(make_product, post_entry):
     assert post_entry(slug="hidden").status_code == 404
 
 
-@pytest.mark.parametrize("payload", ["[1, 2]", '"text"', "null", "{not json"])
-def test_a_body_that_is_not_an_object_is_a_4xx(mag_rr, client, payload):
-    response = client.post("/api/v1/products/mag-rr/reviews", data=payload, content_type="application/json")
-    assert response.status_code in (400, 422)
-    assert set(response.get_json()) == {"code", "status", "message", "errors"}
+def test_a_body_that_is_not_an_object_is_a_4xx(mag_rr, client):
+    for payload in ("[1, 2]", '"text"', "null", "{not json"):
+        response = client.post("/api/v1/products/mag-rr/reviews", data=payload, content_type="application/json")
+        assert response.status_code in (400, 422)
+        assert set(response.get_json()) == {"code", "status", "message", "errors"}
+    assert entries_count() == 0

@@ -156,3 +156,13 @@ def test_unanswered_questions_oldest_first_pending_or_published(mag_rr, make_ent
     assert client.get("/api/v1/admin/questions", headers=headers).status_code == 200
     bad = client.get("/api/v1/admin/questions?status=everything", headers=headers)
     assert bad.status_code == 422 and "status" in bad.get_json()["errors"]
+
+
+def test_ids_beyond_the_database_range_are_404_not_500(mag_rr, client, staff_headers, post_entry):
+    huge = 2**40
+    headers = staff_headers("support")
+    assert client.post(f"/api/v1/admin/reviews/{huge}/publish", headers=headers).status_code == 404
+    assert client.post(f"/products/mag-rr/entries/{huge}/helpful").status_code == 404
+    assert client.get(f"/products/mag-rr/entries/{huge}").status_code == 404
+    refused = post_entry(kind=..., rating=..., parent_id=huge)
+    assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["parent_id"]
