@@ -53,6 +53,10 @@ def beat_schedule() -> dict:
             "task": "shop.followups.tasks.dispatch_due_followups",
             "schedule": 60.0,
         },
+        "sweep-stale-checkouts": {
+            "task": "shop.payments.tasks.sweep_stale_checkouts",
+            "schedule": 600.0,
+        },
     }
 
 

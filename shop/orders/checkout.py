@@ -73,8 +73,6 @@ def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | Non
             _session_params(order, success_url, cancel_url), idempotency_key=checkout_idempotency_key(order)
         )
         order.stripe_checkout_session_id = session.id
-        states.record_event(order, actor="system", kind="checkout", message="Checkout Session created",
-                            data={"session_id": session.id})
         db.session.commit()
     except stripe_gateway.PaymentProviderError as exc:
         db.session.rollback()

@@ -1,6 +1,8 @@
 """The order state machine: the only place an order's status changes."""
 from datetime import datetime
 
+from sqlalchemy.orm import object_session
+
 from shop.db import utcnow
 from shop.errors import Conflict
 from shop.orders.models import (
@@ -75,5 +77,11 @@ def record_event(
 ) -> OrderEvent:
     event = OrderEvent(actor=actor, kind=kind, message=message, data=data,
                        from_status=from_status, to_status=to_status)
-    order.events.append(event)
+    session = object_session(order)
+    if session is None:
+        order.events.append(event)
+    else:
+        # Through the many-to-one side, so a busy order's whole timeline is not loaded just to add one entry.
+        event.order = order
+        session.add(event)
     return event

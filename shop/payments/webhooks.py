@@ -18,14 +18,13 @@ Out-of-order deliveries end in the right state:
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shop.db import utcnow
 from shop.extensions import db
 from shop.orders.checkout import cancel_unpaid_order
 from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order
-from shop.orders.services import lock_order
 from shop.payments import services
 from shop.payments.models import StripeEvent
 
@@ -47,8 +46,7 @@ def process_event(event: dict) -> str:
     if handler is None:
         outcome = "ignored"
     else:
-        order_id = find_order_id(obj)
-        order = lock_order(order_id) if order_id is not None else None
+        order = find_locked_order(obj)
         outcome = handler(order, obj) if order is not None else UNKNOWN_ORDER
     _finish(event_row_id, outcome, order.id if order is not None else None)
     return outcome
@@ -129,10 +127,21 @@ HANDLERS: dict[str, Callable[[Order, dict], str]] = {
 
 # --- finding the order ------------------------------------------------------------------------
 
-def find_order_id(obj: dict) -> int | None:
-    """The order an event object is about, from the ids we gave Stripe or Stripe gave us."""
+def find_locked_order(obj: dict) -> Order | None:
+    """The order an event object is about, under its row lock (found and locked in one query)."""
+    condition = _order_condition(obj)
+    if condition is None:
+        return None
+    return db.session.scalar(
+        select(Order).where(condition).order_by(Order.id).limit(1)
+        .with_for_update(of=Order).execution_options(populate_existing=True)
+    )
+
+
+def _order_condition(obj: dict):
+    """How to recognise the order: the ids we gave Stripe, or the ones Stripe gave us."""
     if obj.get("object") == "checkout.session":
-        return _order_for_session(obj)
+        return _session_condition(obj)
     conditions = []
     payment_intent = _id(obj.get("payment_intent"))
     if payment_intent:
@@ -143,22 +152,17 @@ def find_order_id(obj: dict) -> int | None:
     order_id = _int((obj.get("metadata") or {}).get("order_id"))
     if order_id is not None:
         conditions.append(Order.id == order_id)
-    if not conditions:
-        return None
-    return db.session.scalar(select(Order.id).where(or_(*conditions)).order_by(Order.id).limit(1))
+    return or_(*conditions) if conditions else None
 
 
-def _order_for_session(session: dict) -> int | None:
-    found = db.session.scalar(select(Order.id).where(Order.stripe_checkout_session_id == session.get("id")))
-    if found is not None:
-        return found
+def _session_condition(session: dict):
+    by_session = Order.stripe_checkout_session_id == str(session.get("id"))
     # The process may have died before it stored the session id: trust our own reference,
-    # but only for an order that has no other session.
+    # but only for an order that has no session yet.
     order_id = _int((session.get("metadata") or {}).get("order_id")) or _int(session.get("client_reference_id"))
     if order_id is None:
-        return None
-    return db.session.scalar(select(Order.id).where(
-        Order.id == order_id, Order.stripe_checkout_session_id.is_(None)))
+        return by_session
+    return or_(by_session, and_(Order.id == order_id, Order.stripe_checkout_session_id.is_(None)))
 
 
 # --- parked events ----------------------------------------------------------------------------
@@ -256,7 +260,9 @@ def _id(value) -> str | None:
 
 
 def _int(value) -> int | None:
+    """An id we put in metadata; anything else (junk, out of the column's range) is no id."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**31 else None

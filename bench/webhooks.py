@@ -1,0 +1,223 @@
+"""Checkout creation time and Stripe webhook throughput, on PostgreSQL and gunicorn.
+
+    .venv/bin/python bench/webhooks.py          # needs PostgreSQL (and Redis, for the broker)
+
+1. Checkout: creates ORDERS orders with the real checkout service, in process, against a
+   database of its own (BENCH_DATABASE_URL, default `shop_bench_webhooks` on the local
+   PostgreSQL). The Stripe call is replaced by an in-process fake that answers at once, so the
+   figure is the shop's own work (validation, stock reservation, order, two commits) without
+   the Stripe call. Prints p50/p95 per checkout.
+2. Webhooks: serves the shop with gunicorn (gthread) and POSTs one signed
+   `checkout.session.completed` per order plus 30% duplicates (DUPLICATES), shuffled, from
+   BENCH_CONCURRENCY client threads. Prints events per second, then checks the final state:
+   every order paid exactly once, one confirmation email each, every event stored once.
+
+Targets: checkout p50 < 15 ms; webhooks >= 300 events/s. Settings: BENCH_WORKERS (default 2),
+BENCH_THREADS (default 4), BENCH_CONCURRENCY (default 16), BENCH_PORT (default 5200),
+BENCH_BROKER_URL (default redis://127.0.0.1:6379/14; the confirmation tasks are queued there and
+the queue is emptied afterwards; no worker runs).
+"""
+import json
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from catalogue import prepare_database, serve  # noqa: E402  the shared database and gunicorn helpers
+
+ORDERS = 1400
+DUPLICATES = 600  # 2,000 deliveries in all
+WEBHOOK_SECRET = "whsec_bench"
+TARGET_EVENTS_PER_SECOND = 300
+TARGET_CHECKOUT_P50_MS = 15.0
+
+
+def main() -> int:
+    database_url = prepare_database(os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/shop_bench_webhooks"))
+    broker = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
+    port = int(os.environ.get("BENCH_PORT", "5200"))
+
+    sessions, checkout_ms = create_orders(database_url, broker)
+    p50, p95 = statistics.median(checkout_ms), statistics.quantiles(checkout_ms, n=20)[18]
+    print(f"bench: checkout (Stripe call excluded: in-process fake gateway): "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(checkout_ms)} orders", flush=True)
+
+    deliveries = [completed_event(order_id, session_id) for order_id, session_id in sessions]
+    deliveries += random.sample(deliveries, DUPLICATES)
+    random.shuffle(deliveries)
+
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench-secret-key", SHOP_ENV="development",
+               STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, RATELIMIT_ENABLED="false", CELERY_BROKER_URL=broker,
+               PUBLIC_URL="http://shop.bench", SHOP_INSTANCE_PATH=str(ROOT / "instance" / "bench"))
+    with serve("shop:create_app()", port, env) as server:
+        cpu_before = process_group_cpu(server.process.pid)
+        statuses, seconds = send_all(f"http://127.0.0.1:{port}/api/v1/stripe/webhook", deliveries)
+        web_cpu = process_group_cpu(server.process.pid) - cpu_before
+    rate = len(deliveries) / seconds
+    print(f"bench: {len(deliveries)} deliveries ({DUPLICATES} duplicates) in {seconds:.2f} s: "
+          f"{rate:.0f} events/s; answers {dict(sorted(statistics_of(statuses).items()))}", flush=True)
+    print(f"bench: gunicorn CPU {web_cpu * 1000 / len(deliveries):.1f} ms per delivery; machine load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other processes share them)", flush=True)
+
+    problems = verify(database_url, {order_id for order_id, _ in sessions}, statuses)
+    empty_queue(broker)
+    checkout_ok = p50 < TARGET_CHECKOUT_P50_MS
+    rate_ok = rate >= TARGET_EVENTS_PER_SECOND
+    print(f"\n{'measure':<34}{'result':>12}{'target':>12}  verdict")
+    print(f"{'checkout p50 (no Stripe call)':<34}{p50:>9.1f} ms{TARGET_CHECKOUT_P50_MS:>9.0f} ms  "
+          f"{'met' if checkout_ok else 'MISSED'}")
+    print(f"{'webhook events/s':<34}{rate:>12.0f}{TARGET_EVENTS_PER_SECOND:>12}  {'met' if rate_ok else 'MISSED'}")
+    print(f"{'final state':<34}{'ok' if not problems else 'WRONG':>12}{'':>12}  "
+          + ("every order paid once, one confirmation each" if not problems else "; ".join(problems)))
+    return 0 if checkout_ok and rate_ok and not problems else 1
+
+
+def create_orders(database_url: str, broker: str) -> tuple[list[tuple[int, str]], list[float]]:
+    """ORDERS checkouts through the real service, Stripe replaced by an instant fake."""
+    from shop import create_app
+    from shop.catalog.demo import DEMO_PRODUCTS, build_product
+    from shop.extensions import db
+    from shop.orders import checkout
+    from shop.payments import stripe_gateway
+
+    def fake_session(params: dict, idempotency_key: str) -> stripe_gateway.CheckoutSession:
+        session_id = f"cs_bench_{params['metadata']['order_id']}"
+        return stripe_gateway.CheckoutSession(id=session_id, url=f"https://checkout.bench/{session_id}")
+
+    checkout.stripe_gateway = type("FakeGateway", (), {
+        "create_checkout_session": staticmethod(fake_session),
+        "PaymentProviderError": stripe_gateway.PaymentProviderError,
+    })
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "CELERY_BROKER_URL": broker,
+                      "PUBLIC_URL": "http://shop.bench", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET})
+    sessions, timings = [], []
+    with app.app_context():
+        db.create_all()
+        spec = dict(DEMO_PRODUCTS[0], stock=1_000_000)
+        db.session.add(build_product(spec))
+        db.session.add(build_product(dict(DEMO_PRODUCTS[1], stock=1_000_000)))
+        db.session.commit()
+        slugs = [DEMO_PRODUCTS[0]["slug"], DEMO_PRODUCTS[1]["slug"]]
+        for n in range(ORDERS):
+            lines = [checkout.CheckoutLine(slugs[0], 1 + n % 3)]
+            if n % 2:
+                lines.append(checkout.CheckoutLine(slugs[1], 1))
+            started = time.perf_counter()
+            result = checkout.start_checkout(f"buyer{n}@example.com", lines)
+            timings.append((time.perf_counter() - started) * 1000)
+            sessions.append((result.order.id, result.order.stripe_checkout_session_id))
+            db.session.remove()
+            if n % 350 == 349:
+                print(f"bench: {n + 1}/{ORDERS} checkouts", flush=True)
+        db.engine.dispose()
+    checkout.stripe_gateway = stripe_gateway
+    return sessions, timings[50:]  # the first calls warm caches and the connection pool
+
+
+def completed_event(order_id: int, session_id: str) -> bytes:
+    """A checkout.session.completed event as Stripe sends it (trimmed to the fields the shop reads)."""
+    session = {
+        "id": session_id, "object": "checkout.session", "client_reference_id": str(order_id),
+        "metadata": {"order_id": str(order_id)}, "mode": "payment", "payment_status": "paid",
+        "status": "complete", "payment_intent": f"pi_bench_{order_id}", "currency": "usd",
+        "customer_email": f"buyer{order_id}@example.com", "livemode": False,
+    }
+    event = {"id": f"evt_bench_{order_id}", "object": "event", "api_version": "2026-10-28.endive",
+             "created": int(time.time()), "livemode": False, "pending_webhooks": 1,
+             "request": {"id": None, "idempotency_key": None}, "type": "checkout.session.completed",
+             "data": {"object": session}}
+    return json.dumps(event).encode()
+
+
+def send_all(url: str, deliveries: list[bytes]) -> tuple[list[int], float]:
+    import requests
+    import stripe
+
+    concurrency = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+    local = threading.local()
+
+    def post(payload: bytes) -> int:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        header = stripe.WebhookSignature.generate_signature_header(payload.decode(), WEBHOOK_SECRET)
+        response = local.session.post(url, data=payload, timeout=30,
+                                      headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+        return response.status_code
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(post, deliveries[:20]))  # warm every worker's connection pool
+        started = time.perf_counter()
+        statuses = list(pool.map(post, deliveries[20:]))
+        seconds = time.perf_counter() - started
+    return [200] * 20 + statuses, seconds * len(deliveries) / (len(deliveries) - 20)
+
+
+def process_group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by every process of a process group (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def statistics_of(statuses: list[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def verify(database_url: str, order_ids: set[int], statuses: list[int]) -> list[str]:
+    from sqlalchemy import create_engine, text
+
+    problems = []
+    if any(status != 200 for status in statuses):
+        problems.append(f"non-200 answers: {statistics_of(statuses)}")
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        paid = conn.execute(text("SELECT count(*) FROM orders WHERE status = 'paid'")).scalar()
+        twice = conn.execute(text(
+            "SELECT count(*) FROM (SELECT order_id FROM order_events WHERE to_status = 'paid' "
+            "GROUP BY order_id HAVING count(*) > 1) AS t")).scalar()
+        emails = conn.execute(text(
+            "SELECT count(*), count(DISTINCT order_id) FROM email_messages WHERE kind = 'order_confirmation'")).one()
+        events = conn.execute(text("SELECT count(*) FROM stripe_events")).scalar()
+    engine.dispose()
+    if paid != len(order_ids):
+        problems.append(f"{paid} of {len(order_ids)} orders paid")
+    if twice:
+        problems.append(f"{twice} orders paid twice")
+    if tuple(emails) != (len(order_ids), len(order_ids)):
+        problems.append(f"{emails[0]} confirmations for {emails[1]} orders")
+    if events != len(order_ids):
+        problems.append(f"{events} events stored for {len(order_ids)} distinct events")
+    return problems
+
+
+def empty_queue(broker: str) -> None:
+    """No worker runs here: drop the confirmation tasks the benchmark queued."""
+    if broker.startswith("redis"):
+        import redis
+
+        redis.Redis.from_url(broker).delete("celery")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
