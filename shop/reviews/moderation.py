@@ -5,7 +5,7 @@ denormalised rating (`rating_count`, `rating_sum`) in step with what is publishe
 """
 from datetime import datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased, joinedload
 
@@ -124,7 +124,9 @@ def answer_question(entry_id: int, staff: Staff, body: str) -> Entry:
 
 def _email_asker(question: Entry, answer: Entry) -> None:
     product = question.product
-    path = url_for("reviews.entry_permalink", slug=product.slug, entry_id=answer.id)
+    # Built from the URL map, not the request: the admin panel, the API and the CLI all answer.
+    path = current_app.url_map.bind("localhost").build(
+        "reviews.entry_permalink", {"slug": product.slug, "entry_id": answer.id})
     queue_email(
         "question_answered",
         question.email,
