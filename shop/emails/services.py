@@ -3,6 +3,8 @@
 The email log is also the development outbox: with no MAIL_SERVER a "sent" row is the email,
 readable with `flask --app shop emails outbox` or in the admin.
 """
+from dataclasses import dataclass
+
 from flask import current_app, render_template
 from sqlalchemy import select
 
@@ -36,19 +38,60 @@ def queue_email(
     With a `dedupe_key` the same email is queued at most once: a second call returns None.
     Marketing mail to an address that unsubscribed is not queued at all (None).
     """
-    if dedupe_key and db.session.scalar(select(EmailMessage.id).where(EmailMessage.dedupe_key == dedupe_key)):
-        return None
-    if category == MARKETING and is_suppressed(to):
-        return None
-    subject, text, html = render_email(kind, context)
-    message = EmailMessage(
-        to=to, kind=kind, category=category, subject=subject, body_text=text, body_html=html,
-        headers=headers or {}, order_id=order_id, dedupe_key=dedupe_key,
-    )
-    db.session.add(message)
+    spec = EmailSpec(kind, to, context, order_id, dedupe_key, category, headers)
+    return queue_emails([spec])[0]
+
+
+@dataclass
+class EmailSpec:
+    """One email to queue: what `queue_email` takes, for `queue_emails`."""
+
+    kind: str
+    to: str
+    context: dict
+    order_id: int | None = None
+    dedupe_key: str | None = None
+    category: str = TRANSACTIONAL
+    headers: dict | None = None
+
+
+def queue_emails(specs: list[EmailSpec], *, one_task: bool = False) -> list[EmailMessage | None]:
+    """`queue_email` for many at once, in a constant number of queries (the dispatcher's path).
+
+    Answers, in order, the logged message of each spec, or None where it was not queued (its
+    dedupe key exists, or it is marketing to a suppressed address). With `one_task`, a single
+    `send_emails` task carries the whole batch to the worker instead of one task per email.
+    """
+    keys = {s.dedupe_key for s in specs if s.dedupe_key}
+    taken = set(db.session.scalars(select(EmailMessage.dedupe_key).where(EmailMessage.dedupe_key.in_(keys)))) \
+        if keys else set()
+    marketing_to = {s.to.strip().lower() for s in specs if s.category == MARKETING}
+    suppressed = set(db.session.scalars(
+        select(EmailSuppression.email).where(EmailSuppression.email.in_(marketing_to)))) if marketing_to else set()
+    answers: list[EmailMessage | None] = []
+    for spec in specs:
+        if (spec.dedupe_key and spec.dedupe_key in taken) or (
+                spec.category == MARKETING and spec.to.strip().lower() in suppressed):
+            answers.append(None)
+            continue
+        if spec.dedupe_key:
+            taken.add(spec.dedupe_key)
+        subject, text, html = render_email(spec.kind, spec.context)
+        answers.append(EmailMessage(
+            to=spec.to, kind=spec.kind, category=spec.category, subject=subject, body_text=text,
+            body_html=html, headers=spec.headers or {}, order_id=spec.order_id, dedupe_key=spec.dedupe_key,
+        ))
+    messages = [m for m in answers if m is not None]
+    db.session.add_all(messages)
     db.session.flush()
-    _send_after_commit(message)
-    return message
+    if one_task and messages:
+        from shop.emails.tasks import send_emails
+
+        enqueue(send_emails, [m.id for m in messages])
+    else:
+        for message in messages:
+            _send_after_commit(message)
+    return answers
 
 
 def _send_after_commit(message: EmailMessage) -> None:

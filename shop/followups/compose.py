@@ -9,7 +9,7 @@ from flask import current_app
 from shop.catalog.models import Product
 from shop.db import as_utc
 from shop.emails.models import MARKETING, TRANSACTIONAL
-from shop.emails.services import queue_email
+from shop.emails.services import EmailSpec
 from shop.extensions import db
 from shop.followups import links, plan as plan_maths
 from shop.followups.models import CHECKIN, DOSE, MARKETING_KINDS, REORDER, SCHEDULED, FollowUp
@@ -50,8 +50,8 @@ def guarantee_deadline(order: Order) -> datetime | None:
     return as_utc(order.delivered_at) + timedelta(days=min(days))
 
 
-def queue_followup_email(row: FollowUp, order: Order, plan: list[FollowUp], now: datetime):
-    """Queue the email of `row` (dedupe key `followup:<id>`: queued at most once)."""
+def followup_email(row: FollowUp, order: Order, plan: list[FollowUp]) -> EmailSpec:
+    """The email of `row`; its dedupe key `followup:<id>` makes sure it is queued at most once."""
     product = db.session.get(Product, row.product_id)
     later_doses = [r for r in plan if r.kind == DOSE and r.status == SCHEDULED
                    and (as_utc(r.due_at), r.id) > (as_utc(row.due_at), row.id)]
@@ -78,9 +78,13 @@ def queue_followup_email(row: FollowUp, order: Order, plan: list[FollowUp], now:
         runout = plan_maths.runout_day(doses, product.capsules_per_bottle * quantity)
         if runout is not None:
             context["runout_date"] = local_day(plan_maths.due_at(row.starts_on, runout, 0, current_app.config["SHOP_TIMEZONE"]))
-    return queue_email(
+    return EmailSpec(
         TEMPLATE[row.kind], order.email, context=context, order_id=order.id,
-        dedupe_key=f"followup:{row.id}",
+        dedupe_key=dedupe_key(row),
         category=MARKETING if row.kind in MARKETING_KINDS else TRANSACTIONAL,
         headers=unsubscribe_headers(unsubscribe_url),
     )
+
+
+def dedupe_key(row: FollowUp) -> str:
+    return f"followup:{row.id}"

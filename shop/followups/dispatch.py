@@ -18,7 +18,8 @@ from sqlalchemy.orm import selectinload
 from shop.db import as_utc, is_postgres, utcnow
 from shop.emails.models import EmailSuppression
 from shop.extensions import db
-from shop.followups.compose import queue_followup_email
+from shop.emails.services import queue_emails
+from shop.followups.compose import followup_email
 from shop.followups.models import CANCELLED, MARKETING_KINDS, SCHEDULED, SENT, SKIPPED, FollowUp
 from shop.orders.models import Order
 
@@ -56,15 +57,19 @@ def dispatch_due_followups(
             progress(result)
 
 
-def _due_batch(now: datetime, limit: int) -> list[FollowUp]:
+def due_query(now: datetime, limit: int, *, postgres: bool):
+    """The dispatcher's only read of the idle pass (bench/dispatch.py shows its plan)."""
     query = (
         select(FollowUp)
         .where(FollowUp.status == SCHEDULED, FollowUp.due_at <= now)
         .order_by(FollowUp.due_at)
         .limit(limit)
     )
-    if is_postgres(db.session):
-        query = query.with_for_update(skip_locked=True)
+    return query.with_for_update(skip_locked=True) if postgres else query
+
+
+def _due_batch(now: datetime, limit: int) -> list[FollowUp]:
+    query = due_query(now, limit, postgres=is_postgres(db.session))
     return list(db.session.scalars(query.execution_options(populate_existing=True)))
 
 
@@ -76,6 +81,7 @@ def _handle_batch(batch: list[FollowUp], now: datetime, result: DispatchResult) 
     suppressed = set(db.session.scalars(select(EmailSuppression.email).where(
         EmailSuppression.email.in_({orders[i].email.lower() for i in order_ids}))))
     claim = _claim_guarded if not is_postgres(db.session) else _claim_locked
+    outgoing = []
     for row in sorted(batch, key=lambda r: (r.due_at, r.id)):
         plan = plans[(row.order_id, row.product_id)]
         order = orders[row.order_id]
@@ -86,9 +92,12 @@ def _handle_batch(batch: list[FollowUp], now: datetime, result: DispatchResult) 
             if claim(row, SKIPPED):
                 result.skipped += 1
         elif claim(row, SENT):
-            message = queue_followup_email(row, order, plan, now)
-            row.email_message_id = message.id if message is not None else None
+            outgoing.append((row, followup_email(row, order, plan)))
             result.sent += 1
+    # One INSERT for the batch's emails, and one task to send them, after the commit.
+    messages = queue_emails([spec for _, spec in outgoing], one_task=True)
+    for (row, _), message in zip(outgoing, messages):
+        row.email_message_id = message.id if message is not None else None
     db.session.flush()
 
 

@@ -22,7 +22,12 @@ class LinkError(Exception):
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="shop.followups.links")
+    # One per app: the dispatcher signs three links per email, thousands per pass.
+    serializer = current_app.extensions.get("followup_links")
+    if serializer is None:
+        serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="shop.followups.links")
+        current_app.extensions["followup_links"] = serializer
+    return serializer
 
 
 def max_age() -> timedelta:

@@ -164,3 +164,40 @@ def test_dedupe_key_queues_an_email_once(app):
     order = type("O", (), {"id": 7, "items": []})()
     assert queue_email("order_shipped", "buyer@example.com", dedupe_key="shipped:7",
                        context={"order": order, "carrier": "UPS", "tracking_number": "1Z999"}) is None
+
+
+def test_a_batch_task_sends_each_once_and_hands_failures_to_retrying_tasks(smtp_app, smtp_server):
+    from shop.emails.services import EmailSpec, queue_emails
+    from shop.emails.tasks import send_emails
+
+    # given three emails queued as one batch
+    order = type("O", (), {"id": 9, "items": []})()
+    specs = [EmailSpec("order_shipped", f"b{n}@example.com", {"order": order, "carrier": "UPS",
+                                                              "tracking_number": f"T{n}"}) for n in range(3)]
+    ids = [m.id for m in queue_emails(specs, one_task=True)]
+    db.session.commit()
+    assert [task.name for task, _ in smtp_app.config["TASKS_CAPTURE"]] == ["shop.emails.tasks.send_emails"]
+    # when the batch runs twice (a redelivery), everything goes out once
+    assert send_emails.run(ids) == 3
+    assert send_emails.run(ids) == 0
+    assert len(smtp_server.messages) == 3
+
+
+def test_a_batch_stops_at_the_first_smtp_failure_and_retries_each_later(smtp_app, smtp_server, monkeypatch):
+    from shop.emails.services import EmailSpec, queue_emails
+    from shop.emails.tasks import send_email, send_emails
+
+    order = type("O", (), {"id": 9, "items": []})()
+    ids = [m.id for m in queue_emails([EmailSpec("order_shipped", f"c{n}@example.com", {
+        "order": order, "carrier": "UPS", "tracking_number": "T"}) for n in range(3)], one_task=True)]
+    db.session.commit()
+    smtp_server.stop()
+    handed_off = []
+    monkeypatch.setattr(send_email, "apply_async", lambda args, countdown: handed_off.append((args, countdown)))
+    # when the batch meets a dead server
+    assert send_emails.run(ids) == 0
+    # then each email becomes its own retrying task, after a pause
+    assert handed_off == [((i,), 30) for i in ids]
+    first = db.session.get(EmailMessage, ids[0])
+    db.session.refresh(first)
+    assert first.status == QUEUED and first.attempts == 1
