@@ -1,4 +1,6 @@
 """Factory fixtures: products, staff with tokens, orders in any state."""
+
+__all__ = ["make_product", "mag_rr", "make_staff", "staff_headers", "make_order"]
 from datetime import timedelta
 
 import pytest
