@@ -48,9 +48,8 @@ def build_app(database_url: str, broker: str, queue: str):
         "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-secret-key",
         "CELERY_BROKER_URL": "memory://" if capture else broker,
         "TASKS_CAPTURE": [] if capture else None, "MAIL_SERVER": None,
-        "PUBLIC_URL": "https://shop.example", "RATELIMIT_ENABLED": False,
+        "PUBLIC_URL": "https://shop.example", "RATELIMIT_ENABLED": False, "CELERY_QUEUE": queue,
     })
-    app.extensions["celery"].conf.task_default_queue = queue
     return app
 
 

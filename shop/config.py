@@ -57,6 +57,11 @@ def from_environment(instance_path: str) -> dict:
         "SHOP_NAME": os.environ.get("SHOP_NAME") or "Rest & Restore Supplements",
         "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "FOLLOWUP_EVENING_HOUR": _int("FOLLOWUP_EVENING_HOUR", 19),
+        "REORDER_BUFFER_DAYS": _int("REORDER_BUFFER_DAYS", 7),
+        "FOLLOWUP_LINK_MAX_AGE_DAYS": _int("FOLLOWUP_LINK_MAX_AGE_DAYS", 120),
+        "UNSUBSCRIBE_MAILTO": os.environ.get("UNSUBSCRIBE_MAILTO") or None,
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
+        "CELERY_QUEUE": os.environ.get("CELERY_QUEUE") or "celery",
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("REDIS_URL")

@@ -26,6 +26,7 @@ def init_celery(app: Flask) -> Celery:
     broker = app.config["CELERY_BROKER_URL"]
     celery_app.conf.update(
         broker_url=broker,
+        task_default_queue=app.config.get("CELERY_QUEUE") or "celery",
         task_ignore_result=True,
         # A task is acknowledged after it ran: a worker killed mid-task leaves it for another.
         task_acks_late=True,

@@ -29,9 +29,8 @@ def queue():
 
 @pytest.fixture
 def worker_app(make_app, smtp_server, queue):
-    app = make_app(CELERY_BROKER_URL=os.environ["TEST_REDIS_URL"], TASKS_CAPTURE=None,
+    app = make_app(CELERY_BROKER_URL=os.environ["TEST_REDIS_URL"], CELERY_QUEUE=queue, TASKS_CAPTURE=None,
                    **smtp_config(smtp_server))
-    app.extensions["celery"].conf.task_default_queue = queue
     with app.app_context():
         yield app
 
