@@ -13,6 +13,8 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 log = logging.getLogger(__name__)
 
+ID_LIMIT = 2**31  # ids are INTEGER columns: 32 bits on PostgreSQL
+
 
 class ShopError(Exception):
     """A refusal the caller may read: the message is safe to show, the code is HTTP's."""
@@ -103,6 +105,11 @@ def _text_with_nul(exc: Exception) -> bool:
     return isinstance(exc, DBAPIError) and "NUL" in str(exc.orig)
 
 
+def _number_out_of_range(exc: Exception) -> bool:
+    """A number the database column cannot hold (SQLSTATE 22003), from input no schema bounded."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == "22003"
+
+
 def _json_nested_too_deep(exc: Exception) -> bool:
     if not isinstance(exc, RecursionError):
         return False
@@ -121,6 +128,14 @@ def register_error_handlers(app: Flask) -> None:
         # here, for every route, before it can reach a query and end as a 500.
         if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
             raise BadRequest("The address contains a NUL character.")
+
+    @app.before_request
+    def refuse_ids_out_of_range():
+        # Every id is a 32-bit integer column; PostgreSQL refuses to compare one with a larger
+        # number ("integer out of range"), and no such row can exist anyway.
+        for value in (request.view_args or {}).values():
+            if isinstance(value, int) and not -ID_LIMIT <= value < ID_LIMIT:
+                raise NotFound()
 
     @app.errorhandler(ShopError)
     def handle_shop_error(exc: ShopError):
@@ -160,6 +175,9 @@ def register_error_handlers(app: Flask) -> None:
         if _text_with_nul(exc):
             log.warning("Refused text with a NUL character on %s %s", request.method, request.path)
             return handle_http_error(BadRequest())
+        if _number_out_of_range(exc):
+            log.warning("Refused a number out of range on %s %s", request.method, request.path)
+            return handle_shop_error(Unprocessable("A number is out of range"))
         if _json_nested_too_deep(exc):
             # `[[[[…` thousands deep exhausts the JSON parser before any schema sees it: the
             # client's fault, answered like any other malformed body.

@@ -166,3 +166,25 @@ def test_a_nul_character_in_the_address_is_a_shaped_400(client, mag_rr, path):
 def test_a_nul_character_in_a_page_address_is_a_400_page(client, mag_rr, path):
     response = client.get(path)
     assert response.status_code == 400 and response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("order_id", [2**31, 2**63, 10**30])
+def test_an_id_too_large_for_any_row_is_a_shaped_404(client, order_id):
+    _shaped(client.get(f"/api/v1/orders/{order_id}", headers={"X-Order-Token": "x"}), 404)
+
+
+@pytest.mark.postgres
+def test_a_number_the_database_cannot_hold_is_a_shaped_422(make_app):
+    from sqlalchemy import select
+
+    from shop.catalog.models import Product
+    from shop.extensions import db
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/api/v1/_test/price")
+    def by_price():
+        return {"found": db.session.scalar(select(Product.id).where(Product.price == int(request.args["p"])))}
+
+    body = _shaped(app.test_client().get("/api/v1/_test/price?p=10000000000000"), 422)
+    assert body["message"] == "A number is out of range"
