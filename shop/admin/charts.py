@@ -43,9 +43,11 @@ def bar_chart(days) -> Chart:
         when = d.day.strftime("%b %-d")
         orders.append(bar(i, d.orders, slot * 0.1, f"{when}: {d.orders} order{'s' if d.orders != 1 else ''}"))
         refunds.append(bar(i, d.refunds, slot * 0.1 + bar_w, f"{when}: {d.refunds} refund{'s' if d.refunds != 1 else ''}"))
-        if i % 7 == 0 or i == len(days) - 1:
+        # A label each week, and on the last day unless a weekly one sits too close to it
+        if i % 7 == 0 or (i == len(days) - 1 and i % 7 >= 4):
             labels.append((round(LEFT + i * slot + slot / 2, 1), when))
-    ticks = [(round(baseline - plot_h * f, 1), str(round(peak * f))) for f in (0, 0.5, 1)]
+    levels = sorted({0, peak // 2, peak})  # whole numbers only: there is no half an order
+    ticks = [(round(baseline - plot_h * level / peak, 1), str(level)) for level in levels]
     total_orders = sum(d.orders for d in days)
     total_refunds = sum(d.refunds for d in days)
     summary = f"{total_orders} orders and {total_refunds} refunds over the last {len(days)} days"
