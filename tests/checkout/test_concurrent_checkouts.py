@@ -47,3 +47,41 @@ def test_fifty_checkouts_for_ten_units(stripe_app, make_product):
     assert db.session.scalar(select(func.count()).select_from(Order).where(Order.status == PENDING_PAYMENT)) == 10
     assert db.session.scalar(select(func.count()).select_from(Order)) == 10  # refusals leave no order behind
     assert all(o.stripe_checkout_session_id for o in db.session.scalars(select(Order)))
+
+
+@pytest.mark.postgres
+def test_the_same_event_delivered_concurrently_pays_once(stripe_app, make_product, make_order):
+    import json
+
+    from shop.emails.models import EmailMessage
+    from shop.orders.models import PAID
+    from shop.payments.models import StripeEvent
+    from tests.payments.stripe_events import checkout_session, event, signed
+
+    # given an order waiting for payment, and one completed event
+    product = make_product(slug="mag-rr", stock=10)
+    order, _ = make_order(product, status=PENDING_PAYMENT)
+    payload = json.dumps(event("checkout.session.completed", checkout_session(order))).encode()
+    secret = stripe_app.config["STRIPE_WEBHOOK_SECRET"]
+    start = threading.Barrier(10)
+    statuses: list[int] = []
+
+    def stripe_delivery() -> None:
+        client = stripe_app.test_client()
+        start.wait()
+        response = client.post("/api/v1/stripe/webhook", data=payload,
+                               headers={"Stripe-Signature": signed(payload, secret)})
+        statuses.append(response.status_code)
+
+    # when Stripe's retries deliver it 10 times at once
+    threads = [threading.Thread(target=stripe_delivery) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # then every delivery is acknowledged, the event is stored once, the order paid once, one email
+    assert statuses == [200] * 10
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == PAID
+    assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
+    assert db.session.scalar(select(func.count()).select_from(EmailMessage)) == 1

@@ -76,7 +76,9 @@ def test_charge_refunded_listing_its_refunds_counts_them_once(client, paid_order
     order = paid_order
     obj = charge(order, amount_refunded=7800, refunded=True)
     obj["refunds"]["data"] = [refund(order, "re_a", 7800)]
-    deliver(client, event("charge.refunded", obj))
+    evt = event("charge.refunded", obj)
+    assert deliver(client, evt).get_json()["outcome"] == "refund noted"
+    assert deliver(client, evt).get_json()["outcome"] == "duplicate"
     deliver(client, event("charge.refunded", obj))  # another event id, same facts
     deliver(client, event("refund.updated", refund(order, "re_a", 7800)))
     order = reload(order)
