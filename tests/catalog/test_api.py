@@ -146,3 +146,9 @@ def _slugs(client, q):
     response = client.get("/api/v1/products", query_string={"q": q})
     assert response.status_code == 200
     return sorted(item["slug"] for item in response.get_json()["items"])
+
+
+def test_the_openapi_document_validates(client):
+    from openapi_spec_validator import validate
+
+    validate(client.get("/api/openapi.json").get_json())
