@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from shop.accounts.models import ROLES
 from shop.catalog.models import STEP_KINDS
@@ -122,6 +122,10 @@ class ShipForm(FlaskForm):
 class DeliverForm(FlaskForm):
     # Local time of the store (SHOP_TIMEZONE); empty means now.
     delivered_at = DateTimeLocalField("Delivered at", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+    def validate_delivered_at(self, field):
+        if field.data is not None and field.data.year < 2000:
+            raise ValidationError("That is not a plausible delivery date")
 
 
 class ApproveClaimForm(FlaskForm):

@@ -19,6 +19,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CURRENCY_PATTERN = re.compile(r"^[a-z]{3}$")
 MAX_GUARANTEE_DAYS = 3650
 MAX_STEP_DAY = 3650
+MAX_NUMBER = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
 
 PRODUCT_FIELDS = (
     "slug", "name", "summary", "description", "price", "currency", "capsules_per_bottle",
@@ -122,6 +123,8 @@ def _checked_product_fields(fields: dict, product: Product | None) -> dict:
             fail(name, "Required field missing" if value is None else "A whole number")
         elif value < minimum:
             fail(name, f"At least {minimum}")
+        elif value > MAX_NUMBER:
+            fail(name, f"At most {MAX_NUMBER}")
         else:
             numbers[name] = value
     if numbers.get("guarantee_days", 0) > MAX_GUARANTEE_DAYS:

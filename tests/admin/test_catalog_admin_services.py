@@ -30,6 +30,8 @@ def test_create_product_stores_cents_and_defaults_the_disclaimer(app):
     ({"price": -1}, "price"),
     ({"price": None}, "price"),
     ({"stock": -5}, "stock"),
+    ({"stock": 2**31}, "stock"),
+    ({"price": 10**12}, "price"),
     ({"capsules_per_bottle": 0}, "capsules_per_bottle"),
     ({"serving_capsules": 90}, "serving_capsules"),
     ({"guarantee_days": -1}, "guarantee_days"),

@@ -69,6 +69,8 @@ def test_a_future_delivery_or_an_impossible_step_is_refused(staff_client, mag_rr
     assert response.status_code == 422
     assert "cannot be in the future" in response.get_data(as_text=True)
     assert fresh(Order, order.id).status == "paid"
+    ancient = client.post(f"/admin/orders/{order.id}/deliver", data={"delivered_at": "0001-01-01T00:00"})
+    assert ancient.status_code == 422
     pending, _ = make_order(mag_rr, status="pending_payment")
     response = client.post(f"/admin/orders/{pending.id}/ship", data={"carrier": "UPS", "tracking_number": "1"})
     assert response.status_code == 409
