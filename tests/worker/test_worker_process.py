@@ -64,6 +64,9 @@ def worker_process(worker_app, smtp_server, queue, tmp_path):
         process.kill()
         process.wait()
     log.close()
+    import redis
+
+    redis.Redis.from_url(os.environ["TEST_REDIS_URL"]).delete(queue)
 
 
 def _wait_for(condition, seconds=60):
