@@ -19,7 +19,7 @@ _detail_schema = ProductDetailSchema()
 
 
 @blp.route("")
-@blp.arguments(ProductQuerySchema, location="query")
+@blp.arguments(ProductQuerySchema(), location="query")  # an instance: not rebuilt per request
 @blp.response(200, ProductPageSchema)
 def list_products(args):
     """Published products, by name; `q` searches name and summary (case-insensitive)."""

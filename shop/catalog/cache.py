@@ -88,8 +88,10 @@ def cached(key, loader: Callable[[], Any]):
     Values must be immutable plain data: they are shared by every request of the process.
     """
     ttl = current_app.config.get("CATALOGUE_CACHE_SECONDS", 0)
-    session = db.session()
-    if ttl <= 0 or _has_pending_change(session):
+    # A request that has not opened a session yet has nothing pending (and a warm read of the
+    # cache should not pay for building a session just to find that out).
+    pending = db.session.registry.has() and _has_pending_change(db.session())
+    if ttl <= 0 or pending:
         # This transaction changed the catalogue and has not committed: what it reads is not
         # what other requests may see (yet, or ever, if it rolls back), so it is not stored.
         return loader()
