@@ -146,8 +146,15 @@ def test_the_outbox_filters_by_address_and_shows_html_safely(staff_client):
     listing = client.get("/admin/emails?to=gina").get_data(as_text=True)
     assert "gina@example.com" in listing and "other@example.com" not in listing
     page = client.get(f"/admin/emails/{message.id}").get_data(as_text=True)
-    assert "<script>alert" not in page  # only ever escaped, inside a sandboxed srcdoc
-    assert 'sandbox=""' in page and "&lt;script&gt;" in page
+    assert "<script>alert" not in page  # only ever escaped on the page itself
+    assert "&lt;script&gt;" in page and f'sandbox="" referrerpolicy="no-referrer" title="The email as HTML" src="/admin/emails/{message.id}/html"' in page
+    # The preview frame's answer may not run script, and only our pages may frame it
+    preview = client.get(f"/admin/emails/{message.id}/html")
+    policy = preview.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy and "frame-ancestors 'self'" in policy
+    assert "script-src" not in policy and preview.headers["X-Frame-Options"] == "SAMEORIGIN"
+    # ... while every other admin page keeps the store's policy
+    assert "frame-ancestors 'none'" in client.get(f"/admin/emails/{message.id}").headers["Content-Security-Policy"]
 
 
 def test_a_failed_transactional_email_is_sent_again(staff_client, web):

@@ -74,8 +74,10 @@ def page(browser):
 def screenshot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def shoot(page, name: str) -> None:
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    def shoot(page, name: str, full_page: bool = True) -> None:
+        # Chromium leaves out-of-process frames (the sandboxed email preview) out of full-page
+        # captures; those screens are taken as the window shows them.
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
     return shoot
 

@@ -2,12 +2,14 @@
 from datetime import timedelta
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from shop.db import utcnow
+from shop.emails.models import EmailMessage
 from shop.guarantee.services import file_claim
 from shop.orders.models import DELIVERED, SHIPPED
-from shop.reviews.services import submit_entry
 from shop.extensions import db
+from shop.reviews.services import submit_entry
 
 
 def test_staff_signs_in_refunds_a_claim_answers_a_question_and_delivers_an_order(
@@ -71,11 +73,15 @@ def test_staff_signs_in_refunds_a_claim_answers_a_question_and_delivers_an_order
     expect(page.get_by_role("cell", name="scheduled").first).to_be_visible()
     screenshot(page, "admin-order-delivered")
 
-    # The other main screens render too
+    # The other main screens render too, the answer's email to the asker among them
+    answered = db.session.scalar(select(EmailMessage.id).where(EmailMessage.to == "ines@example.com"))
     for name, path in (("admin-products", "/admin/products"), ("admin-product-edit", f"/admin/products/{mag_rr.id}"),
-                       ("admin-emails", "/admin/emails"), ("admin-staff", "/admin/staff"),
-                       ("admin-audit", "/admin/claims/audit")):
+                       ("admin-emails", "/admin/emails"), ("admin-email", f"/admin/emails/{answered}"),
+                       ("admin-staff", "/admin/staff"), ("admin-audit", "/admin/claims/audit")):
         page.goto(live_shop.url + path)
-        screenshot(page, name)
+        if name == "admin-email":
+            expect(page.frame_locator("iframe.email-preview").get_by_text("Yes: a caffeine-free tea")).to_be_visible()
+            page.locator("iframe.email-preview").scroll_into_view_if_needed()
+        screenshot(page, name, full_page=name != "admin-email")
     # ... with no script error and nothing refused by the Content-Security-Policy
     assert page.problems == []
