@@ -18,7 +18,8 @@ from shop.guarantee.models import FAILED, OPEN, STATUSES
 def claims():
     status = request.args.get("status", OPEN)
     status = status if status in STATUSES else ""
-    return render_template("admin/claims/list.html", claims=queries.claims_queue(status), status=status,
+    claims, orders = queries.claims_queue(status)
+    return render_template("admin/claims/list.html", claims=claims, orders=orders, status=status,
                            statuses=STATUSES)
 
 

@@ -99,15 +99,15 @@ def get_email(message_id: int) -> EmailMessage:
     return message
 
 
-def claims_queue(status: str | None) -> list[Claim]:
-    """Claims oldest first (the guarantee's own list), with their orders loaded for the table."""
+def claims_queue(status: str | None) -> tuple[list[Claim], dict[int, Order]]:
+    """Claims oldest first (the guarantee's own list), and their orders by id, in one query
+    for all rows instead of one per row."""
     from shop.guarantee.services import list_claims
 
     claims = list_claims(status or None)
     order_ids = {claim.order_id for claim in claims}
-    if order_ids:  # one query for every row's order, instead of one per row
-        db.session.scalars(select(Order).where(Order.id.in_(order_ids))).all()
-    return claims
+    orders = db.session.scalars(select(Order).where(Order.id.in_(order_ids))).all() if order_ids else []
+    return claims, {order.id: order for order in orders}
 
 
 def audit_log(page: int = 1, per_page: int = 100) -> Page:
