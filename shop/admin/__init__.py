@@ -13,6 +13,7 @@ from shop.admin import (  # noqa: E402,F401
     dashboard_views,
     email_views,
     order_views,
+    plan_views,
     product_views,
     review_views,
     staff_views,
