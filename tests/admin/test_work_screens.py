@@ -13,6 +13,7 @@ from shop.followups.models import FollowUp
 from shop.guarantee.models import Claim
 from shop.guarantee.services import file_claim
 from shop.orders.models import DELIVERED, Order
+from shop.payments.models import Refund
 from shop.reviews.models import Entry
 from shop.reviews.services import submit_entry
 from tests.stripe_fixtures import STANDIN_API_KEY
@@ -229,12 +230,17 @@ def test_the_dashboard_counts_today_and_links_to_the_queues(staff_client, mag_rr
     make_order(mag_rr, quantity=2)
     delivered, _ = make_order(mag_rr, status=DELIVERED, delivered_at=utcnow() - timedelta(days=40))
     file_claim(delivered.id, "No change in my sleep")
+    db.session.add(Refund(order_id=delivered.id, amount=1470, currency="usd", status="succeeded"))
+    db.session.add(EmailMessage(to="x@example.com", kind="followup_dose", subject="Tonight", body_text="",
+                                body_html="", status="failed"))
     db.session.commit()
     client, _ = staff_client("support")
     page = client.get("/admin").get_data(as_text=True)
     assert re.search(r'data-metric="orders-today">2<', page)
     assert "$147.00" in page  # 49 + 98 paid today
     assert re.search(r'data-metric="open-claims">1<', page)
+    assert re.search(r'data-metric="followups-failed">1<', page)
+    assert re.search(r'data-metric="refund-rate">10.0%<', page)  # 14.70 of 147.00 paid in 30 days
     assert 'href="/admin/claims"' in page and 'href="/admin/questions"' in page
     assert "<svg" in page and "<rect" in page and "style=" not in page
 
