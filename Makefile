@@ -10,9 +10,6 @@ export STRIPE_API_BASE ?= http://127.0.0.1:12111
 export STRIPE_SECRET_KEY ?= sk_test_local_standin
 export STRIPE_WEBHOOK_SECRET ?= whsec_local_standin
 export PUBLIC_URL ?= http://127.0.0.1:5000
-# One signing key for web, worker and CLI, so links in emails the worker composes open on the
-# web (development only; production refuses to start without its own SECRET_KEY).
-export SECRET_KEY ?= development-only-signing-key
 
 .PHONY: install run test lint migrate-check clean
 

@@ -20,7 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     settings = shop_config.from_environment(app.instance_path)
     settings.update(test_config or {})
-    shop_config.finalise(settings)
+    shop_config.finalise(settings, app.instance_path)
     app.config.from_mapping(settings)
     app.config.update(_api_settings())
     logging.basicConfig(level=logging.INFO)

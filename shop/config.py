@@ -82,7 +82,7 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def finalise(config: dict) -> None:
+def finalise(config: dict, instance_path: str | None = None) -> None:
     """Check the settings once they are all known; fill in what development may default."""
     production = config.get("SHOP_ENV") == "production"
     if production:
@@ -97,13 +97,36 @@ def finalise(config: dict) -> None:
         config.setdefault("SESSION_COOKIE_SECURE", True)
         config.setdefault("REMEMBER_COOKIE_SECURE", True)
     elif not config.get("SECRET_KEY"):
-        # A fresh random key per process: sessions and signed links do not survive a restart,
-        # which is the honest behaviour for a development store without a configured key.
-        config["SECRET_KEY"] = secrets.token_hex(32)
+        config["SECRET_KEY"] = development_secret_key(instance_path)
     config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["SQLALCHEMY_DATABASE_URI"]))
+
+
+def development_secret_key(instance_path: str | None) -> str:
+    """A random key kept in instance/secret_key, made on first use.
+
+    The web app, the worker and every CLI command must sign links with the same key: a link in
+    a follow-up email (signed by the worker) has to open on the web app. Production never gets
+    here: it refuses to start without SECRET_KEY.
+    """
+    if instance_path is None:
+        return secrets.token_hex(32)
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        # Written whole to a private file, then linked into place: a process that loses the
+        # race reads the winner's key, never a half-written one.
+        draft = path.with_name(f"secret_key.{os.getpid()}")
+        draft.write_text(secrets.token_hex(32), encoding="ascii")
+        os.chmod(draft, 0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text(encoding="ascii").strip()
 
 
 def engine_options(url: str) -> dict:

@@ -23,8 +23,19 @@ def test_development_defaults_need_no_settings(env, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/instance/shop.sqlite3"
     assert app.config["CELERY_BROKER_URL"].startswith("sqla+sqlite:///")
     assert app.config["SHOP_TIMEZONE"] == "America/New_York"
-    assert app.config["SECRET_KEY"]  # a random one per process
+    assert len(app.config["SECRET_KEY"]) == 64  # random, kept in instance/secret_key
     assert app.config["MAIL_SERVER"] is None  # the development outbox
+
+
+def test_development_processes_share_one_signing_key(env, tmp_path):
+    """Given no SECRET_KEY in development, when the web app, the worker and a CLI command each
+    build the app, then they sign with the same key (a follow-up link the worker signs opens on
+    the web app), and the key is not readable by other users."""
+    web, worker = create_app(), create_app()
+    assert web.config["SECRET_KEY"] == worker.config["SECRET_KEY"]
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.read_text() == web.config["SECRET_KEY"]
+    assert key_file.stat().st_mode & 0o077 == 0
 
 
 def test_settings_are_read_from_the_environment(env):
