@@ -32,7 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from shop.errors import register_error_handlers
     from shop.templating import init_templating
 
+    from shop.observability import init_observability
+
     init_templating(app)
+    init_observability(app)
     register_error_handlers(app)
     register_commands(app)
     return app

@@ -16,7 +16,7 @@ from shop.extensions import db
 _hasher = PasswordHasher()
 # Checked against when the email is unknown, so a login takes as long either way.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-TOKEN_PREFIX = "shp_"
+TOKEN_PREFIX = "shp_"  # nosec B105
 
 
 def normalise_email(email: str) -> str:

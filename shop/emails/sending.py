@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from shop.db import utcnow
 from shop.emails.models import FAILED, QUEUED, SENT, EmailMessage
 from shop.extensions import db
+from shop.observability import record_email
 
 # Failures worth another try later: the server is down, refused us for now, or timed out.
 TRANSIENT_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
@@ -43,6 +44,7 @@ def deliver(message_id: int) -> bool:
     message.sent_at = utcnow()
     message.last_error = None
     db.session.commit()
+    record_email("sent")
     return True
 
 
@@ -66,6 +68,7 @@ def note_failure(message_id: int, error: Exception, *, final: bool) -> None:
         update(EmailMessage).where(EmailMessage.id == message_id, EmailMessage.status == QUEUED).values(**values)
     )
     db.session.commit()
+    record_email("failed" if final else "deferred")
 
 
 def _describe(error: Exception) -> str:

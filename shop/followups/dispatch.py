@@ -21,6 +21,7 @@ from shop.extensions import db
 from shop.emails.services import queue_emails
 from shop.followups.compose import followup_email
 from shop.followups.models import CANCELLED, MARKETING_KINDS, SCHEDULED, SENT, SKIPPED, FollowUp
+from shop.observability import record_dispatch_lag
 from shop.orders.models import Order
 
 BATCH_SIZE = 500
@@ -92,6 +93,7 @@ def _handle_batch(batch: list[FollowUp], now: datetime, result: DispatchResult) 
             if claim(row, SKIPPED):
                 result.skipped += 1
         elif claim(row, SENT):
+            record_dispatch_lag((now - as_utc(row.due_at)).total_seconds())
             outgoing.append((row, followup_email(row, order, plan)))
             result.sent += 1
     # One INSERT for the batch's emails, and one task to send them, after the commit.

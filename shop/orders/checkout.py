@@ -24,6 +24,7 @@ from shop.catalog.models import Product
 from shop.db import as_utc, utcnow
 from shop.errors import Conflict, Unprocessable
 from shop.extensions import db
+from shop.observability import record_checkout
 from shop.orders import states, stock
 from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order, OrderItem
 from shop.orders.services import lock_order, new_order_token
@@ -63,6 +64,7 @@ def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | Non
         db.session.commit()
     except stock.OutOfStock as exc:
         db.session.rollback()
+        record_checkout("out_of_stock")
         raise _out_of_stock(exc.product_id, merged, products) from None
     except BaseException:
         db.session.rollback()
@@ -77,6 +79,7 @@ def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | Non
     except stripe_gateway.PaymentProviderError as exc:
         db.session.rollback()
         log.warning("Checkout of order %s: Stripe failed (%s); cancelling it", order_id, exc.detail)
+        record_checkout("failed")
         _abandon_safely(order_id, reason=exc.detail or "payment provider error")
         if exc.code not in (502, 503):
             # Stripe refusing our own session parameters is our fault, not the customer's card.
@@ -85,8 +88,10 @@ def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | Non
     except BaseException as exc:
         db.session.rollback()
         log.exception("Checkout of order %s failed; cancelling it", order_id)
+        record_checkout("failed")
         _abandon_safely(order_id, reason=type(exc).__name__)
         raise
+    record_checkout("created")
     return StartedCheckout(order=order, order_token=token, checkout_url=session.url)
 
 

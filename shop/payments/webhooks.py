@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shop.db import utcnow
 from shop.extensions import db
+from shop.observability import record_webhook
 from shop.orders.checkout import cancel_unpaid_order
 from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order
 from shop.payments import services
@@ -39,6 +40,7 @@ def process_event(event: dict) -> str:
     """Record and apply one verified event; returns what happened (also stored on the row)."""
     event_row_id = _record(event)
     if event_row_id is None:
+        record_webhook(event.get("type"), DUPLICATE)
         return DUPLICATE
     obj = (event.get("data") or {}).get("object") or {}
     handler = HANDLERS.get(event.get("type", ""))
@@ -49,6 +51,7 @@ def process_event(event: dict) -> str:
         order = find_locked_order(obj)
         outcome = handler(order, obj) if order is not None else UNKNOWN_ORDER
     _finish(event_row_id, outcome, order.id if order is not None else None)
+    record_webhook(event.get("type"), outcome)
     return outcome
 
 

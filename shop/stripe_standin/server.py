@@ -14,7 +14,7 @@ from shop.stripe_standin.account import Account
 from shop.stripe_standin.faults import Faults, IdempotencyKeys
 from shop.stripe_standin.webhooks import Dispatcher, Target, signature_header
 
-DEFAULT_WEBHOOK_SECRET = "whsec_local_standin"
+DEFAULT_WEBHOOK_SECRET = "whsec_local_standin"  # nosec B105
 
 
 class StandIn:

@@ -198,9 +198,11 @@ class Dispatcher:
         return attempt
 
     def _post(self, url: str, payload: bytes, headers: dict) -> tuple[int, str]:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"webhook target must be an http(s) URL, not {url!r}")
         request = urllib.request.Request(url, data=payload, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
                 return response.status, response.read(_BODY_KEPT).decode("utf-8", "replace")
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read(_BODY_KEPT).decode("utf-8", "replace")

@@ -1,0 +1,231 @@
+"""Operations: a request id on every request and log line, JSON logs, Prometheus metrics.
+
+`init_observability(app)` wires it all (one call in `create_app`):
+- a request id taken from a sane `X-Request-ID` or generated, echoed in the response, kept in
+  a context variable so every log record of the request carries it, and sent with every Celery
+  task the request enqueues (a task header) so the worker's log records of that task carry it;
+- one JSON object per log line (`LOG_FORMAT=text` for plain lines in development);
+- `/metrics` in Prometheus' text format, aggregated over every gunicorn worker when
+  PROMETHEUS_MULTIPROC_DIR is set (prometheus-client's multiprocess mode).
+
+The per-request cost is a clock read, a dict lookup for the labels and one log line.
+"""
+import contextvars
+import hmac
+import json
+import logging
+import os
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+
+from flask import Flask, Response, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Sane ids only: a client's value ends up in every log line, so no spaces, quotes or newlines.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+access_log = logging.getLogger("shop.access")
+
+# --- metrics (module level: one set per process, whatever the number of apps built) ----------
+REQUESTS = Counter("shop_http_requests_total", "HTTP requests answered.", ["endpoint", "method", "status"])
+LATENCY = Histogram(
+    "shop_http_request_duration_seconds", "Time to answer a request.", ["endpoint"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+CHECKOUTS = Counter("shop_checkouts_total", "Checkout attempts by outcome.", ["outcome"])
+WEBHOOKS = Counter("shop_stripe_webhooks_total", "Verified Stripe events processed.", ["type", "outcome"])
+EMAILS = Counter("shop_emails_total", "Email delivery attempts by outcome.", ["outcome"])
+DISPATCH_LAG = Histogram(
+    "shop_followup_dispatch_lag_seconds", "Seconds between a follow-up's due time and its dispatch.",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600),
+)
+
+def record_checkout(outcome: str) -> None:
+    """created, out_of_stock or failed (Stripe refused or could not be reached)."""
+    CHECKOUTS.labels(outcome=outcome).inc()
+
+
+def record_webhook(event_type: str | None, outcome: str) -> None:
+    # Outcomes carry no ids ("paid", "duplicate", "unknown order"...); cap them all the same.
+    WEBHOOKS.labels(type=(event_type or "unknown")[:60], outcome=outcome.split(" (")[0][:40]).inc()
+
+
+def record_email(outcome: str) -> None:
+    EMAILS.labels(outcome=outcome).inc()
+
+
+def record_dispatch_lag(seconds: float) -> None:
+    DISPATCH_LAG.observe(max(0.0, seconds))
+
+
+def init_observability(app: Flask) -> None:
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+    app.teardown_request(_forget_request)
+    app.add_url_rule("/metrics", "metrics", metrics_view)
+    _exempt_from_limits_and_csrf(app)
+    if not app.testing:
+        configure_logging(app.config.get("LOG_FORMAT") or os.environ.get("LOG_FORMAT", "json"))
+    _connect_celery_signals()
+
+
+# --- requests ------------------------------------------------------------------------------
+def _start_request() -> None:
+    g.request_started = time.perf_counter()
+    supplied = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = supplied if _SANE_REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
+    g.request_id_token = request_id_var.set(g.request_id)
+
+
+def _finish_request(response: Response) -> Response:
+    started = g.get("request_started")
+    if started is None:  # a before_request handler before ours answered; nothing to measure
+        return response
+    elapsed = time.perf_counter() - started
+    endpoint = request.endpoint or "unmatched"  # never the raw path: ids would explode the labels
+    status = response.status_code
+    REQUESTS.labels(endpoint, request.method, str(status)).inc()
+    LATENCY.labels(endpoint).observe(elapsed)
+    response.headers[REQUEST_ID_HEADER] = g.request_id
+    access_log.info(
+        "%s %s %s", request.method, request.path, status,
+        extra={"method": request.method, "path": request.path, "status": status,
+               "duration_ms": round(elapsed * 1000, 2)},
+    )
+    return response
+
+
+def _forget_request(_exc=None) -> None:
+    token = g.pop("request_id_token", None)
+    if token is not None:
+        request_id_var.reset(token)
+
+
+# --- /metrics ------------------------------------------------------------------------------
+def metrics_view():
+    expected = current_app.config.get("METRICS_TOKEN")
+    if expected:
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not hmac.compare_digest(supplied.encode(), str(expected).encode()):
+            return Response("metrics need the METRICS_TOKEN bearer token\n", 401, mimetype="text/plain")
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        body = generate_latest(registry)
+    else:
+        body = generate_latest()
+    return Response(body, mimetype=CONTENT_TYPE_LATEST)
+
+
+def _exempt_from_limits_and_csrf(app: Flask) -> None:
+    from shop.extensions import csrf, limiter
+
+    view = app.view_functions["metrics"]
+    csrf.exempt(view)
+    limiter.exempt(view)
+
+
+# --- logs ----------------------------------------------------------------------------------
+class RequestIdFilter(logging.Filter):
+    """Puts the current request id (web request or the task it enqueued) on every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request_id, and any extras."""
+
+    EXTRAS = ("method", "path", "status", "duration_ms", "task", "task_id")
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or request_id_var.get(),
+        }
+        for key in self.EXTRAS:
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def log_handler(stream=None, log_format: str = "json") -> logging.Handler:
+    handler = logging.StreamHandler(stream)
+    handler.set_name("shop")
+    handler.addFilter(RequestIdFilter())
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+    return handler
+
+
+def configure_logging(log_format: str = "json") -> None:
+    """The root logger writes through our handler only (once per process)."""
+    root = logging.getLogger()
+    if any(h.get_name() == "shop" for h in root.handlers):
+        return
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler:  # basicConfig's; ours replaces it
+            root.removeHandler(handler)
+    root.addHandler(log_handler(log_format=log_format))
+    root.setLevel(logging.INFO)
+
+
+# --- Celery: the request id travels with the task --------------------------------------------
+_celery_connected = False
+
+
+def _connect_celery_signals() -> None:
+    global _celery_connected
+    if _celery_connected:
+        return
+    from celery import signals
+
+    signals.before_task_publish.connect(add_request_id_header, weak=False)
+    signals.task_prerun.connect(adopt_request_id, weak=False)
+    signals.task_postrun.connect(drop_request_id, weak=False)
+    signals.setup_logging.connect(_worker_logging, weak=False)
+    _celery_connected = True
+
+
+def add_request_id_header(sender=None, headers=None, **_kwargs) -> None:
+    request_id = request_id_var.get()
+    if request_id and headers is not None:
+        headers.setdefault("request_id", request_id)
+
+
+def task_request_id(task) -> str | None:
+    context = getattr(task, "request", None)
+    if context is None:
+        return None
+    value = getattr(context, "request_id", None) or (getattr(context, "headers", None) or {}).get("request_id")
+    return value if isinstance(value, str) and _SANE_REQUEST_ID.fullmatch(value) else None
+
+
+def adopt_request_id(sender=None, task=None, **_kwargs) -> None:
+    # A task sent outside a request (beat, CLI) gets an id of its own, so its lines group too.
+    request_id_var.set(task_request_id(task) or uuid.uuid4().hex)
+
+
+def drop_request_id(sender=None, task=None, **_kwargs) -> None:
+    request_id_var.set(None)
+
+
+def _worker_logging(**_kwargs) -> None:
+    # Connected to Celery's setup_logging: the worker logs through our handler, not Celery's.
+    configure_logging(os.environ.get("LOG_FORMAT", "json"))
