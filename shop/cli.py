@@ -48,7 +48,7 @@ def _domain_commands():
     """Each domain that has commands exposes `register_commands(app)` in its `cli` module."""
     import importlib
 
-    for module_name in ("shop.followups.cli", "shop.emails.cli", "shop.payments.cli"):
+    for module_name in ("shop.followups.cli", "shop.emails.cli", "shop.payments.cli", "shop.customers.cli"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

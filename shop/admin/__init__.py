@@ -11,6 +11,7 @@ from shop.admin import (  # noqa: E402,F401
     auth_views,
     claim_views,
     dashboard_views,
+    data_views,
     email_views,
     order_views,
     plan_views,

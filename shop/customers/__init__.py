@@ -1,0 +1,1 @@
+"""Customer data requests (GDPR): export everything held about an email address, or erase it."""

@@ -1,0 +1,179 @@
+"""What the store holds about one email address: export it, or erase it.
+
+Erasing keeps the accounting (orders' totals, items, refunds, Stripe ids, claim amounts) and
+removes what identifies the person: the address on orders becomes a placeholder, tracking
+numbers and free text they wrote (claim reasons, review names and websites) go, the bodies of
+emails sent to them are deleted, scheduled follow-ups are cancelled, and the address is kept on
+the suppression list only, so nothing is ever sent to it again. Services flush; the caller commits.
+"""
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from shop.accounts.services import normalise_email
+from shop.db import as_utc, utcnow
+from shop.emails.models import FAILED, QUEUED, EmailMessage, EmailSuppression
+from shop.extensions import db
+from shop.followups.models import CANCELLED as FOLLOWUP_CANCELLED, SCHEDULED, FollowUp
+from shop.followups.states import set_status as set_followup_status
+from shop.guarantee.models import Claim
+from shop.orders import states
+from shop.orders.models import Order
+from shop.payments.models import Refund
+from shop.reviews.models import Entry
+
+FORMER_CUSTOMER = "Former customer"
+ERASED_TEXT = "[erased at the customer's request]"
+ERASURE_REASON = "erased"
+
+
+def placeholder_email(order_id: int) -> str:
+    """Non-identifying and undeliverable (.invalid is reserved, RFC 2606)."""
+    return f"erased-order-{order_id}@erased.invalid"
+
+
+@dataclass
+class ErasureReport:
+    email: str
+    orders_scrubbed: int = 0
+    claims_scrubbed: int = 0
+    followups_cancelled: int = 0
+    emails_scrubbed: int = 0
+    reviews_anonymised: int = 0
+    review_bodies_removed: int = 0
+    suppressed: bool = False
+
+    def lines(self) -> list[str]:
+        return [
+            f"{self.orders_scrubbed} order(s) scrubbed (address replaced, tracking removed; totals, refunds and Stripe ids kept)",
+            f"{self.claims_scrubbed} claim(s) scrubbed (reason and details removed; amounts kept)",
+            f"{self.followups_cancelled} scheduled follow-up(s) cancelled",
+            f"{self.emails_scrubbed} email(s) in the log emptied (address, subject and bodies removed)",
+            f"{self.reviews_anonymised} review(s)/question(s) anonymised"
+            + (f", {self.review_bodies_removed} bodies removed" if self.review_bodies_removed else ", bodies kept"),
+            "address kept on the suppression list: nothing will be sent to it again"
+            if self.suppressed else "address was already on the suppression list",
+        ]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _address(email: str) -> str:
+    return normalise_email(email or "")
+
+
+def _orders(email: str) -> list[Order]:
+    return list(db.session.scalars(select(Order).where(func.lower(Order.email) == email).order_by(Order.id)))
+
+
+def _entries(email: str) -> list[Entry]:
+    return list(db.session.scalars(select(Entry).where(func.lower(Entry.email) == email).order_by(Entry.id)))
+
+
+def _emails(email: str) -> list[EmailMessage]:
+    return list(db.session.scalars(
+        select(EmailMessage).where(func.lower(EmailMessage.to) == email).order_by(EmailMessage.id)))
+
+
+def _when(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def export_customer_data(email: str) -> dict:
+    """Everything held about `email`, as JSON-ready data (read only)."""
+    email = _address(email)
+    orders = _orders(email)
+    order_ids = [o.id for o in orders]
+    claims = list(db.session.scalars(select(Claim).where(Claim.order_id.in_(order_ids)).order_by(Claim.id))) if order_ids else []
+    followups = list(db.session.scalars(
+        select(FollowUp).where(FollowUp.order_id.in_(order_ids)).order_by(FollowUp.due_at, FollowUp.id))) if order_ids else []
+    refunds = list(db.session.scalars(select(Refund).where(Refund.order_id.in_(order_ids)).order_by(Refund.id))) if order_ids else []
+    suppressed = db.session.scalar(select(EmailSuppression).where(func.lower(EmailSuppression.email) == email))
+    return {
+        "email": email,
+        "exported_at": utcnow().isoformat(),
+        "orders": [_order(o) for o in orders],
+        "refunds": [{"id": r.id, "order_id": r.order_id, "claim_id": r.claim_id, "amount": r.amount,
+                     "currency": r.currency, "status": r.status, "stripe_refund_id": r.stripe_refund_id} for r in refunds],
+        "claims": [_claim(c) for c in claims],
+        "followups": [{"id": f.id, "order_id": f.order_id, "kind": f.kind, "day": f.step_day,
+                       "capsules": f.capsules, "due_at": _when(f.due_at), "status": f.status,
+                       "sent_at": _when(f.sent_at)} for f in followups],
+        "emails": [{"id": m.id, "kind": m.kind, "category": m.category, "subject": m.subject,
+                    "status": m.status, "created_at": _when(m.created_at), "sent_at": _when(m.sent_at),
+                    "order_id": m.order_id, "body_text": m.body_text} for m in _emails(email)],
+        "reviews": [{"id": e.id, "kind": e.kind, "product": e.product.slug, "status": e.status, "name": e.name,
+                     "website": e.website, "rating": e.rating, "body": e.body, "parent_id": e.parent_id,
+                     "verified_buyer": e.verified_buyer, "created_at": _when(e.created_at)} for e in _entries(email)],
+        "suppressions": [{"email": suppressed.email, "since": _when(suppressed.created_at)}] if suppressed else [],
+    }
+
+
+def _order(order: Order) -> dict:
+    return {
+        "id": order.id, "status": order.status, "email": order.email, "total": order.total,
+        "shipping": order.shipping, "currency": order.currency, "refunded_total": order.refunded_total,
+        "card_brand": order.card_brand, "card_last4": order.card_last4, "carrier": order.carrier,
+        "tracking_number": order.tracking_number, "created_at": _when(order.created_at),
+        "paid_at": _when(order.paid_at), "shipped_at": _when(order.shipped_at),
+        "delivered_at": _when(order.delivered_at), "cancelled_at": _when(order.cancelled_at),
+        "items": [{"slug": i.slug, "name": i.name, "quantity": i.quantity, "unit_price": i.unit_price}
+                  for i in order.items],
+        "events": [{"at": _when(e.created_at), "actor": e.actor, "kind": e.kind, "from_status": e.from_status,
+                    "to_status": e.to_status, "message": e.message} for e in order.events],
+    }
+
+
+def _claim(claim: Claim) -> dict:
+    return {
+        "id": claim.id, "order_id": claim.order_id, "status": claim.status, "reason": claim.reason,
+        "details": claim.details, "doses_reached": claim.doses_reached, "side_effects": claim.side_effects,
+        "requested_amount": claim.requested_amount, "refunded_amount": claim.refunded_amount,
+        "currency": claim.currency, "created_at": _when(claim.created_at), "decided_at": _when(claim.decided_at),
+    }
+
+
+def erase_customer_data(email: str, *, remove_review_bodies: bool = False, actor: str = "system") -> ErasureReport:
+    """Anonymise everything held about `email`, keeping the accounting rows. Flushes."""
+    email = _address(email)
+    report = ErasureReport(email=email)
+    for order in _orders(email):
+        _scrub_order(order, actor)
+        report.orders_scrubbed += 1
+        for claim in db.session.scalars(select(Claim).where(Claim.order_id == order.id)):
+            claim.reason, claim.details, claim.side_effects = ERASED_TEXT, "", None
+            report.claims_scrubbed += 1
+        for followup in db.session.scalars(
+            select(FollowUp).where(FollowUp.order_id == order.id, FollowUp.status == SCHEDULED)
+        ):
+            set_followup_status(followup, FOLLOWUP_CANCELLED, reason=ERASURE_REASON)
+            report.followups_cancelled += 1
+    for message in _emails(email):
+        if message.status == QUEUED:  # not sent yet: it never will be
+            message.status, message.last_error = FAILED, ERASED_TEXT
+        message.to = "erased@erased.invalid"
+        message.subject, message.body_text, message.body_html = ERASED_TEXT, "", ""
+        message.headers = None
+        report.emails_scrubbed += 1
+    for entry in _entries(email):
+        entry.name, entry.email, entry.website = FORMER_CUSTOMER, None, None
+        report.reviews_anonymised += 1
+        if remove_review_bodies:
+            entry.body = ERASED_TEXT
+            report.review_bodies_removed += 1
+    if db.session.scalar(select(EmailSuppression).where(func.lower(EmailSuppression.email) == email)) is None:
+        db.session.add(EmailSuppression(email=email))
+        report.suppressed = True
+    db.session.flush()
+    return report
+
+
+def _scrub_order(order: Order, actor: str) -> None:
+    order.email = placeholder_email(order.id)
+    order.tracking_number = None
+    for event in order.events:
+        if event.data:  # timeline details may repeat the address or the tracking number
+            event.data = {k: v for k, v in event.data.items() if k not in ("email", "to", "tracking_number")}
+    states.record_event(order, actor=actor, kind="erased", message="Customer data erased on request")
