@@ -12,14 +12,14 @@ uses the next port).
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _harness import prepare_database, serve  # noqa: E402,F401  (bench/webhooks.py imports them from here too)
 TARGETS = {  # route → minimum share of bare-Flask throughput
     "GET /api/v1/products": 0.50,
     "GET /products/<slug>": 0.35,
@@ -74,23 +74,6 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def prepare_database(url: str) -> str:
-    """A fresh database with the schema; returns its URL."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-        ), {"name": target.database})
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    return target.render_as_string(hide_password=False)
-
-
 def load_products(database_url: str) -> str:
     """1,000 published products, each with ingredients and a plan; returns a slug to fetch."""
     sys.path.insert(0, str(ROOT))
@@ -112,36 +95,6 @@ def load_products(database_url: str) -> str:
         db.session.commit()
         db.engine.dispose()
     return "mag-rr-0000"
-
-
-class serve:
-    """gunicorn with gthread workers and SO_REUSEPORT, for the duration of a `with`."""
-
-    def __init__(self, app: str, port: int, env: dict, pythonpath: str | None = None):
-        workers = os.environ.get("BENCH_WORKERS", "2")
-        threads = os.environ.get("BENCH_THREADS", "4")
-        self.command = [str(Path(sys.executable).parent / "gunicorn"), app, "--bind", f"127.0.0.1:{port}",
-                        "--worker-class", "gthread", "--workers", workers, "--threads", threads,
-                        "--reuse-port", "--log-level", "warning", "--keep-alive", "30"]
-        if pythonpath:
-            self.command += ["--pythonpath", pythonpath]
-        self.env, self.port = env, port
-
-    def __enter__(self):
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=1)
-                return self
-            except OSError:
-                time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError(f"gunicorn did not answer on port {self.port}")
-
-    def __exit__(self, *exc):
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
 
 
 def measure(url: str, seconds: int) -> float:

@@ -1,0 +1,138 @@
+"""What the benchmarks share: a fresh database, gunicorn, the Stripe stand-in and a Celery worker.
+
+Each server runs in a process group of its own for the duration of a `with` block and is
+stopped (SIGTERM, then SIGKILL) when it ends, whatever happens inside.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def prepare_database(url: str) -> str:
+    """A fresh, empty database at `url` (dropped first if it exists); returns its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+        ), {"name": target.database})
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    return target.render_as_string(hide_password=False)
+
+
+def wait_for(url: str, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{what} did not answer at {url}")
+
+
+class _Process:
+    """A subprocess in a session of its own, stopped with its children when the block ends."""
+
+    command: list[str]
+    env: dict
+    ready_url: str | None = None
+    name = "process"
+    log = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, start_new_session=True,
+                                        stdout=self.log or None, stderr=self.log or None)
+        if self.ready_url:
+            try:
+                wait_for(self.ready_url, self.name)
+            except Exception:
+                self.__exit__()
+                raise
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+class serve(_Process):
+    """gunicorn with gthread workers and SO_REUSEPORT (BENCH_WORKERS, BENCH_THREADS)."""
+
+    name = "gunicorn"
+
+    def __init__(self, app: str, port: int, env: dict, pythonpath: str | None = None, log=None):
+        workers = os.environ.get("BENCH_WORKERS", "2")
+        threads = os.environ.get("BENCH_THREADS", "4")
+        self.command = [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}",
+                        "--worker-class", "gthread", "--workers", workers, "--threads", threads,
+                        "--reuse-port", "--log-level", "warning", "--keep-alive", "30"]
+        if pythonpath:
+            self.command += ["--pythonpath", pythonpath]
+        self.env, self.port, self.log = env, port, log
+        self.ready_url = f"http://127.0.0.1:{port}/"
+
+
+class standin(_Process):
+    """The Stripe stand-in (`python -m shop.stripe_standin`), POSTing its events to `webhook_url`."""
+
+    name = "Stripe stand-in"
+
+    def __init__(self, port: int, webhook_url: str, webhook_secret: str, env: dict, log=None):
+        self.command = [sys.executable, "-m", "shop.stripe_standin", "--port", str(port),
+                        "--webhook-url", webhook_url, "--webhook-secret", webhook_secret,
+                        "--webhook-backoff", "0.5"]
+        self.env, self.log = env, log
+        self.url = f"http://127.0.0.1:{port}"
+        self.ready_url = f"{self.url}/_standin/"
+
+
+class worker(_Process):
+    """`celery -A worker worker` reading `queue` (prefork, `concurrency` processes)."""
+
+    name = "Celery worker"
+
+    def __init__(self, env: dict, queue: str, concurrency: int = 2, log=None):
+        self.command = [str(BIN / "celery"), "-A", "worker", "worker", "-Q", queue, "--concurrency",
+                        str(concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat",
+                        "--loglevel", "WARNING"]
+        self.env, self.log = env, log
+
+
+def process_group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by every process of a process group (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} CPUs, shared with other processes"
