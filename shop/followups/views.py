@@ -1,8 +1,9 @@
 """The pages behind the signed links of follow-up emails.
 
 GET shows what the link will do and a button (mail scanners that prefetch links change
-nothing); POST does it. POST is exempt from CSRF: the signed token in the URL is the
-authority, and RFC 8058 mailboxes POST `List-Unsubscribe=One-Click` without any cookie.
+nothing); POST does it. The hold and restart forms carry a CSRF token like every form; only
+the unsubscribe POST is exempt: RFC 8058 mailboxes POST `List-Unsubscribe=One-Click` without
+any cookie, and the signed token in its URL is the authority.
 """
 from flask import Blueprint, render_template, request
 
@@ -11,7 +12,6 @@ from shop.followups import links, services
 from shop.followups.models import FollowUp
 
 bp = Blueprint("followups", __name__, url_prefix="/followups")
-csrf.exempt(bp)
 
 
 def _followup_or_error(token: str, action: str):
@@ -50,6 +50,7 @@ def started(token):
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058 one-click: the mailbox provider POSTs with no session
 def unsubscribe(token):
     return _page(links.UNSUBSCRIBE, token, lambda fid: services.unsubscribe(fid))
 

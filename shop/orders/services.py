@@ -25,7 +25,8 @@ def order_for_customer(order_id: int, token: str | None) -> Order:
     order = db.session.get(Order, order_id)
     supplied = token_digest(token or "")
     stored = order.token_hash if order is not None else token_digest("\0no-order")
-    if order is None or not token or not hmac.compare_digest(stored, supplied):
+    matches = hmac.compare_digest(stored, supplied)  # compared even for an unknown order: same time
+    if order is None or not token or not matches:
         raise NotFound("Order not found")
     return order
 
