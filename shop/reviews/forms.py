@@ -3,7 +3,10 @@
 Each has a honeypot field (`company`) that people never see; bots fill it in. Messages are
 those of the API, from `validation`.
 """
+from flask import current_app
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
@@ -85,3 +88,60 @@ class ReplyForm(_EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="reply", **kwargs)
         self.body.label.text = "Your reply"
+
+
+# --- blank forms, rendered without instantiating WTForms on every page view -----------------
+# The product page shows a review form, a question form and a reply form under every thread.
+# Nobody has typed into them, so their HTML depends only on the form class, the attributes
+# the template passes and the CSRF token. A `BlankForm` renders each field once per process
+# through WTForms itself (with a placeholder id), then reuses that HTML; the CSRF token is the
+# request's own. A POST is still validated by the real form, and a form with errors is shown
+# as the real form.
+
+_ID = "__blank_field_id__"
+
+
+class BlankField:
+    def __init__(self, field):
+        self._field = field
+        self.id, self.name, self.label = field.id, field.name, field.label
+        self.errors: tuple = ()
+        self._html: dict = {}
+        self._options = [BlankField(option) for option in field] if isinstance(field, RadioField) else None
+
+    def __call__(self, **attrs) -> Markup:
+        field_id = attrs.pop("id", self.id)
+        key = tuple(sorted(attrs.items()))
+        html = self._html.get(key)
+        if html is None:
+            html = self._html[key] = str(self._field(id=_ID, **attrs))
+        return Markup(html.replace(_ID, str(escape(field_id))))
+
+    def __html__(self) -> str:
+        return self()
+
+    def __iter__(self):
+        return iter(self._options or ())
+
+
+class BlankForm:
+    def __init__(self, form):
+        self._prefix = form._prefix
+        for field in form:
+            setattr(self, field.short_name, BlankField(field))
+
+    @property
+    def csrf_token(self) -> Markup:
+        if not current_app.config.get("WTF_CSRF_ENABLED", True):
+            return Markup("")
+        name = f"{self._prefix}csrf_token"
+        return Markup(f'<input id="{name}" name="{name}" type="hidden" value="{escape(generate_csrf())}">')
+
+
+def blank_form(form_class: type[FlaskForm]) -> BlankForm:
+    """An empty `form_class` to render, built once per app and process (thread-safe: read-only)."""
+    forms = current_app.extensions.setdefault("blank_review_forms", {})
+    form = forms.get(form_class)
+    if form is None:
+        form = forms[form_class] = BlankForm(form_class(formdata=None, meta={"csrf": False}))
+    return form

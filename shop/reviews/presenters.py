@@ -1,11 +1,76 @@
-"""How reviews and questions read on the product page, and to search engines (JSON-LD)."""
+"""How reviews and questions read on the product page, and to search engines (JSON-LD).
+
+What the section shows is read once per catalogue version (`shop.catalog.cache.cached`: a new,
+moderated or voted entry changes the version, `Entry.__affects_catalogue__`) and kept as plain,
+immutable data. The forms and the JSON-LD (whose URLs follow the request's host) are built per
+request; a form nobody posted is a `BlankForm`, rendered without instantiating WTForms.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import g, request, url_for
 
+from shop.catalog.cache import cached
 from shop.catalog.models import Product
 from shop.db import as_utc
 from shop.reviews.listing import ProductThreads, product_page_threads
 
 PER_PAGE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """What the page shows of an entry (a detached copy, safe to share between requests)."""
+
+    id: int
+    kind: str
+    rating: int | None
+    name: str
+    website: str | None
+    body: str
+    is_staff: bool
+    verified_buyer: bool
+    titration_stage: str | None
+    helpful_count: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, entry) -> "EntryView":
+        return cls(entry.id, entry.kind, entry.rating, entry.name, entry.website, entry.body, entry.is_staff,
+                   entry.verified_buyer, entry.titration_stage, entry.helpful_count or 0, as_utc(entry.created_at))
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadView:
+    entry: EntryView
+    replies: tuple[EntryView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadsView:
+    """`ProductThreads` as plain data: one page of reviews, one of questions, the star counts."""
+
+    reviews: tuple[ThreadView, ...]
+    questions: tuple[ThreadView, ...]
+    stars: tuple[tuple[int, int], ...]
+    question_count: int
+    review_count: int
+    rating_average: float | None
+
+    @classmethod
+    def of(cls, threads: ProductThreads) -> "ThreadsView":
+        def view(thread) -> ThreadView:
+            return ThreadView(EntryView.of(thread.entry), tuple(EntryView.of(r) for r in thread.replies))
+
+        return cls(tuple(map(view, threads.reviews)), tuple(map(view, threads.questions)),
+                   tuple(threads.stars.items()), threads.question_count, threads.review_count,
+                   threads.rating_average)
+
+
+def section_threads(product: Product, reviews_page: int, questions_page: int) -> ThreadsView:
+    """The entries the section shows, from the catalogue cache (one query when it is cold)."""
+    return cached(("reviews-section", product.id, reviews_page, questions_page, PER_PAGE),
+                  lambda: ThreadsView.of(product_page_threads(product, reviews_page, questions_page, PER_PAGE)))
 
 
 def _page_arg(name: str) -> int:
@@ -14,11 +79,11 @@ def _page_arg(name: str) -> int:
 
 
 def section_context(product: Product) -> dict:
-    """The reviews section of the product page: one query (see `product_page_threads`)."""
-    from shop.reviews.forms import QuestionForm, ReplyForm, ReviewForm
+    """The reviews section of the product page: at most one query (see `product_page_threads`)."""
+    from shop.reviews.forms import QuestionForm, ReplyForm, ReviewForm, blank_form
 
     reviews_page, questions_page = _page_arg("reviews_page"), _page_arg("questions_page")
-    threads = product_page_threads(product, reviews_page, questions_page, PER_PAGE)
+    threads = section_threads(product, reviews_page, questions_page)
     posted = g.get("review_forms") or {}
     return {
         "threads": threads,
@@ -26,17 +91,17 @@ def section_context(product: Product) -> dict:
         "reviews_pages": max(1, -(-threads.review_count // PER_PAGE)),
         "questions_page": questions_page,
         "questions_pages": max(1, -(-threads.question_count // PER_PAGE)),
-        "review_form": posted.get("ReviewForm") or ReviewForm(formdata=None),
-        "question_form": posted.get("QuestionForm") or QuestionForm(formdata=None),
+        "review_form": posted.get("ReviewForm") or blank_form(ReviewForm),
+        "question_form": posted.get("QuestionForm") or blank_form(QuestionForm),
         # A reply form with errors is shown open under the entry it answers.
         "reply_form": posted.get("ReplyForm"),
         "reply_to": g.get("reply_to"),
-        "blank_reply_form": ReplyForm(formdata=None),
+        "blank_reply_form": blank_form(ReplyForm),
         "json_ld": reviews_json_ld(product, threads),
     }
 
 
-def reviews_json_ld(product: Product, threads: ProductThreads) -> list[dict]:
+def reviews_json_ld(product: Product, threads: ThreadsView) -> list[dict]:
     """schema.org: the product's AggregateRating and Reviews, and each question with its answers."""
     url = url_for("catalog.product_detail", slug=product.slug, _external=True)
     product_node: dict = {"@context": "https://schema.org", "@type": "Product", "@id": url,
