@@ -11,7 +11,7 @@ export STRIPE_SECRET_KEY ?= sk_test_local_standin
 export STRIPE_WEBHOOK_SECRET ?= whsec_local_standin
 export PUBLIC_URL ?= http://127.0.0.1:5000
 
-.PHONY: install run test lint migrate-check clean
+.PHONY: install run test lint migrate-check clean security
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,18 @@ run: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Static analysis (bandit), the dependency audit (pip-audit; an offline machine only warns) and
+# schemathesis against the OpenAPI document. Installs the `security` extra.
+SECURITY_STAMP := $(VENV)/.security-stamp
+$(SECURITY_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,security]'
+	touch $(SECURITY_STAMP)
+
+security: $(SECURITY_STAMP)
+	$(BIN)/bandit -r shop worker -q
+	$(BIN)/python .ci/pip_audit.py
+	SCHEMA_EXAMPLES=$${SCHEMA_EXAMPLES:-40} $(BIN)/pytest -q tests/security/test_openapi_contract.py
 
 migrate-check: install
 	$(FLASK) db upgrade
