@@ -44,6 +44,11 @@ DISPATCH_LAG = Histogram(
     buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600),
 )
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_request_counters: dict = {}
+_latency_histograms: dict = {}
+
+
 def record_checkout(outcome: str) -> None:
     """created, out_of_stock or failed (Stripe refused or could not be reached)."""
     CHECKOUTS.labels(outcome=outcome).inc()
@@ -88,8 +93,16 @@ def _finish_request(response: Response) -> Response:
     elapsed = time.perf_counter() - started
     endpoint = request.endpoint or "unmatched"  # never the raw path: ids would explode the labels
     status = response.status_code
-    REQUESTS.labels(endpoint, request.method, str(status)).inc()
-    LATENCY.labels(endpoint).observe(elapsed)
+    method = request.method if request.method in _METHODS else "OTHER"  # clients choose methods freely
+    key = (endpoint, method, status)
+    counter = _request_counters.get(key)
+    if counter is None:  # label lookups take a lock; keep the children we have seen
+        counter = _request_counters[key] = REQUESTS.labels(endpoint, method, str(status))
+    counter.inc()
+    histogram = _latency_histograms.get(endpoint)
+    if histogram is None:
+        histogram = _latency_histograms[endpoint] = LATENCY.labels(endpoint)
+    histogram.observe(elapsed)
     response.headers[REQUEST_ID_HEADER] = g.request_id
     access_log.info(
         "%s %s %s", request.method, request.path, status,
