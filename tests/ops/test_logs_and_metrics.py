@@ -153,3 +153,25 @@ def test_dispatch_lag_is_observed(app, mag_rr, make_order):
     assert result.sent >= 1
     assert _sample("shop_followup_dispatch_lag_seconds_count") == count + result.sent
     assert _sample("shop_followup_dispatch_lag_seconds_sum") - total >= 600 * result.sent
+
+
+def test_metrics_add_up_across_processes_in_multiprocess_mode(tmp_path):
+    """Under gunicorn each worker writes its own files; /metrics in any worker sums them all."""
+    import subprocess
+    import sys
+
+    script = (
+        "from shop import create_app\n"
+        "app = create_app({'TESTING': True, 'SECRET_KEY': 'x', 'SQLALCHEMY_DATABASE_URI': 'sqlite://',"
+        " 'CELERY_BROKER_URL': 'memory://'})\n"
+        "client = app.test_client()\n"
+        "client.get('/healthz')\n"
+        "import sys; sys.stdout.write(client.get('/metrics').get_data(as_text=True))\n"
+    )
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    second = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    line = next(line for line in second.stdout.splitlines()
+                if line.startswith("shop_http_requests_total") and 'endpoint="health.healthz"' in line)
+    assert float(line.rsplit(" ", 1)[1]) == 2.0  # both processes' requests
