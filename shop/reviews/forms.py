@@ -127,6 +127,7 @@ class BlankField:
 class BlankForm:
     def __init__(self, form):
         self._prefix = form._prefix
+        self._fragments: dict[str, Markup] = {}
         for field in form:
             setattr(self, field.short_name, BlankField(field))
 
@@ -145,3 +146,22 @@ def blank_form(form_class: type[FlaskForm]) -> BlankForm:
     if form is None:
         form = forms[form_class] = BlankForm(form_class(formdata=None, meta={"csrf": False}))
     return form
+
+
+MAX_FRAGMENTS = 4096  # reply forms differ by the entry they answer; a bound keeps memory flat
+
+
+def blank_fragment(form, key: str, caller) -> Markup:
+    """What `caller()` renders for `form` (a `{% call %}` block of fields without the CSRF token).
+
+    For a blank form that HTML never changes, so it is rendered once per process and `key`;
+    a posted form (the visitor's input and its errors) is rendered every time.
+    """
+    if not isinstance(form, BlankForm):
+        return caller()
+    html = form._fragments.get(key)
+    if html is None:
+        html = Markup(caller())
+        if len(form._fragments) < MAX_FRAGMENTS:
+            form._fragments[key] = html
+    return html

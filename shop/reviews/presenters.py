@@ -80,7 +80,7 @@ def _page_arg(name: str) -> int:
 
 def section_context(product: Product) -> dict:
     """The reviews section of the product page: at most one query (see `product_page_threads`)."""
-    from shop.reviews.forms import QuestionForm, ReplyForm, ReviewForm, blank_form
+    from shop.reviews.forms import QuestionForm, ReplyForm, ReviewForm, blank_form, blank_fragment
 
     reviews_page, questions_page = _page_arg("reviews_page"), _page_arg("questions_page")
     threads = section_threads(product, reviews_page, questions_page)
@@ -97,6 +97,7 @@ def section_context(product: Product) -> dict:
         "reply_form": posted.get("ReplyForm"),
         "reply_to": g.get("reply_to"),
         "blank_reply_form": blank_form(ReplyForm),
+        "fragment": blank_fragment,
         "json_ld": reviews_json_ld(product, threads),
     }
 
