@@ -18,7 +18,7 @@ ROUTE_ROLES = [
     (r"^/admin/orders/<int:order_id>/(ship|deliver)$", {"POST": ("fulfilment",)}),
     (r"^/admin/orders(/|$)", {"GET": ("support", "fulfilment")}),
     (r"^/admin/(claims|reviews|questions|emails)(/|$)", {"GET": ("support",), "POST": ("support",)}),
-    (r"^/admin/(products|staff)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
+    (r"^/admin/(products|staff|data)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
 ]
 
 
