@@ -61,6 +61,7 @@ def from_environment(instance_path: str) -> dict:
         "FOLLOWUP_LINK_MAX_AGE_DAYS": _int("FOLLOWUP_LINK_MAX_AGE_DAYS", 120),
         "UNSUBSCRIBE_MAILTO": os.environ.get("UNSUBSCRIBE_MAILTO") or None,
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
+        "EMAIL_RETRY_BACKOFF_SECONDS": _int("EMAIL_RETRY_BACKOFF_SECONDS", 30),
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE") or "celery",
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")

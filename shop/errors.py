@@ -8,12 +8,16 @@ import traceback
 from http import HTTPStatus
 
 from flask import Flask, Request, jsonify, render_template, request
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 log = logging.getLogger(__name__)
 
 ID_LIMIT = 2**31  # ids are INTEGER columns: 32 bits on PostgreSQL
+# The database went away (restarting, failing over, unreachable) or refused for now (a lock
+# timeout, a deadlock victim): the request changed nothing and may simply be tried again.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
+RETRY_AFTER_SECONDS = 5
 
 
 class ShopError(Exception):
@@ -183,6 +187,8 @@ def register_error_handlers(app: Flask) -> None:
             # client's fault, answered like any other malformed body.
             log.warning("Refused a JSON body nested too deeply on %s %s", request.method, request.path)
             return handle_http_error(BadRequest())
+        if isinstance(exc, DATABASE_UNAVAILABLE):
+            return _database_unavailable(exc)
         log.exception("Unhandled error on %s %s", request.method, request.path)
         if wants_json(request):
             return jsonify(error_body(500, "Internal Server Error")), 500
@@ -191,3 +197,16 @@ def register_error_handlers(app: Flask) -> None:
         except Exception:  # noqa: BLE001 - the error page itself failed; answer plainly
             log.exception("The error page failed to render")
             return "Internal Server Error", 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _database_unavailable(exc: Exception):
+    """503 in the error shape (or the error page): a pause on the database's side, not a bug."""
+    log.error("Database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
+    message = "Service temporarily unavailable"
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_json(request):
+        return jsonify(error_body(503, message)), 503, headers
+    try:
+        return render_template("error.html", code=503, message=message), 503, headers
+    except Exception:  # noqa: BLE001 - the page needs nothing from the database, but answer regardless
+        return message, 503, {**headers, "Content-Type": "text/plain; charset=utf-8"}

@@ -58,6 +58,14 @@ def beat_schedule() -> dict:
             "task": "shop.payments.tasks.sweep_stale_checkouts",
             "schedule": 600.0,
         },
+        "resend-stranded-emails": {
+            "task": "shop.emails.tasks.resend_stranded_emails",
+            "schedule": 300.0,
+        },
+        "reconcile-with-stripe": {
+            "task": "shop.payments.tasks.reconcile_with_stripe",
+            "schedule": 86400.0,
+        },
     }
 
 
@@ -80,4 +88,16 @@ def enqueue(task, *args) -> None:
     if capture is not None:
         after_commit(db.session(), lambda: capture.append((task, args)))
         return
-    after_commit(db.session(), lambda: task.apply_async(args))
+    after_commit(db.session(), lambda: _send(task, args))
+
+
+def _send(task, args) -> None:
+    """Hand the task to the broker; a broker that is down must not fail what already committed.
+
+    The work is in the database (an email row still `queued`): the beat sweep
+    `resend_stranded_emails` sends it again once the broker is back.
+    """
+    try:
+        task.apply_async(args)
+    except Exception:  # noqa: BLE001 - kombu/redis errors vary by transport; the sweep recovers
+        current_app.logger.exception("Broker unreachable: %s%s left for the sweep", task.name, args)

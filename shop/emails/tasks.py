@@ -1,10 +1,13 @@
 """Sending queued emails: SMTP, or the development outbox when MAIL_SERVER is unset.
 
-A failed SMTP conversation is retried with exponential back-off and jitter (Celery's
-autoretry), at most MAX_RETRIES times; every attempt's error is logged on the row, and after
-the last one the row is `failed` (staff may resend it from the admin).
+A failed SMTP conversation is retried with exponential back-off and jitter, at most MAX_RETRIES
+times; every attempt's error is logged on the row, and after the last one the row is `failed`
+(staff may resend it from the admin). The first back-off is EMAIL_RETRY_BACKOFF_SECONDS (30 s;
+fault tests shorten it). `resend_stranded_emails` (beat) picks up rows that no task carries.
 """
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from flask import current_app
 
 from shop.emails.sending import TRANSIENT_ERRORS, deliver, note_failure
 
@@ -15,9 +18,8 @@ FIRST_RETRY_SECONDS = 30
 @shared_task(
     bind=True,
     name="shop.emails.tasks.send_email",
-    autoretry_for=TRANSIENT_ERRORS,
     max_retries=MAX_RETRIES,
-    retry_backoff=30,
+    retry_backoff=FIRST_RETRY_SECONDS,
     retry_backoff_max=600,
     retry_jitter=True,
 )
@@ -29,7 +31,7 @@ def send_email(self, message_id: int) -> bool:
         note_failure(message_id, exc, final=final)
         if final:
             return False
-        raise  # autoretry_for schedules the next try
+        raise self.retry(exc=exc, countdown=_backoff(self, self.request.retries)) from exc
 
 
 @shared_task(name="shop.emails.tasks.send_emails")
@@ -47,6 +49,23 @@ def send_emails(message_ids: list[int]) -> int:
         except TRANSIENT_ERRORS as exc:
             note_failure(message_id, exc, final=False)
             for later in message_ids[index:]:
-                send_email.apply_async((later,), countdown=FIRST_RETRY_SECONDS)
+                send_email.apply_async((later,), countdown=_first_backoff())
             break
     return sent
+
+
+@shared_task(name="shop.emails.tasks.resend_stranded_emails")
+def resend_stranded_emails() -> int:
+    """Idempotent: `deliver` claims each row while it is still queued, so nothing goes twice."""
+    from shop.emails.sweeper import resend_stranded
+
+    return resend_stranded()
+
+
+def _first_backoff() -> int:
+    return current_app.config.get("EMAIL_RETRY_BACKOFF_SECONDS") or FIRST_RETRY_SECONDS
+
+
+def _backoff(task, retries: int) -> int:
+    return get_exponential_backoff_interval(factor=_first_backoff(), retries=retries,
+                                            maximum=task.retry_backoff_max, full_jitter=task.retry_jitter)

@@ -1,4 +1,12 @@
-"""Checkouts nobody heard back about: ask Stripe, then settle the order as a webhook would have.
+"""Drift between the shop and Stripe, found by asking Stripe and settled as a webhook would.
+
+Two sweeps. `sweep_stale_checkouts` (every ten minutes) looks at orders still waiting for
+payment an hour after checkout; `reconcile_recent` (daily, and `flask stripe reconcile`) lists
+the last days' Checkout Sessions and refunds at Stripe and applies whatever the shop never heard
+of: a paid session whose webhook never came, a refund made in the dashboard, a refund that
+failed late. Both apply Stripe's word through the webhook handlers, under the order's row lock.
+
+The stale-checkout sweep, in more detail:
 
 Stripe's `checkout.session.expired` and `completed` events normally settle every order. This
 sweep is the safety net for the rest: an endpoint that was down past Stripe's retries, a process
@@ -15,9 +23,10 @@ from sqlalchemy import select
 from shop.db import utcnow
 from shop.extensions import db
 from shop.orders.checkout import cancel_unpaid_order
-from shop.orders.models import PENDING_PAYMENT, Order
+from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order, OrderEvent
 from shop.orders.services import lock_order
-from shop.payments import stripe_gateway, webhooks
+from shop.payments import services, stripe_gateway, webhooks
+from shop.payments.models import Refund
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +87,92 @@ def sweep_stale_checkouts(progress=lambda message: None) -> dict[str, int]:
         progress(f"[{index}/{len(ids)}] order {order_id}: {outcome}")
     db.session.remove()
     return tally
+
+
+# --- the daily reconciliation -------------------------------------------------------------------
+
+IN_STEP = "in step"
+RECENT_DAYS = 3  # Stripe retries a webhook for three days; a daily run with this window overlaps
+
+
+def reconcile_with_stripe(days: int = RECENT_DAYS, progress=lambda message: None) -> dict[str, int]:
+    """Both sweeps, stale checkouts first; returns how many ended which way."""
+    tally = sweep_stale_checkouts(progress=progress)
+    for outcome, count in reconcile_recent(days, progress=progress).items():
+        tally[outcome] = tally.get(outcome, 0) + count
+    return tally
+
+
+def reconcile_recent(days: int = RECENT_DAYS, progress=lambda message: None) -> dict[str, int]:
+    """Compare the last `days` of Checkout Sessions and refunds at Stripe with ours; fix drift."""
+    since = utcnow() - timedelta(days=days)
+    try:
+        sessions = stripe_gateway.list_checkout_sessions(int(since.timestamp()))
+        refunds = stripe_gateway.list_refunds(int(since.timestamp()))
+    except stripe_gateway.PaymentProviderError as exc:
+        log.warning("Reconciliation skipped: Stripe said %s", exc.detail)
+        progress(f"Stripe unavailable ({exc.detail}); nothing reconciled.")
+        return {"stripe unavailable": 1}
+    progress(f"Comparing {len(sessions)} checkout session(s) and {len(refunds)} refund(s) "
+             f"since {since:%Y-%m-%d %H:%M} UTC with Stripe.")
+    tally: dict[str, int] = {}
+    for kind, objects, reconcile in (("session", sessions, _reconcile_session),
+                                     ("refund", refunds, _reconcile_refund)):
+        for obj in objects:
+            outcome = reconcile(obj)
+            tally[outcome] = tally.get(outcome, 0) + 1
+            if outcome != IN_STEP:
+                progress(f"{kind} {obj.get('id')}: {outcome}")
+    db.session.remove()
+    return tally
+
+
+def _reconcile_session(session: dict) -> str:
+    if session.get("status") not in ("complete", "expired"):
+        return IN_STEP
+    with current_app.test_request_context():  # the confirmation email builds links with url_for
+        order = webhooks.find_locked_order(session)
+        outcome = _settle_session(order, session)
+        db.session.commit()
+    return outcome
+
+
+def _settle_session(order: Order | None, session: dict) -> str:
+    paid = session.get("status") == "complete" and session.get("payment_status") == "paid"
+    if order is None:
+        # Another integration on the same Stripe account, or an order since erased.
+        return webhooks.UNKNOWN_ORDER if paid else IN_STEP
+    if paid and order.status == PENDING_PAYMENT:
+        return webhooks.session_completed(order, session)  # the webhook never came
+    if paid and order.status == CANCELLED and not _flagged_paid_after_cancel(order):
+        return webhooks.session_completed(order, session)  # flags it for staff, once
+    if session.get("status") == "expired" and order.status == PENDING_PAYMENT:
+        return webhooks.session_expired(order, session)
+    return IN_STEP
+
+
+def _flagged_paid_after_cancel(order: Order) -> bool:
+    return db.session.scalar(select(OrderEvent.id).where(
+        OrderEvent.order_id == order.id, OrderEvent.kind == "payment_after_cancel").limit(1)) is not None
+
+
+def _reconcile_refund(refund: dict) -> str:
+    row = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == refund.get("id")))
+    if row is not None and (row.status, row.amount) == (services.refund_status(refund), refund.get("amount")):
+        db.session.rollback()
+        return IN_STEP
+    known_before = row.status if row is not None else None
+    with current_app.test_request_context():  # the refund confirmation email builds links too
+        order = webhooks.find_locked_order(refund)
+        if order is None:
+            outcome = webhooks.UNKNOWN_ORDER
+        else:
+            row = services.record_refund(order, refund)  # what the refund.* webhooks do
+            if known_before is None:
+                outcome = f"refund recorded ({row.status})"
+            elif row.status != known_before:
+                outcome = f"refund {known_before} -> {row.status}"
+            else:
+                outcome = IN_STEP
+        db.session.commit()
+    return outcome

@@ -88,7 +88,7 @@ def record_refund(order: Order, refund_object: dict) -> Refund:
     """
     refund = _refund_row(order, refund_object)
     previous = refund.status if refund.id is not None else None
-    status = _refund_status(refund_object)
+    status = refund_status(refund_object)
     if previous is None or _REFUND_RANK[status] >= _REFUND_RANK.get(previous, 0):
         refund.status = status
     refund.amount = int(refund_object.get("amount") or refund.amount)
@@ -161,7 +161,7 @@ def _refund_row(order: Order, refund_object: dict) -> Refund:
     return refund
 
 
-def _refund_status(refund_object: dict) -> str:
+def refund_status(refund_object: dict) -> str:
     status = refund_object.get("status")
     if status in (REFUND_SUCCEEDED, REFUND_FAILED, REFUND_CANCELED):
         return status

@@ -1,0 +1,1 @@
+from tests.stripe_fixtures import *  # noqa: F401,F403  stripe_standin, stripe_app, stripe_client
