@@ -63,6 +63,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
         "EMAIL_RETRY_BACKOFF_SECONDS": _int("EMAIL_RETRY_BACKOFF_SECONDS", 30),
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE") or "celery",
+        "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("REDIS_URL")

@@ -38,8 +38,10 @@ def init_celery(app: Flask) -> Celery:
         beat_schedule=beat_schedule(),
     )
     if broker.startswith("redis"):
-        # Redis redelivers unacknowledged tasks after this long; longer than any task runs.
-        celery_app.conf.broker_transport_options = {"visibility_timeout": 3600}
+        # Redis redelivers unacknowledged tasks (a killed worker's) after this long; longer
+        # than any task runs. Fault tests shorten it to see the redelivery within seconds.
+        celery_app.conf.broker_transport_options = {
+            "visibility_timeout": app.config.get("CELERY_VISIBILITY_TIMEOUT") or 3600}
     # The embedded (sqla+) broker takes no transport options: kombu hands them all to
     # create_engine(), which refuses `polling_interval`; it polls every second by default.
     celery_app.set_default()
