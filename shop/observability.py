@@ -28,6 +28,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+# (task name, task id) while a Celery task runs, for its log lines.
+task_var: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("task", default=None)
 access_log = logging.getLogger("shop.access")
 
 # --- metrics (module level: one set per process, whatever the number of apps built) ----------
@@ -151,6 +153,9 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = request_id_var.get()
+        task = task_var.get()
+        if task is not None and not hasattr(record, "task"):
+            record.task, record.task_id = task
         return True
 
 
@@ -233,10 +238,13 @@ def task_request_id(task) -> str | None:
 def adopt_request_id(sender=None, task=None, **_kwargs) -> None:
     # A task sent outside a request (beat, CLI) gets an id of its own, so its lines group too.
     request_id_var.set(task_request_id(task) or uuid.uuid4().hex)
+    context = getattr(task, "request", None)
+    task_var.set((getattr(task, "name", None) or "?", getattr(context, "id", None) or "?"))
 
 
 def drop_request_id(sender=None, task=None, **_kwargs) -> None:
     request_id_var.set(None)
+    task_var.set(None)
 
 
 def _worker_logging(**_kwargs) -> None:

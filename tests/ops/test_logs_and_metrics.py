@@ -105,7 +105,9 @@ def test_the_request_id_travels_with_a_task_into_the_worker_logs(make_app, log_l
         observability.drop_request_id(task=send_email)
         send_email.pop_request()
     # then
-    assert log_lines()[-1]["request_id"] == request_id
+    line = log_lines()[-1]
+    assert line["request_id"] == request_id
+    assert (line["task"], line["task_id"]) == ("shop.emails.tasks.send_email", sent.id)
 
 
 def test_metrics_count_requests_by_endpoint_method_and_status(client, mag_rr):
