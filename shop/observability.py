@@ -72,6 +72,8 @@ def record_dispatch_lag(seconds: float) -> None:
 def init_observability(app: Flask) -> None:
     app.before_request(_start_request)
     app.after_request(_finish_request)
+    setting = app.config.get("ACCESS_LOG", os.environ.get("ACCESS_LOG", "true"))
+    app.extensions["access_log"] = str(setting).lower() not in ("0", "false", "no", "off")
     app.teardown_request(_forget_request)
     app.add_url_rule("/metrics", "metrics", metrics_view)
     _exempt_from_limits_and_csrf(app)
@@ -106,6 +108,8 @@ def _finish_request(response: Response) -> Response:
         histogram = _latency_histograms[endpoint] = LATENCY.labels(endpoint)
     histogram.observe(elapsed)
     response.headers[REQUEST_ID_HEADER] = g.request_id
+    if not current_app.extensions["access_log"]:
+        return response
     access_log.info(
         "%s %s %s", request.method, request.path, status,
         extra={"method": request.method, "path": request.path, "status": status,

@@ -187,3 +187,10 @@ def test_metrics_add_up_across_processes_in_multiprocess_mode(tmp_path):
     line = next(line for line in second.stdout.splitlines()
                 if line.startswith("shop_http_requests_total") and 'endpoint="health.healthz"' in line)
     assert float(line.rsplit(" ", 1)[1]) == 2.0  # both processes' requests
+
+
+def test_the_access_line_can_be_turned_off(make_app, log_lines):
+    client = make_app(ACCESS_LOG="false").test_client()
+    response = client.get("/healthz")
+    assert response.headers["X-Request-ID"]  # the id is still made and echoed
+    assert not [line for line in log_lines() if line["logger"] == "shop.access"]
