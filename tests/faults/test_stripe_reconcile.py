@@ -9,10 +9,15 @@ from sqlalchemy import func, select
 from shop.extensions import db
 from shop.orders.models import PAID, PARTIALLY_REFUNDED, Order
 from shop.payments.models import REFUND_FAILED, REFUND_SUCCEEDED, Refund
-from shop.payments import reconcile
-from shop.payments.reconcile import IN_STEP
+from shop.payments.reconcile import IN_STEP, reconcile_recent
 from shop.payments.tasks import reconcile_with_stripe
 from tests.payments.conftest import emails
+
+
+@pytest.fixture
+def app(stripe_app):
+    """Factories, requests and the reconciliation all use the app wired to the stand-in."""
+    return stripe_app
 
 
 @pytest.fixture
@@ -39,22 +44,6 @@ def paid_order(checkout, stripe_standin):
     order = _order(body["order_id"])
     assert order.status == PAID
     return order
-
-
-def reconcile_recent():
-    """Run it as the beat task would: in the stand-in-wired app's context."""
-    with STRIPE_APP[0].app_context():
-        return reconcile.reconcile_recent()
-
-
-STRIPE_APP: list = []
-
-
-@pytest.fixture(autouse=True)
-def _stripe_app_for_runs(stripe_app):
-    STRIPE_APP[:] = [stripe_app]
-    yield
-    STRIPE_APP.clear()
 
 
 def _order(order_id) -> Order:
