@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.extensions import db
-from shop.orders.models import PAID, PARTIALLY_REFUNDED, Order
+from shop.orders.models import CANCELLED, PAID, PARTIALLY_REFUNDED, Order
 from shop.payments.models import REFUND_FAILED, REFUND_SUCCEEDED, Refund
 from shop.payments.reconcile import IN_STEP, reconcile_recent
 from shop.payments.tasks import reconcile_with_stripe
@@ -166,3 +166,22 @@ def test_the_beat_task_and_the_command_both_reconcile(stripe_app, checkout, stri
 def test_days_outside_the_allowed_range_are_refused(stripe_app):
     result = stripe_app.test_cli_runner().invoke(args=["stripe", "reconcile", "--days", "0"])
     assert result.exit_code == 2 and "--days" in result.output
+
+
+def test_a_payment_for_a_cancelled_order_is_flagged_once(stripe_app, checkout, stripe_standin):
+    from shop.orders.checkout import cancel_unpaid_order
+    from shop.orders.services import lock_order
+
+    # given an order cancelled by the shop while its customer paid at Stripe, unheard of
+    stripe_standin.pause_webhooks()
+    body = checkout()
+    cancel_unpaid_order(lock_order(body["order_id"]), actor="system", message="Checkout expired")
+    db.session.commit()
+    stripe_standin.pay(body["stripe_checkout_session_id"])
+    # when the reconciliation runs twice
+    first, second = reconcile_recent(), reconcile_recent()
+    # then staff are asked, once, to refund or fulfil it; the order stays cancelled
+    assert first == {"paid after cancellation": 1} and second == {IN_STEP: 1}
+    order = _order(body["order_id"])
+    assert order.status == CANCELLED and "Stripe took payment" in order.needs_attention
+    assert emails("order_confirmation") == []
