@@ -49,11 +49,15 @@ def approve_claim(claim_id: int, staff, amount: int | None = None) -> Approval:
     amount = _checked_amount(amount, refundable_amount(order))
 
     retry = claim.status == FAILED
-    claim.attempts += 1
-    key = f"claim-{claim.id}-refund-{claim.attempts}-{order.stripe_payment_intent_id}"
-    refund = Refund(order_id=order.id, claim_id=claim.id, idempotency_key=key, amount=amount,
-                    currency=order.currency, status=REFUND_PENDING)
-    db.session.add(refund)
+    refund = _unsettled_attempt(claim, amount) if retry else None
+    if refund is None:
+        claim.attempts += 1
+        key = f"claim-{claim.id}-refund-{claim.attempts}-{order.stripe_payment_intent_id}"
+        refund = Refund(order_id=order.id, claim_id=claim.id, idempotency_key=key, amount=amount,
+                        currency=order.currency, status=REFUND_PENDING)
+        db.session.add(refund)
+    else:
+        key = refund.idempotency_key
     db.session.flush()
     claim.refund_id = refund.id
     claim.approved_amount = amount
@@ -63,6 +67,27 @@ def approve_claim(claim_id: int, staff, amount: int | None = None) -> Approval:
     states.transition(claim, APPROVED, actor=f"staff:{staff.email}", action="retried" if retry else "approved",
                       staff_id=staff.id, amount=amount, idempotency_key=key)
     return Approval(claim, refund.id)
+
+
+def _unsettled_attempt(claim: Claim, amount: int) -> Refund | None:
+    """The earlier attempt to resend, when Stripe's answer to it never came (a 5xx, a timeout).
+
+    Stripe may have made that refund all the same, so the retry must carry the SAME idempotency
+    key: Stripe then answers with the refund it made instead of making a second one. A definite
+    refusal (a decline) made nothing, and a retry takes a new key.
+    """
+    earlier = claim.refund
+    if earlier is None or earlier.stripe_refund_id or not (earlier.data or {}).get("outcome_unknown"):
+        return None
+    if amount != earlier.amount:
+        raise Conflict(
+            f"Stripe never answered the earlier refund of {earlier.amount}; it may have been made. "
+            f"Retry with the same amount, or wait for the daily reconciliation."
+        )
+    earlier.status = REFUND_PENDING
+    earlier.failure_reason = None
+    earlier.data = {k: v for k, v in (earlier.data or {}).items() if k != "outcome_unknown"}
+    return earlier
 
 
 def _checked_amount(amount: int | None, refundable: int) -> int:
@@ -128,6 +153,8 @@ def _record_refusal(claim: Claim, refund: Refund, exc: stripe_gateway.PaymentPro
     detail = exc.detail or exc.message
     refund.status = REFUND_FAILED
     refund.failure_reason = detail
+    if not exc.declined:  # a 5xx or a timeout: Stripe may have made it; a retry reuses the key
+        refund.data = {**(refund.data or {}), "outcome_unknown": True}
     claim.failure_message = detail
     states.transition(claim, FAILED, actor="stripe", action="refund_refused", amount=refund.amount,
                       note=detail, idempotency_key=refund.idempotency_key)

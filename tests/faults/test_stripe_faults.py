@@ -146,3 +146,29 @@ def test_a_refund_that_timed_out_after_stripe_made_it_is_never_made_twice(
 
 def _refunds_at_stripe(standin) -> list[dict]:
     return [e["data"]["object"] for e in standin.events("refund.created")]
+
+
+def test_a_partial_refund_whose_answer_was_lost_is_retried_under_the_same_key(
+        stripe_app, claim_at_stripe, client, staff_member, stripe_standin, settled):
+    order, claim_id = claim_at_stripe()
+    _, headers = staff_member("support")
+    half = order.total // 2
+    # given Stripe making a partial refund but answering too late, and its webhook held back
+    stripe_app.config["STRIPE_TIMEOUT_SECONDS"] = 0.3
+    stripe_standin.pause_webhooks()
+    stripe_standin.delay_next(3, 1.0, path="/v1/refunds", when="after")
+    first = client.post(f"/api/v1/admin/claims/{claim_id}/approve", json={"amount": half}, headers=headers)
+    assert first.status_code == 200 and first.get_json()["status"] == FAILED
+    stripe_app.config["STRIPE_TIMEOUT_SECONDS"] = 5
+    # when support retries with another amount before Stripe's webhook arrives: refused
+    other = client.post(f"/api/v1/admin/claims/{claim_id}/approve", json={"amount": half - 1}, headers=headers)
+    assert other.status_code == 409
+    # when support retries with the same amount
+    retry = client.post(f"/api/v1/admin/claims/{claim_id}/approve", json={"amount": half}, headers=headers)
+    stripe_standin.resume_webhooks()
+    settled()
+    # then Stripe holds one refund of that amount, counted once
+    assert retry.status_code == 200, retry.get_json()
+    assert [r["amount"] for r in _refunds_at_stripe(stripe_standin)] == [half]
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).refunded_total == half
