@@ -5,13 +5,14 @@ import os
 from flask import Flask
 
 from shop import config as shop_config
+from shop.flask_app import ShopFlask
 from shop.extensions import api, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, commands."""
     project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    app = Flask(
+    app = ShopFlask(
         __name__,
         instance_path=os.environ.get("SHOP_INSTANCE_PATH") or os.path.join(project_root, "instance"),
         instance_relative_config=True,

@@ -20,7 +20,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -70,7 +70,8 @@ def record_dispatch_lag(seconds: float) -> None:
 
 
 def init_observability(app: Flask) -> None:
-    app.before_request(_start_request)
+    # First of all hooks: an answer another hook gives (a CSRF refusal, a 429) is measured too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_finish_request)
     setting = app.config.get("ACCESS_LOG", os.environ.get("ACCESS_LOG", "true"))
     app.extensions["access_log"] = str(setting).lower() not in ("0", "false", "no", "off")
@@ -84,20 +85,22 @@ def init_observability(app: Flask) -> None:
 
 # --- requests ------------------------------------------------------------------------------
 def _start_request() -> None:
-    g.request_started = time.perf_counter()
-    supplied = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = supplied if _SANE_REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
-    g.request_id_token = request_id_var.set(g.request_id)
+    environ = request.environ
+    environ["shop.started"] = time.perf_counter()
+    supplied = environ.get("HTTP_X_REQUEST_ID", "")
+    request_id = supplied if _SANE_REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
+    environ["shop.request_id_token"] = request_id_var.set(request_id)
 
 
 def _finish_request(response: Response) -> Response:
-    started = g.get("request_started")
+    req = request._get_current_object()  # one proxy lookup for the lot
+    started = req.environ.get("shop.started")
     if started is None:  # a before_request handler before ours answered; nothing to measure
         return response
     elapsed = time.perf_counter() - started
-    endpoint = request.endpoint or "unmatched"  # never the raw path: ids would explode the labels
+    endpoint = req.endpoint or "unmatched"  # never the raw path: ids would explode the labels
     status = response.status_code
-    method = request.method if request.method in _METHODS else "OTHER"  # clients choose methods freely
+    method = req.method if req.method in _METHODS else "OTHER"  # clients choose methods freely
     key = (endpoint, method, status)
     counter = _request_counters.get(key)
     if counter is None:  # label lookups take a lock; keep the children we have seen
@@ -107,19 +110,16 @@ def _finish_request(response: Response) -> Response:
     if histogram is None:
         histogram = _latency_histograms[endpoint] = LATENCY.labels(endpoint)
     histogram.observe(elapsed)
-    response.headers[REQUEST_ID_HEADER] = g.request_id
-    if not current_app.extensions["access_log"]:
-        return response
-    access_log.info(
-        "%s %s %s", request.method, request.path, status,
-        extra={"method": request.method, "path": request.path, "status": status,
-               "duration_ms": round(elapsed * 1000, 2)},
-    )
+    response.headers[REQUEST_ID_HEADER] = request_id_var.get()
+    if current_app.extensions["access_log"]:
+        path = req.path
+        access_log.info("%s %s %s", method, path, status, extra={
+            "method": method, "path": path, "status": status, "duration_ms": round(elapsed * 1000, 2)})
     return response
 
 
 def _forget_request(_exc=None) -> None:
-    token = g.pop("request_id_token", None)
+    token = request.environ.pop("shop.request_id_token", None)
     if token is not None:
         request_id_var.reset(token)
 
@@ -167,6 +167,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, and any extras."""
 
     EXTRAS = ("method", "path", "status", "duration_ms", "task", "task_id")
+    _encoder = json.JSONEncoder(default=str)  # one encoder for every line (json.dumps builds one per call)
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -176,13 +177,14 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or request_id_var.get(),
         }
+        fields = record.__dict__
         for key in self.EXTRAS:
-            value = getattr(record, key, None)
+            value = fields.get(key)
             if value is not None:
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return self._encoder.encode(entry)
 
 
 def log_handler(stream=None, log_format: str = "json") -> logging.Handler:
@@ -206,6 +208,10 @@ def configure_logging(log_format: str = "json") -> None:
             root.removeHandler(handler)
     root.addHandler(log_handler(log_format=log_format))
     root.setLevel(logging.INFO)
+    # Our lines name no source file, thread or process: skip collecting them for every record
+    # (the logging HOWTO's "Optimization" section; a quarter of the cost of an access log line).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
 # --- Celery: the request id travels with the task --------------------------------------------

@@ -3,6 +3,11 @@
 A domain calls `register_section` when its views module is imported; the product page renders
 every section of a slot in order. Registration is by name, so building several apps (tests)
 does not register twice.
+
+A plain visit's page is rendered once per catalogue version and shared by every visitor (see
+shop/catalog/views.py), so a section shows the product, the catalogue (a change to any model
+with `__affects_catalogue__` renews the page) and the request's query, never the visitor: its
+forms carry `csrf_token()`, the one thing that differs per visitor.
 """
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -2,10 +2,18 @@
 
 The parts of a page that are the same for every visitor (the product grid, the product's
 description, plan and ingredients) are rendered once per catalogue version and cached with it;
-the page around them renders per request, so the sections other domains add (forms with
-per-session CSRF tokens, flash messages, the cart) are never shared between visitors.
+the page around them renders per request, so what belongs to one visitor (flash messages, a
+form they posted back with its errors) is never shared.
+
+The product page, the one most visited, goes further: a plain visit (a GET of the page itself,
+no query, no message waiting in the session) is the same HTML for everyone but for the CSRF
+token of its forms. It is rendered once per catalogue version with a placeholder where the
+token goes, and each visit gets a copy with its own token put in.
 """
-from flask import Blueprint, render_template, request
+import secrets
+
+from flask import Blueprint, g, render_template, request, session
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from shop.catalog import services
@@ -38,10 +46,40 @@ def product_list():
                            page=page, pages=pages, q=q, grid=grid)
 
 
+# Stands where each visitor's CSRF token goes in a shared page (hex: nothing escapes it, and no
+# product text can contain it by chance).
+CSRF_HOLE = secrets.token_hex(24)
+
+
 @bp.get("/products/<slug>")
 def product_detail(slug):
     product = services.product_details(slug)
-    fragments = cached(("product-html", slug), lambda: {
+    if not _same_for_every_visitor():
+        return _product_page(product)
+    page = cached(("product-page", slug), lambda: _with_csrf_hole(_product_page, product))
+    return page.replace(CSRF_HOLE, generate_csrf())
+
+
+def _same_for_every_visitor() -> bool:
+    """A GET of the bare page, with no flash message waiting (a POST re-renders with errors)."""
+    return request.method in ("GET", "HEAD") and not request.args and "_flashes" not in session
+
+
+def _with_csrf_hole(render, *args) -> str:
+    # flask-wtf hands out the token it keeps in `g` for the request; while this page renders,
+    # that is the placeholder.
+    own = g.pop("csrf_token", None)
+    g.csrf_token = CSRF_HOLE
+    try:
+        return render(*args)
+    finally:
+        g.pop("csrf_token", None)
+        if own is not None:
+            g.csrf_token = own
+
+
+def _product_page(product) -> str:
+    fragments = cached(("product-html", product.slug), lambda: {
         "head": _rendered("catalog/_product_head.html", product=product),
         "body": _rendered("catalog/_product_body.html", product=product, weeks=titration_weeks(product)),
         "json_ld": _rendered("catalog/_json_ld.txt", data=product_json_ld(product)),

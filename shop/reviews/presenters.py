@@ -8,7 +8,7 @@ request; a form nobody posted is a `BlankForm`, rendered without instantiating W
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 
 from shop.catalog.cache import cached
 from shop.catalog.models import Product
@@ -104,7 +104,8 @@ def section_context(product: Product) -> dict:
 
 def reviews_json_ld(product: Product, threads: ThreadsView) -> list[dict]:
     """schema.org: the product's AggregateRating and Reviews, and each question with its answers."""
-    url = url_for("catalog.product_detail", slug=product.slug, _external=True)
+    # PUBLIC_URL, not the request's Host header: the page is cached and shared by every visitor.
+    url = _public_url("catalog.product_detail", slug=product.slug)
     product_node: dict = {"@context": "https://schema.org", "@type": "Product", "@id": url,
                           "name": product.name, "url": url}
     if threads.review_count:
@@ -154,5 +155,9 @@ def _answer_node(reply, slug: str) -> dict:
         "text": reply.body,
         "dateCreated": as_utc(reply.created_at).isoformat(),
         "author": author,
-        "url": url_for("reviews.entry_permalink", slug=slug, entry_id=reply.id, _external=True),
+        "url": _public_url("reviews.entry_permalink", slug=slug, entry_id=reply.id),
     }
+
+
+def _public_url(endpoint: str, **values) -> str:
+    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)

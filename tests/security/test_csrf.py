@@ -66,3 +66,26 @@ def test_every_form_post_without_a_valid_token_is_refused(signed_in_admin):
         if forged.status_code != 400:
             accepted.append(f"{endpoint} with a forged token: {forged.status_code}")
     assert not accepted, "POST accepted without a valid CSRF token:\n" + "\n".join(accepted)
+
+
+def test_the_shared_product_page_gives_each_visitor_a_token_of_their_own(make_app, make_product):
+    # The plain product page is rendered once and shared; only its CSRF token is per visitor.
+    app = make_app(WTF_CSRF_ENABLED=True)
+    make_product(slug="mag-rr", name="Mag R&R", stock=5)
+    alice, bob = app.test_client(), app.test_client()
+    # when two visitors read the same page
+    alice_page = alice.get("/products/mag-rr").get_data(as_text=True)
+    bob_page = bob.get("/products/mag-rr").get_data(as_text=True)
+    # then every form of each page carries that visitor's token, and the tokens differ
+    alice_tokens = set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', alice_page))
+    bob_tokens = set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', bob_page))
+    assert len(alice_tokens) == 1 and len(bob_tokens) == 1 and alice_tokens != bob_tokens
+    assert alice_page.count(alice_tokens.pop()) >= 3  # the buy box, the review and question forms
+    # and each token works for its own visitor only
+    bob_token = bob_tokens.pop()
+    assert alice.post("/cart/add", data={"slug": "mag-rr", "quantity": 1, "csrf_token": bob_token}).status_code == 400
+    added = bob.post("/cart/add", data={"slug": "mag-rr", "quantity": 1, "csrf_token": bob_token})
+    assert added.status_code == 303
+    # and the message the cart leaves is shown to that visitor, not baked into anyone's page
+    assert "is in your cart" in bob.get(added.headers["Location"]).get_data(as_text=True)
+    assert "is in your cart" not in alice.get("/products/mag-rr").get_data(as_text=True)
