@@ -79,6 +79,27 @@ def test_order_page_opens_from_the_signed_link_only(app, client, mag_rr, make_or
     assert page.headers["X-Frame-Options"] == "DENY"
 
 
+def test_order_page_tells_times_by_the_stores_clock(app, client, mag_rr, make_order):
+    from datetime import datetime
+
+    from shop.orders.access import order_page_url
+
+    # given an order paid at 03:30 UTC on March 1st: still February 28th in New York
+    order, _ = make_order(mag_rr, status=PAID)
+    order.created_at = order.paid_at = datetime(2026, 3, 1, 3, 30)
+    for event_row in order.events:
+        event_row.created_at = datetime(2026, 3, 1, 3, 30)
+    db.session.commit()
+    assert app.config["SHOP_TIMEZONE"] == "America/New_York"
+    with app.test_request_context():
+        link = order_page_url(order, external=False)
+    # when the customer opens it
+    html = client.get(link).get_data(as_text=True)
+    # then dates and the history read in the store's time zone
+    assert "Placed February 28, 2026" in html and "on February 28, 2026." in html
+    assert "Feb 28, 2026 22:30 EST" in html and "UTC" not in html
+
+
 def test_confirmation_email_rendered_and_sent_once(make_app, smtp_server, mag_rr, make_order):  # noqa: F811
     # given a shop sending through a real SMTP server, and an order waiting for payment
     app = make_app(**smtp_config(smtp_server))
