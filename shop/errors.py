@@ -127,17 +127,16 @@ def wants_json(req: Request) -> bool:
 
 def register_error_handlers(app: Flask) -> None:
     @app.before_request
-    def refuse_nul_bytes():
+    def refuse_impossible_addresses():
+        req = request._get_current_object()  # one proxy lookup for both checks
         # PostgreSQL text cannot hold NUL; a NUL in a URL is never meant, so it is refused
         # here, for every route, before it can reach a query and end as a 500.
-        if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+        query = req.query_string
+        if "\x00" in req.path or b"%00" in query or b"\x00" in query:
             raise BadRequest("The address contains a NUL character.")
-
-    @app.before_request
-    def refuse_ids_out_of_range():
         # Every id is a 32-bit integer column; PostgreSQL refuses to compare one with a larger
         # number ("integer out of range"), and no such row can exist anyway.
-        for value in (request.view_args or {}).values():
+        for value in (req.view_args or {}).values():
             if isinstance(value, int) and not -ID_LIMIT <= value < ID_LIMIT:
                 raise NotFound()
 

@@ -88,7 +88,7 @@ def _start_request() -> None:
     environ = request.environ
     environ["shop.started"] = time.perf_counter()
     supplied = environ.get("HTTP_X_REQUEST_ID", "")
-    request_id = supplied if _SANE_REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
+    request_id = supplied if _SANE_REQUEST_ID.fullmatch(supplied) else os.urandom(16).hex()
     environ["shop.request_id_token"] = request_id_var.set(request_id)
 
 

@@ -72,9 +72,9 @@ def init_security(app: Flask) -> None:
         return headers
 
     def add_headers(response: Response) -> Response:
+        # Added, not set: no view writes these itself (a view declares its own set instead).
         headers = response.headers
-        for name, value in headers_for(request.endpoint):
-            headers[name] = value
+        headers.extend(headers_for(request.endpoint))
         if production and _is_secure():
             headers[HSTS[0]] = HSTS[1]
         return response

@@ -31,6 +31,10 @@ def test_every_answer_carries_the_security_headers(client, mag_rr, path):
     assert policy["object-src"] == "object-src 'none'"
     # HSTS belongs to production only: a developer's http://127.0.0.1 must keep working.
     assert "Strict-Transport-Security" not in response.headers
+    # and each header is said once, however many times the page was served before
+    again = client.get(path)
+    for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+        assert len(again.headers.getlist(name)) == 1, name
 
 
 def test_production_adds_hsts_and_secure_cookies(make_app):
