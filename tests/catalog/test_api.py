@@ -73,6 +73,29 @@ def test_bad_paging_or_search_answers_422_naming_the_field(client, mag_rr, query
     assert all(isinstance(m, str) for m in body["errors"][field])
 
 
+def test_repeated_queries_answer_as_the_first_time(client, make_product):
+    # Query strings are parsed once and remembered (shop/api_utils.py); repeats must not differ.
+    for index in range(3):
+        make_product(slug=f"p{index}", name=f"Product {index}")
+    for _ in range(2):
+        # when the same queries come again, valid and invalid
+        first = client.get("/api/v1/products?per_page=1&page=1").get_json()
+        second = client.get("/api/v1/products?per_page=1&page=2").get_json()
+        refused = client.get("/api/v1/products?per_page=0")
+        # then each answers for its own arguments, and a refused one is refused again
+        assert [i["slug"] for i in first["items"]] == ["p0"] and first["page"] == 1
+        assert [i["slug"] for i in second["items"]] == ["p1"] and second["page"] == 2
+        assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["per_page"]
+
+
+def test_remembered_queries_are_bounded(client, mag_rr):
+    from shop.api_utils import MEMO_ENTRIES, _parser
+
+    for index in range(MEMO_ENTRIES + 50):
+        assert client.get(f"/api/v1/products?q=x{index}").status_code == 200
+    assert len(_parser._memo) <= MEMO_ENTRIES
+
+
 def test_search_is_case_insensitive_over_name_and_summary(client, make_product):
     make_product(slug="mag-rr", name="Mag R&R", summary="Night-time magnesium")
     make_product(slug="d3", name="Daylight D3", summary="Vitamin D for mornings")
