@@ -143,8 +143,10 @@ def _has_pending_change(session: Session) -> bool:
 def _note_flushed_changes(session: Session, flush_context) -> None:
     if session.info.get(CHANGED):
         return
-    changed = (*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o)))
-    if any(_affects(type(obj)) for obj in changed):
+    # The class test first: asking the session whether an instance changed costs far more, and a
+    # dispatcher's flush holds hundreds of instances of classes that never touch the catalogue.
+    if any(_affects(type(obj)) for obj in (*session.new, *session.deleted)) or any(
+            _affects(type(obj)) and session.is_modified(obj) for obj in session.dirty):
         session.info[CHANGED] = True
 
 

@@ -1,6 +1,7 @@
 """What a follow-up email says: tonight's dose, the next step and its date, the signed links."""
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 
 from zoneinfo import ZoneInfo
 
@@ -31,10 +32,15 @@ def local_day(moment: datetime) -> str:
     return f"{local:%A, %B} {local.day}"
 
 
+@lru_cache(maxsize=16)
+def _unsubscribe_mailbox(default_sender: str, configured: str | None) -> str:
+    # Parsed once per setting, not once per email of a dispatch pass.
+    return configured or f"unsubscribe@{parseaddr(default_sender)[1].rpartition('@')[2]}"
+
+
 def unsubscribe_headers(url: str) -> dict:
     """RFC 8058 one-click unsubscribe: an HTTPS URL (POSTed by the mailbox) and a mailto."""
-    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-    mailbox = current_app.config.get("UNSUBSCRIBE_MAILTO") or f"unsubscribe@{sender.rpartition('@')[2]}"
+    mailbox = _unsubscribe_mailbox(current_app.config["MAIL_DEFAULT_SENDER"], current_app.config.get("UNSUBSCRIBE_MAILTO"))
     token = url.rstrip("/").rpartition("/")[2]
     return {
         "List-Unsubscribe": f"<{url}>, <mailto:{mailbox}?subject=unsubscribe%20{token}>",
