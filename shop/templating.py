@@ -22,7 +22,13 @@ def store_time(value: datetime | None, fmt: str = "%B %-d, %Y") -> str:
     return as_utc(value).astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])).strftime(fmt)
 
 
+def utc_iso(value: datetime | None) -> str:
+    """A stored time for a `<time datetime>` attribute: ISO 8601 with its UTC offset."""
+    return as_utc(value).isoformat() if value is not None else ""
+
+
 def init_templating(app: Flask) -> None:
     app.add_template_filter(lambda amount, currency="usd": format_money(amount, currency), "money")
     app.add_template_filter(format_amount, "amount")
     app.add_template_filter(store_time, "store_time")
+    app.add_template_filter(utc_iso, "utc_iso")

@@ -98,6 +98,7 @@ def test_order_page_tells_times_by_the_stores_clock(app, client, mag_rr, make_or
     # then dates and the history read in the store's time zone
     assert "Placed February 28, 2026" in html and "on February 28, 2026." in html
     assert "Feb 28, 2026 22:30 EST" in html and "UTC" not in html
+    assert '<time datetime="2026-03-01T03:30:00+00:00">' in html  # machine-readable, with its offset
 
 
 def test_confirmation_email_rendered_and_sent_once(make_app, smtp_server, mag_rr, make_order):  # noqa: F811
