@@ -18,6 +18,14 @@ class Talisman(_Talisman):
         self._policies: dict = {}
         super().init_app(app, **options)
 
+    def _make_nonce(self):
+        return None  # no nonce is configured (init_app refuses one): nothing to make
+
+    def _force_https(self):
+        if not self._get_local_options()["force_https"]:
+            return None  # nothing to redirect: skip working out whether the request is secure
+        return super()._force_https()
+
     def _get_local_options(self):
         options = self._options_by_endpoint.get(request.endpoint)
         if options is None:
@@ -30,6 +38,7 @@ class Talisman(_Talisman):
         if entry is None or entry[0] is not policy:
             entry = self._policies[key] = (policy, super()._parse_policy(policy))
         return entry[1]
+
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",

@@ -88,6 +88,15 @@ def test_repeated_queries_answer_as_the_first_time(client, make_product):
         assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["per_page"]
 
 
+def test_catalogue_answers_set_no_cookie_and_do_not_vary_by_one(client, mag_rr):
+    # The API reads no session: its answers can be cached by any shared cache in front.
+    for path in ("/api/v1/products", "/api/v1/products/mag-rr"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers
+        assert "cookie" not in response.headers.get("Vary", "").lower()
+
+
 def test_remembered_queries_are_bounded(client, mag_rr):
     from shop.api_utils import MEMO_ENTRIES, _parser
 
