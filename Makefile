@@ -51,4 +51,4 @@ migrate-check: install
 	$(FLASK) db check
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache
+	rm -rf $(VENV) instance/*.sqlite3* instance/stripe-standin.json .pytest_cache

@@ -2,6 +2,8 @@
 import argparse
 import logging
 import os
+import signal
+import sys
 
 from shop.stripe_standin.server import DEFAULT_WEBHOOK_SECRET, StandIn
 
@@ -26,6 +28,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="seconds before a bank transfer settles by itself")
     parser.add_argument("--pending-refunds", action="store_true",
                         help="refunds stay pending until settled through /_standin/")
+    parser.add_argument("--state-file",
+                        help="keep the account in this JSON file across restarts (make run does)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s stripe-standin %(message)s")
@@ -33,8 +37,10 @@ def main(argv: list[str] | None = None) -> None:
                       webhook_secret=args.webhook_secret, async_delay=args.async_delay,
                       refund_status="pending" if args.pending_refunds else "succeeded",
                       webhook_attempts=args.webhook_attempts, webhook_backoff=args.webhook_backoff,
-                      sweep_interval=1.0, public_url=args.public_url)
+                      sweep_interval=1.0, public_url=args.public_url, state_file=args.state_file)
     logging.info("Stripe stand-in on %s, webhooks to %s", standin.url, args.webhook_url or "nowhere")
+    # honcho and docker stop with SIGTERM: leave through serve_forever's cleanup (state saved).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         standin.serve_forever()
     except KeyboardInterrupt:

@@ -6,7 +6,7 @@ fixture yields. Its methods do what the control endpoints under `/_standin/` do 
 import threading
 from collections.abc import Callable
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.serving import make_server
 
 from shop.stripe_standin import checkout, refunds
@@ -22,7 +22,8 @@ class StandIn:
                  webhook_secret: str = DEFAULT_WEBHOOK_SECRET, refund_status: str = "succeeded",
                  async_delay: float | None = None, webhook_attempts: int = 4,
                  webhook_backoff: float = 1.0, webhook_timeout: float = 10.0,
-                 sweep_interval: float | None = None, public_url: str | None = None):
+                 sweep_interval: float | None = None, public_url: str | None = None,
+                 state_file: str | None = None):
         self.dispatcher = Dispatcher(webhook_secret, webhook_target, max_attempts=webhook_attempts,
                                      backoff=webhook_backoff, timeout=webhook_timeout)
         self.faults = Faults()
@@ -33,6 +34,11 @@ class StandIn:
         # Pay-page links use the public address when the server binds to, say, 0.0.0.0.
         self.account = Account(self.dispatcher, base_url=(public_url or self.url).rstrip("/"),
                                refund_status=refund_status, async_delay=async_delay)
+        # With a state file the account outlives the process: loaded now, saved after every
+        # request that may change it and when the server stops.
+        self.state_file = state_file
+        if state_file:
+            self.account.load(state_file)
         self.sweep_interval = sweep_interval
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
@@ -58,6 +64,11 @@ class StandIn:
             self._stopped.set()
             self.dispatcher.stop()
             self.account.close()
+            self.save_state()
+
+    def save_state(self) -> None:
+        if self.state_file:
+            self.account.save(self.state_file)
 
     def stop(self) -> None:
         self._stopped.set()
@@ -229,4 +240,11 @@ def create_app(standin: StandIn) -> Flask:
     app.register_blueprint(pay_page.bp)
     app.register_blueprint(control.bp)
     register_error_handlers(app)
+
+    @app.after_request
+    def save_state(response):
+        if request.method != "GET":
+            standin.save_state()
+        return response
+
     return app

@@ -70,6 +70,39 @@ def test_the_command_serves_the_api_and_posts_signed_events(webhook_endpoint, tm
     assert (event.type, event.data.object.id) == ("checkout.session.completed", session.id)
 
 
+def test_a_state_file_keeps_payments_across_a_restart(tmp_path):
+    # make run keeps the account in a file: a payment made before a restart can be refunded after
+    state = tmp_path / "standin.json"
+
+    def start(name):
+        log = tmp_path / name
+        with log.open("w") as output:
+            process = subprocess.Popen([sys.executable, "-m", "shop.stripe_standin", "--port", "0",
+                                        "--state-file", str(state)], stdout=output, stderr=subprocess.STDOUT)
+        return process, stripe.StripeClient("sk_test_cli", base_addresses={"api": _announced_url(log)})
+
+    # given a session paid on the hosted page, then the stand-in stopped as honcho stops it
+    process, client = start("first.log")
+    try:
+        session = client.v1.checkout.sessions.create(session_params())
+        assert requests.post(session.url, data={"action": "card"}, allow_redirects=False, timeout=5).status_code == 303
+        intent = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    # when it starts again on the same file
+    process, client = start("second.log")
+    try:
+        refund = client.v1.refunds.create({"payment_intent": intent}, {"idempotency_key": "claim-1"})
+        reread = client.v1.checkout.sessions.retrieve(session.id)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    # then the payment is still there, and refundable
+    assert (reread.payment_status, reread.payment_intent) == ("paid", intent)
+    assert (refund.status, refund.amount) == ("succeeded", reread.amount_total)
+
+
 def _announced_url(log) -> str:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
