@@ -1,4 +1,4 @@
-"""Jinja filters shared by pages and emails."""
+"""Jinja filters shared by pages and emails, and the store's clock they read times by."""
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,15 +15,29 @@ def format_amount(value: Decimal | float | int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def store_time(value: datetime | None, fmt: str = "%B %-d, %Y") -> str:
-    """A stored (UTC) time as the store's clock shows it (SHOP_TIMEZONE): what customers read."""
+def store_zone() -> ZoneInfo:
+    """The store's time zone (SHOP_TIMEZONE): the clock customers and staff read times by."""
+    return ZoneInfo(current_app.config["SHOP_TIMEZONE"])
+
+
+def _datetime(value: datetime | str | None) -> datetime | None:
+    """Datetimes from the database, or ISO strings from a service's dict (claim_context)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value) if value else None
+    return value
+
+
+def store_time(value: datetime | str | None, fmt: str = "%B %-d, %Y", empty: str = "") -> str:
+    """A stored (UTC) time as the store's clock shows it: what customers and staff read."""
+    value = _datetime(value)
     if value is None:
-        return ""
-    return as_utc(value).astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])).strftime(fmt)
+        return empty
+    return as_utc(value).astimezone(store_zone()).strftime(fmt)
 
 
-def utc_iso(value: datetime | None) -> str:
+def utc_iso(value: datetime | str | None) -> str:
     """A stored time for a `<time datetime>` attribute: ISO 8601 with its UTC offset."""
+    value = _datetime(value)
     return as_utc(value).isoformat() if value is not None else ""
 
 

@@ -7,9 +7,7 @@ series are bucketed in Python from timestamps, so SQLite and PostgreSQL agree on
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from shop.db import as_utc, utcnow
@@ -21,6 +19,7 @@ from shop.followups.models import FollowUp
 from shop.guarantee.models import OPEN, Claim
 from shop.orders.models import Order
 from shop.payments.models import REFUND_SUCCEEDED, Refund
+from shop.templating import store_zone
 
 CHART_DAYS = 30
 
@@ -54,20 +53,16 @@ class Dashboard:
         return (self.refunded_30d.get(currency, 0) / paid) if paid else None
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SHOP_TIMEZONE"])
-
-
 def local_midnight(day: date) -> datetime:
     """The UTC instant the store's `day` begins (stored times are UTC; SQLite drops zones)."""
-    return datetime.combine(day, time.min, tzinfo=_zone()).astimezone(UTC)
+    return datetime.combine(day, time.min, tzinfo=store_zone()).astimezone(UTC)
 
 
 def dashboard(now: datetime | None = None) -> Dashboard:
     from shop.reviews.moderation import unanswered_questions
 
     now = as_utc(now) or utcnow()
-    today = now.astimezone(_zone()).date()
+    today = now.astimezone(store_zone()).date()
     start_today = local_midnight(today)
     first_day = today - timedelta(days=CHART_DAYS - 1)
     start_window = local_midnight(first_day)
@@ -103,7 +98,7 @@ def _sums(query) -> dict[str, tuple[int, int]]:
 
 
 def _per_day(first_day: date, start: datetime) -> list[DayCount]:
-    zone = _zone()
+    zone = store_zone()
     paid = Counter(as_utc(at).astimezone(zone).date() for at in db.session.scalars(
         select(Order.paid_at).where(Order.paid_at >= start)))
     refunded = Counter(as_utc(at).astimezone(zone).date() for at in db.session.scalars(

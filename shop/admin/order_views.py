@@ -8,7 +8,7 @@ from shop.admin import queries
 from shop.admin.access import EVERY_ROLE, FULFILMENT, roles
 from shop.admin.blueprint import bp
 from shop.admin.forms import DeliverForm, ShipForm, attach_service_errors
-from shop.admin.presenters import store_zone
+from shop.templating import store_zone
 from shop.errors import ShopError
 from shop.extensions import db
 from shop.fulfilment.services import deliver_order, ship_order

@@ -1,38 +1,17 @@
 """Helpers the admin templates share: times in the store's zone, money input, CSRF fields."""
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from shop.admin.access import may
-from shop.db import as_utc
 from shop.errors import Unprocessable
-
-
-def store_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SHOP_TIMEZONE"])
-
-
-def _datetime(value: datetime | str | None) -> datetime | None:
-    """Datetimes from the database, or ISO strings from a service's dict (claim_context)."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value) if value else None
-    return value
+from shop.templating import store_time, utc_iso
 
 
 def local_time(value: datetime | str | None) -> str:
-    value = _datetime(value)
-    if value is None:
-        return "—"
-    return as_utc(value).astimezone(store_zone()).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def utc_iso(value: datetime | str | None) -> str:
-    value = _datetime(value)
-    return as_utc(value).isoformat() if value else ""
+    return store_time(value, "%Y-%m-%d %H:%M %Z", empty="—")
 
 
 def csrf_field() -> Markup:

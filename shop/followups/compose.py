@@ -3,7 +3,6 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -15,6 +14,7 @@ from shop.extensions import db
 from shop.followups import links, plan as plan_maths
 from shop.followups.models import CHECKIN, DOSE, MARKETING_KINDS, REORDER, SCHEDULED, FollowUp
 from shop.orders.models import Order
+from shop.templating import store_zone
 
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 TEMPLATE = {DOSE: "followup_dose", CHECKIN: "followup_checkin", REORDER: "followup_reorder"}
@@ -27,8 +27,7 @@ def capsules_phrase(count: int) -> str:
 
 
 def local_day(moment: datetime) -> str:
-    tz = current_app.config["SHOP_TIMEZONE"]
-    local = as_utc(moment).astimezone(ZoneInfo(tz))
+    local = as_utc(moment).astimezone(store_zone())
     return f"{local:%A, %B} {local.day}"
 
 

@@ -1,7 +1,5 @@
 """The claim form on the order page: its POST route and what the panel shows."""
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 
 from shop.errors import ShopError
@@ -19,11 +17,8 @@ def guarantee_panel(order) -> dict:
     """For templates/guarantee/_order_panel.html: the window and the latest claim of `order`."""
     latest = db.session.scalar(select(Claim).where(Claim.order_id == order.id).order_by(Claim.id.desc()).limit(1))
     window = services.claim_window(order)
-    deadline = window["deadline"]
     return {**window, "claim": latest, "can_file": window["open"] and (latest is None or not latest.is_live),
-            "shown": order.status not in (PENDING_PAYMENT, CANCELLED),
-            # The customer reads the deadline in the store's time zone.
-            "deadline_local": deadline.astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])) if deadline else None}
+            "shown": order.status not in (PENDING_PAYMENT, CANCELLED)}
 
 
 @bp.post("/orders/<int:order_id>/claim")
