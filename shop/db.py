@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -18,6 +18,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# The database went away (restarting, failing over, unreachable, a connection cut) or refused
+# for now (a lock timeout, a deadlock victim): what was asked changed nothing and may be tried again.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
 
 
 class Base(DeclarativeBase):

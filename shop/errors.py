@@ -8,15 +8,15 @@ import traceback
 from http import HTTPStatus
 
 from flask import Flask, Request, jsonify, render_template, request
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import BadRequest, HTTPException
+
+from shop.db import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
 ID_LIMIT = 2**31  # ids are INTEGER columns: 32 bits on PostgreSQL
-# The database went away (restarting, failing over, unreachable) or refused for now (a lock
-# timeout, a deadlock victim): the request changed nothing and may simply be tried again.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
+# When a database that is away (DATABASE_UNAVAILABLE) is worth asking again.
 RETRY_AFTER_SECONDS = 5
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 from werkzeug.serving import make_server
 
 from shop import create_app
@@ -126,6 +126,33 @@ def test_restarting_postgresql_under_traffic_causes_no_500(served, private_postg
     assert 503 in statuses
     after = traffic.since(back)
     assert len(after) > 30 and set(after) == {200}
+
+
+def test_a_connection_cut_after_the_answer_is_decided_still_delivers_it(make_app, mag_rr, make_order):
+    # given a paid order, and a second app whose every request ends with PostgreSQL terminating
+    # its connection (as a restart does) after the view has answered, before the session closes
+    order, token = make_order(mag_rr)
+    admin = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    shop = make_app()
+
+    @shop.after_request
+    def cut_the_connection(response):
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            assert wait_for(lambda: conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar() == 0, 5)
+        return response
+
+    try:
+        # when the customer reads the order twice
+        answers = [shop.test_client().get(f"/api/v1/orders/{order.id}", headers={"X-Order-Token": token})
+                   for _ in range(2)]
+    finally:
+        admin.dispose()
+    # then both answers arrive as decided: the failed clean-up is no 500 (or exception)
+    assert [a.status_code for a in answers] == [200, 200]
+    assert all(a.get_json()["id"] == order.id for a in answers)
 
 
 def test_a_webhook_while_the_database_is_down_is_refused_then_its_retry_pays_once(
