@@ -3,8 +3,8 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 
-
 from flask import current_app
+from sqlalchemy import Row
 
 from shop.catalog.models import Product
 from shop.db import as_utc
@@ -55,7 +55,11 @@ def guarantee_deadline(order: Order) -> datetime | None:
     return as_utc(order.delivered_at) + timedelta(days=min(days))
 
 
-def followup_email(row: FollowUp, order: Order, plan: list[FollowUp]) -> EmailSpec:
+# A step of the row's plan: a FollowUp, or a row of its columns (id, kind, status, due_at, ...).
+PlanStep = FollowUp | Row
+
+
+def followup_email(row: FollowUp, order: Order, plan: list[PlanStep]) -> EmailSpec:
     """The email of `row`; its dedupe key `followup:<id>` makes sure it is queued at most once."""
     product = db.session.get(Product, row.product_id)
     later_doses = [r for r in plan if r.kind == DOSE and r.status == SCHEDULED

@@ -19,12 +19,14 @@ from shop.db import as_utc, is_postgres, utcnow
 from shop.emails.models import EmailSuppression
 from shop.extensions import db
 from shop.emails.services import queue_emails
-from shop.followups.compose import followup_email
+from shop.followups.compose import PlanStep, followup_email
 from shop.followups.models import CANCELLED, MARKETING_KINDS, SCHEDULED, SENT, SKIPPED, FollowUp
+from shop.followups.states import set_status
 from shop.observability import record_dispatch_lag
 from shop.orders.models import Order
 
 BATCH_SIZE = 500
+RESULT_FIELD = {SENT: "sent", SKIPPED: "skipped", CANCELLED: "cancelled"}
 
 
 @dataclass
@@ -82,39 +84,55 @@ def _handle_batch(batch: list[FollowUp], now: datetime, result: DispatchResult) 
     suppressed = set(db.session.scalars(select(EmailSuppression.email).where(
         EmailSuppression.email.in_({orders[i].email.lower() for i in order_ids}))))
     claim = _claim_guarded if not is_postgres(db.session) else _claim_locked
+    decided: list[tuple[FollowUp, str, str | None]] = []
     outgoing = []
     for row in sorted(batch, key=lambda r: (r.due_at, r.id)):
         plan = plans[(row.order_id, row.product_id)]
         order = orders[row.order_id]
         if row.kind in MARKETING_KINDS and order.email.lower() in suppressed:
-            if claim(row, CANCELLED, reason="unsubscribed"):
-                result.cancelled += 1
+            status, reason = CANCELLED, "unsubscribed"
         elif _superseded(row, plan, now, order.email.lower() in suppressed):
-            if claim(row, SKIPPED):
-                result.skipped += 1
-        elif claim(row, SENT):
+            status, reason = SKIPPED, None
+        else:
+            status, reason = SENT, None
+        if not claim(row):
+            continue
+        decided.append((row, status, reason))
+        if status == SENT:
             record_dispatch_lag((now - as_utc(row.due_at)).total_seconds())
             outgoing.append((row, followup_email(row, order, plan)))
-            result.sent += 1
-    # One INSERT for the batch's emails, and one task to send them, after the commit.
+    # One INSERT for the batch's emails, and one task to send them, after the commit. The rows
+    # change status only now, so each is written once, its email's id with it.
     messages = queue_emails([spec for _, spec in outgoing], one_task=True)
-    for (row, _), message in zip(outgoing, messages):
-        row.email_message_id = message.id if message is not None else None
+    email_ids = {row.id: message.id for (row, _), message in zip(outgoing, messages) if message is not None}
+    for row, status, reason in decided:
+        set_status(row, status, reason=reason)
+        row.email_message_id = email_ids.get(row.id)
+        setattr(result, RESULT_FIELD[status], getattr(result, RESULT_FIELD[status]) + 1)
     db.session.flush()
 
 
-def _plans(order_ids: set[int]) -> dict[tuple[int, int], list[FollowUp]]:
-    """Every follow-up of these orders, by (order, product): the plan each row belongs to."""
-    plans: dict[tuple[int, int], list[FollowUp]] = defaultdict(list)
-    rows = db.session.scalars(
-        select(FollowUp).where(FollowUp.order_id.in_(order_ids)).order_by(FollowUp.due_at, FollowUp.id)
+# What a plan's steps are read for: which is later, still waiting, a dose, how many capsules.
+PLAN_COLUMNS = (FollowUp.id, FollowUp.order_id, FollowUp.product_id, FollowUp.kind, FollowUp.status,
+                FollowUp.due_at, FollowUp.capsules, FollowUp.step_day, FollowUp.delay_days)
+
+
+def _plans(order_ids: set[int]) -> dict[tuple[int, int], list[PlanStep]]:
+    """Every follow-up of these orders, by (order, product): the plan each row belongs to.
+
+    Read as plain rows (six or so per order, thousands per batch): only the batch itself needs
+    to be entities, and its steps' statuses change after every decision has been made.
+    """
+    plans: dict[tuple[int, int], list[PlanStep]] = defaultdict(list)
+    rows = db.session.execute(
+        select(*PLAN_COLUMNS).where(FollowUp.order_id.in_(order_ids)).order_by(FollowUp.due_at, FollowUp.id)
     )
     for row in rows:
         plans[(row.order_id, row.product_id)].append(row)
     return plans
 
 
-def _superseded(row: FollowUp, plan: list[FollowUp], now: datetime, suppressed: bool) -> bool:
+def _superseded(row: FollowUp, plan: list[PlanStep], now: datetime, suppressed: bool) -> bool:
     """A later step of the same plan is due too (or already went out): this one is stale.
 
     A marketing step that will not go to this address does not count as a later step.
@@ -128,27 +146,16 @@ def _superseded(row: FollowUp, plan: list[FollowUp], now: datetime, suppressed: 
     )
 
 
-def _claim_locked(row: FollowUp, status: str, reason: str | None = None) -> bool:
+def _claim_locked(row: FollowUp) -> bool:
     # The row is ours under FOR UPDATE SKIP LOCKED; its status was read under that lock.
-    if row.status != SCHEDULED:
-        return False
-    _set(row, status, reason)
-    return True
+    return row.status == SCHEDULED
 
 
-def _claim_guarded(row: FollowUp, status: str, reason: str | None = None) -> bool:
+def _claim_guarded(row: FollowUp) -> bool:
     taken = db.session.execute(
         update(FollowUp).where(FollowUp.id == row.id, FollowUp.status == SCHEDULED)
         .values(updated_at=utcnow()).execution_options(synchronize_session=False)
     ).rowcount
     if not taken:
         db.session.expire(row)
-        return False
-    _set(row, status, reason)
-    return True
-
-
-def _set(row: FollowUp, status: str, reason: str | None) -> None:
-    from shop.followups.states import set_status
-
-    set_status(row, status, reason=reason)
+    return bool(taken)
