@@ -59,6 +59,8 @@ def from_environment(instance_path: str) -> dict:
         "FOLLOWUP_EVENING_HOUR": _int("FOLLOWUP_EVENING_HOUR", 19),
         "REORDER_BUFFER_DAYS": _int("REORDER_BUFFER_DAYS", 7),
         "FOLLOWUP_LINK_MAX_AGE_DAYS": _int("FOLLOWUP_LINK_MAX_AGE_DAYS", 120),
+        "DISPATCH_BATCH_SIZE": _int("DISPATCH_BATCH_SIZE", 500),
+        "DISPATCH_HELPERS": _int("DISPATCH_HELPERS", 1),
         "UNSUBSCRIBE_MAILTO": os.environ.get("UNSUBSCRIBE_MAILTO") or None,
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
         "EMAIL_RETRY_BACKOFF_SECONDS": _int("EMAIL_RETRY_BACKOFF_SECONDS", 30),

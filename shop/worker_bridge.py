@@ -93,13 +93,23 @@ def enqueue(task, *args) -> None:
     after_commit(db.session(), lambda: _send(task, args))
 
 
-def _send(task, args) -> None:
+def enqueue_now(task, *args, queue: str | None = None) -> None:
+    """Send `task(*args)` at once, for work that needs no transaction to finish first (to `queue`,
+    or the default one). TASKS_CAPTURE collects it, as `enqueue` does."""
+    capture = current_app.config.get("TASKS_CAPTURE")
+    if capture is not None:
+        capture.append((task, args))
+        return
+    _send(task, args, queue)
+
+
+def _send(task, args, queue: str | None = None) -> None:
     """Hand the task to the broker; a broker that is down must not fail what already committed.
 
     The work is in the database (an email row still `queued`): the beat sweep
     `resend_stranded_emails` sends it again once the broker is back.
     """
     try:
-        task.apply_async(args)
+        task.apply_async(args, queue=queue)
     except Exception:  # noqa: BLE001 - kombu/redis errors vary by transport; the sweep recovers
         current_app.logger.exception("Broker unreachable: %s%s left for the sweep", task.name, args)

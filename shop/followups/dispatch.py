@@ -45,8 +45,14 @@ def dispatch_due_followups(
     *,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[DispatchResult], None] | None = None,
+    on_backlog: Callable[[datetime], None] | None = None,
 ) -> DispatchResult:
-    """Send what is due at `now` (default: the current time). Commits once per batch."""
+    """Send what is due at `now` (default: the current time). Commits once per batch.
+
+    `on_backlog(now)` is called once, as soon as the first batch is claimed full: more may be due
+    than one batch holds, and other dispatchers may join the pass (the beat task asks idle
+    worker processes to; see `shop.followups.tasks`).
+    """
     now = as_utc(now) if now is not None else utcnow()
     result = DispatchResult()
     while True:
@@ -54,6 +60,9 @@ def dispatch_due_followups(
         if not batch:
             db.session.rollback()  # end the (read-only) transaction of the idle query
             return result
+        if on_backlog and len(batch) == batch_size:
+            on_backlog(now)  # helpers skip the rows this batch holds locked
+            on_backlog = None
         _handle_batch(batch, now, result)
         db.session.commit()
         if progress:

@@ -224,3 +224,92 @@ def test_two_dispatchers_racing_never_double_send(app, mag_rr, make_order):
     assert sum(r.sent for r in results) == 60
     keys = db.session.scalars(select(EmailMessage.dedupe_key)).all()
     assert len(keys) == len(set(keys)) == 60
+
+
+
+def _deliver_backlog(mag_rr, make_order, count):
+    from shop.fulfilment.services import deliver_order
+    from tests.followups.conftest import DELIVERED_AT
+
+    for n in range(count):
+        order, _ = make_order(mag_rr, status="shipped", email=f"buyer{n}@example.com")
+        deliver_order(order.id, delivered_at=DELIVERED_AT, actor="staff:test", now=DELIVERED_AT)
+    db.session.commit()
+
+
+@pytest.mark.postgres
+def test_a_backlog_asks_helpers_to_join_the_pass_up_to_the_same_moment(app, mag_rr, make_order, run_tasks):
+    from shop.followups.tasks import dispatch_due_followups as beat_task
+
+    # given 5 orders due tonight, batches of 2, and 2 helpers allowed
+    app.config.update(DISPATCH_BATCH_SIZE=2, DISPATCH_HELPERS=2)
+    _deliver_backlog(mag_rr, make_order, 5)
+    app.config["TASKS_CAPTURE"].clear()
+    now = evening(0).isoformat()
+    # when the beat task runs
+    handled = beat_task.run(now)
+    # then it asked for two helpers once (its first batch came back full), for the same moment
+    helpers = [(task.name, args) for task, args in app.config["TASKS_CAPTURE"] if task.name == beat_task.name]
+    assert helpers == [(beat_task.name, (now, True))] * 2
+    # and the helpers, finding the backlog gone, ask no one further; nothing went twice
+    app.config["TASKS_CAPTURE"][:] = [t for t in app.config["TASKS_CAPTURE"] if t[0].name == beat_task.name]
+    assert run_tasks() == 2
+    keys = db.session.scalars(select(EmailMessage.dedupe_key)).all()
+    assert handled == 5 and len(keys) == len(set(keys)) == 5
+
+
+@pytest.mark.postgres
+def test_a_helper_working_meanwhile_takes_a_share_and_each_row_goes_once(app, mag_rr, make_order):
+    import threading
+
+    from shop.followups.tasks import dispatch_due_followups as beat_task
+
+    # given a backlog of 40 due rows in batches of 3, and the beat task asking for one helper
+    app.config.update(DISPATCH_BATCH_SIZE=3, DISPATCH_HELPERS=1)
+    _deliver_backlog(mag_rr, make_order, 40)
+    handled, errors, helpers = {}, [], []
+
+    def work(name, *args):
+        with app.app_context():
+            try:
+                handled[name] = beat_task.run(*args)
+            except Exception as exc:  # noqa: BLE001  reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    class StartHelper(list):
+        """The helper task starts at once in another thread, as an idle worker process takes it."""
+
+        def append(self, item):
+            task, args = item
+            if task.name == beat_task.name:
+                helpers.append(threading.Thread(target=work, args=("helper", *args)))
+                helpers[-1].start()
+
+    app.config["TASKS_CAPTURE"] = StartHelper()
+    # when the beat task runs
+    beat = threading.Thread(target=work, args=("beat", evening(0).isoformat()))
+    beat.start()
+    beat.join(60)
+    for helper in helpers:
+        helper.join(60)
+    # then one helper joined, both sent part of the backlog, together all of it, each row once
+    assert errors == [] and len(helpers) == 1
+    assert handled["beat"] > 0 and handled["helper"] > 0 and handled["beat"] + handled["helper"] == 40
+    keys = db.session.scalars(select(EmailMessage.dedupe_key)).all()
+    assert len(keys) == len(set(keys)) == 40
+
+
+def test_no_helpers_without_a_backlog_nor_on_sqlite(app, mag_rr, make_order):
+    from shop.followups.tasks import dispatch_due_followups as beat_task
+
+    # given 3 due rows, helpers allowed, and batches of 5 (SQLite, one writer: batches of 1)
+    sqlite = db.engine.dialect.name == "sqlite"
+    app.config.update(DISPATCH_BATCH_SIZE=1 if sqlite else 5, DISPATCH_HELPERS=2)
+    _deliver_backlog(mag_rr, make_order, 3)
+    app.config["TASKS_CAPTURE"].clear()
+    # when the beat task runs
+    assert beat_task.run(evening(0).isoformat()) == 3
+    # then it asked no one to help
+    assert [task.name for task, _ in app.config["TASKS_CAPTURE"] if task.name == beat_task.name] == []
