@@ -14,9 +14,10 @@ So the process that changed the catalogue shows the change on its next request, 
 within that interval, and a warm request costs no query at all.
 
 Changes are noticed through the session: `after_flush` looks at new, changed and deleted
-instances, `do_orm_execute` at bulk `insert/update/delete` statements (the checkout reserves
-stock with one `UPDATE products ... WHERE stock >= :q`). Anything else (raw SQL) calls
-`invalidate_catalogue()`.
+instances, `do_orm_execute` at bulk `insert/update/delete` statements. Anything else (raw SQL)
+calls `invalidate_catalogue()`, as does the checkout's stock reservation (a bulk
+`UPDATE products ... WHERE stock >= :q`, marked `catalogue_unchanged`) when, and only when, the
+storefront shows the difference: in stock or not, and the buy box's largest quantity.
 """
 import secrets
 import threading
@@ -154,6 +155,8 @@ def _note_flushed_changes(session: Session, flush_context) -> None:
 def _note_bulk_changes(state: ORMExecuteState) -> None:
     if not (state.is_update or state.is_delete or state.is_insert):
         return
+    if state.execution_options.get("catalogue_unchanged"):
+        return  # the caller knows better and says so itself (orders.stock: unseen stock moves)
     table = getattr(state.statement, "table", None)
     if table is not None and table.name in _catalogue_tables():
         state.session.info[CHANGED] = True

@@ -3,13 +3,15 @@
 Both are single UPDATE statements on the product row, so two checkouts can never both take
 the last unit: `stock >= :quantity` is checked by the database under the row's write lock, and
 the CHECK constraint `stock >= 0` stands behind it. Rows are touched in primary-key order, so
-two orders for the same products lock them in the same order and never deadlock.
+two orders for the same products lock them in the same order and never deadlock. The catalogue
+cache is told only of changes the storefront shows (`_shown`).
 """
 from collections.abc import Iterable
 
 from sqlalchemy import update
 from sqlalchemy.orm.util import identity_key
 
+from shop.cart.services import MAX_QUANTITY
 from shop.catalog.models import Product
 from shop.extensions import db
 from shop.orders.models import Order
@@ -25,17 +27,20 @@ class OutOfStock(Exception):
 
 def reserve(quantities: dict[int, int]) -> None:
     """Take `{product_id: quantity}` out of stock, all or nothing (the caller rolls back on OutOfStock)."""
+    visible = False
     for product_id in sorted(quantities):
         quantity = quantities[product_id]
-        taken = db.session.execute(
+        left = db.session.execute(
             update(Product)
             .where(Product.id == product_id, Product.stock >= quantity)
             .values(stock=Product.stock - quantity)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if taken != 1:
+            .returning(Product.stock)
+            .execution_options(synchronize_session=False, catalogue_unchanged=True)
+        ).scalar_one_or_none()
+        if left is None:
             raise OutOfStock(product_id)
-    _stock_changed(quantities)
+        visible = visible or _shown(left) != _shown(left + quantity)
+    _stock_changed(quantities, visible)
 
 
 def release(order: Order) -> bool:
@@ -43,16 +48,25 @@ def release(order: Order) -> bool:
     if not order.stock_reserved:
         return False
     quantities = _quantities(order.items)
+    visible = False
     for product_id in sorted(quantities):
-        db.session.execute(
+        now = db.session.execute(
             update(Product)
             .where(Product.id == product_id)
             .values(stock=Product.stock + quantities[product_id])
-            .execution_options(synchronize_session=False)
-        )
+            .returning(Product.stock)
+            .execution_options(synchronize_session=False, catalogue_unchanged=True)
+        ).scalar_one_or_none()
+        visible = visible or (now is not None and _shown(now) != _shown(now - quantities[product_id]))
     order.stock_reserved = False
-    _stock_changed(quantities)
+    _stock_changed(quantities, visible)
     return True
+
+
+def _shown(stock: int) -> int:
+    """What the storefront shows of a stock level: whether it is in stock, and the largest
+    quantity its buy box offers (shop/cart/views.py); both are read off min(stock, MAX_QUANTITY)."""
+    return min(stock, MAX_QUANTITY)
 
 
 def _quantities(items: Iterable) -> dict[int, int]:
@@ -62,12 +76,16 @@ def _quantities(items: Iterable) -> dict[int, int]:
     return totals
 
 
-def _stock_changed(quantities: dict[int, int]) -> None:
-    """The UPDATEs bypass the ORM: expire loaded products and drop the catalogue cache."""
+def _stock_changed(quantities: dict[int, int], visible: bool) -> None:
+    """The UPDATEs bypass the ORM: expire loaded products; drop the catalogue cache when the
+    storefront would show the change (selling the 401st of 500 units changes nothing it shows,
+    so every checkout does not empty every process's cache)."""
     for product_id in quantities:
         product = db.session.identity_map.get(identity_key(Product, product_id))
         if product is not None:
             db.session.expire(product, ["stock"])
+    if not visible:
+        return
     try:
         from shop.catalog.cache import invalidate_catalogue
     except ImportError:  # the catalogue cache is optional; without it there is nothing to drop
