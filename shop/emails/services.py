@@ -36,8 +36,8 @@ def _render(template: Template, variables: dict) -> str:
     """`template.render(variables)`, with `variables` taken as they are (they include the globals)."""
     try:
         return template.environment.concat(template.root_render_func(template.new_context(variables, shared=True)))
-    except Exception:  # noqa: BLE001  what Template.render does: a traceback that shows the template lines
-        return template.environment.handle_exception()
+    except Exception:  # noqa: BLE001  as Template.render does: re-raised, its traceback at the template's lines
+        template.environment.handle_exception()
 
 
 def queue_email(
