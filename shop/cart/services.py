@@ -17,6 +17,12 @@ MAX_LINES = 20  # as many as one checkout takes
 MAX_QUANTITY = 99
 
 
+def buyable(stock: int) -> int:
+    """How many of a product one order can take at this stock: what the buy box offers, 0 when
+    it is out of stock. Stock moves that leave this alone are invisible to the storefront."""
+    return max(0, min(MAX_QUANTITY, stock))
+
+
 @dataclass(frozen=True)
 class CartLine:
     product: Product

@@ -17,7 +17,7 @@ bp = Blueprint("cart", __name__)
 CHECKOUT_KEY = "checkout_order"
 
 register_section("cart", "buy", "cart/_buy.html",
-                 context=lambda product: {"max_quantity": max(0, min(cart.MAX_QUANTITY, product.stock))})
+                 context=lambda product: {"max_quantity": cart.buyable(product.stock)})
 
 
 @bp.get("/cart")

@@ -9,7 +9,6 @@ from flask import current_app
 from jinja2 import Template
 from sqlalchemy import insert, select
 
-from shop.db import utcnow
 from shop.emails.models import FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression
 from shop.errors import Conflict, NotFound
 from shop.extensions import db
@@ -96,8 +95,7 @@ def queue_emails(specs: list[EmailSpec], *, one_task: bool = False) -> list[Emai
         subject, text, html = render_email(spec.kind, spec.context)
         rows.append({"to": spec.to, "kind": spec.kind, "category": spec.category, "subject": subject,
                      "body_text": text, "body_html": html, "headers": spec.headers or {},
-                     "order_id": spec.order_id, "dedupe_key": spec.dedupe_key, "status": QUEUED,
-                     "attempts": 0, "created_at": utcnow()})
+                     "order_id": spec.order_id, "dedupe_key": spec.dedupe_key})
     # An ORM bulk INSERT: one statement for the lot, answering the logged rows in order, without
     # the unit of work's per-object bookkeeping (thousands per dispatch pass).
     wanted = [row for row in rows if row is not None]

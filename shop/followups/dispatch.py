@@ -26,7 +26,6 @@ from shop.observability import record_dispatch_lag
 from shop.orders.models import Order
 
 BATCH_SIZE = 500
-RESULT_FIELD = {SENT: "sent", SKIPPED: "skipped", CANCELLED: "cancelled"}
 
 
 @dataclass
@@ -38,6 +37,10 @@ class DispatchResult:
     @property
     def handled(self) -> int:
         return self.sent + self.skipped + self.cancelled
+
+    def count(self, status: str) -> None:
+        field = {SENT: "sent", SKIPPED: "skipped", CANCELLED: "cancelled"}[status]
+        setattr(self, field, getattr(self, field) + 1)
 
 
 def dispatch_due_followups(
@@ -117,7 +120,7 @@ def _handle_batch(batch: list[FollowUp], now: datetime, result: DispatchResult) 
     for row, status, reason in decided:
         set_status(row, status, reason=reason)
         row.email_message_id = email_ids.get(row.id)
-        setattr(result, RESULT_FIELD[status], getattr(result, RESULT_FIELD[status]) + 1)
+        result.count(status)
     db.session.flush()
 
 

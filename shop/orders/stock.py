@@ -4,14 +4,14 @@ Both are single UPDATE statements on the product row, so two checkouts can never
 the last unit: `stock >= :quantity` is checked by the database under the row's write lock, and
 the CHECK constraint `stock >= 0` stands behind it. Rows are touched in primary-key order, so
 two orders for the same products lock them in the same order and never deadlock. The catalogue
-cache is told only of changes the storefront shows (`_shown`).
+cache is told only of changes the storefront shows (`_shows_difference`).
 """
 from collections.abc import Iterable
 
 from sqlalchemy import update
 from sqlalchemy.orm.util import identity_key
 
-from shop.cart.services import MAX_QUANTITY
+from shop.cart.services import buyable
 from shop.catalog.models import Product
 from shop.extensions import db
 from shop.orders.models import Order
@@ -30,16 +30,10 @@ def reserve(quantities: dict[int, int]) -> None:
     visible = False
     for product_id in sorted(quantities):
         quantity = quantities[product_id]
-        left = db.session.execute(
-            update(Product)
-            .where(Product.id == product_id, Product.stock >= quantity)
-            .values(stock=Product.stock - quantity)
-            .returning(Product.stock)
-            .execution_options(synchronize_session=False, catalogue_unchanged=True)
-        ).scalar_one_or_none()
+        left = _move(product_id, -quantity, Product.stock >= quantity)
         if left is None:
             raise OutOfStock(product_id)
-        visible = visible or _shown(left) != _shown(left + quantity)
+        visible = visible or _shows_difference(left + quantity, left)
     _stock_changed(quantities, visible)
 
 
@@ -50,23 +44,30 @@ def release(order: Order) -> bool:
     quantities = _quantities(order.items)
     visible = False
     for product_id in sorted(quantities):
-        now = db.session.execute(
-            update(Product)
-            .where(Product.id == product_id)
-            .values(stock=Product.stock + quantities[product_id])
-            .returning(Product.stock)
-            .execution_options(synchronize_session=False, catalogue_unchanged=True)
-        ).scalar_one_or_none()
-        visible = visible or (now is not None and _shown(now) != _shown(now - quantities[product_id]))
+        now = _move(product_id, quantities[product_id])
+        visible = visible or (now is not None and _shows_difference(now - quantities[product_id], now))
     order.stock_reserved = False
     _stock_changed(quantities, visible)
     return True
 
 
-def _shown(stock: int) -> int:
-    """What the storefront shows of a stock level: whether it is in stock, and the largest
-    quantity its buy box offers (shop/cart/views.py); both are read off min(stock, MAX_QUANTITY)."""
-    return min(stock, MAX_QUANTITY)
+def _move(product_id: int, change: int, *guard) -> int | None:
+    """Add `change` to a product's stock where `guard` holds; its new stock, None if no row moved.
+
+    Marked `catalogue_unchanged`: the caller tells the catalogue cache itself, and only of what
+    the storefront shows (`_stock_changed`)."""
+    return db.session.execute(
+        update(Product)
+        .where(Product.id == product_id, *guard)
+        .values(stock=Product.stock + change)
+        .returning(Product.stock)
+        .execution_options(synchronize_session=False, catalogue_unchanged=True)
+    ).scalar_one_or_none()
+
+
+def _shows_difference(before: int, after: int) -> bool:
+    """Whether the storefront shows the move: in stock or not, and what the buy box offers."""
+    return buyable(before) != buyable(after)
 
 
 def _quantities(items: Iterable) -> dict[int, int]:

@@ -194,13 +194,7 @@ def test_two_dispatchers_racing_never_double_send(app, mag_rr, make_order):
     """Two threads dispatch the same backlog on PostgreSQL; every row goes out once."""
     import threading
 
-    from shop.fulfilment.services import deliver_order
-    from tests.followups.conftest import DELIVERED_AT
-
-    for n in range(60):
-        order, _ = make_order(mag_rr, status="shipped", email=f"buyer{n}@example.com")
-        deliver_order(order.id, delivered_at=DELIVERED_AT, actor="staff:test", now=DELIVERED_AT)
-    db.session.commit()
+    _deliver_backlog(mag_rr, make_order, 60)
     now = evening(0)
     results, errors = [], []
     barrier = threading.Barrier(2)
