@@ -67,5 +67,7 @@ def _first_backoff() -> int:
 
 
 def _backoff(task, retries: int) -> int:
-    return get_exponential_backoff_interval(factor=_first_backoff(), retries=retries,
-                                            maximum=task.retry_backoff_max, full_jitter=task.retry_jitter)
+    """At least a second: full jitter may draw 0, and a retry at once would find SMTP still down."""
+    return max(1, get_exponential_backoff_interval(factor=_first_backoff(), retries=retries,
+                                                   maximum=task.retry_backoff_max,
+                                                   full_jitter=task.retry_jitter))

@@ -114,6 +114,18 @@ def test_backoff_grows_exponentially_and_is_bounded(smtp_app):
     assert send_email.retry_jitter is True
 
 
+def test_a_retry_waits_at_least_a_second_when_the_jitter_draws_zero(smtp_app, smtp_server, monkeypatch):
+    # given an SMTP server that is down and a jitter that draws the shortest wait
+    monkeypatch.setattr("celery.utils.time.random.randrange", lambda stop: 0)
+    message_id = _queue_shipped()
+    smtp_server.stop()
+    # when the first attempt fails
+    with pytest.raises(Retry) as retry:
+        _run_attempt(message_id, retries=0)
+    # then the retry still waits, rather than finding the server down again at once
+    assert retry.value.when >= 1
+
+
 def test_after_the_last_try_the_row_is_failed_and_staff_may_resend(smtp_app, smtp_server):
     # given an email whose every try failed
     message_id = _queue_shipped()
