@@ -119,16 +119,26 @@ class worker(_Process):
 
 def process_group_cpu(pgid: int) -> float:
     """CPU seconds (user + system) used so far by every process of a process group (Linux /proc)."""
+    return _cpu(lambda name, group: group == pgid)
+
+
+def named_processes_cpu(*names: str) -> float:
+    """CPU seconds used so far by every process called one of `names` (e.g. "postgres")."""
+    return _cpu(lambda name, group: name in names)
+
+
+def _cpu(chosen) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
         except OSError:
             continue
-        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+        fields = tail.split()
+        if chosen(head.split("(", 1)[1], int(fields[2])):  # the command's name; field 5: the process group
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
 

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _harness import load_average, prepare_database, process_group_cpu, serve  # noqa: E402
+from _harness import load_average, named_processes_cpu, prepare_database, process_group_cpu, serve  # noqa: E402
 
 ORDERS = 1400
 DUPLICATES = 600  # 2,000 deliveries in all
@@ -62,14 +62,19 @@ def main() -> int:
                PUBLIC_URL="http://shop.bench", SHOP_INSTANCE_PATH=str(ROOT / "instance" / "bench"))
     with serve("shop:create_app()", port, env) as server:
         cpu_before, client_before = process_group_cpu(server.process.pid), time.process_time()
+        services_before = named_processes_cpu("postgres"), named_processes_cpu("redis-server")
         statuses, seconds = send_all(f"http://127.0.0.1:{port}/api/v1/stripe/webhook", deliveries)
         web_cpu = process_group_cpu(server.process.pid) - cpu_before
         client_cpu = time.process_time() - client_before
+        postgres_cpu = named_processes_cpu("postgres") - services_before[0]
+        redis_cpu = named_processes_cpu("redis-server") - services_before[1]
     rate = len(deliveries) / seconds
     print(f"bench: {len(deliveries)} deliveries ({DUPLICATES} duplicates) in {seconds:.2f} s: "
           f"{rate:.0f} events/s; answers {dict(sorted(statistics_of(statuses).items()))}", flush=True)
-    print(f"bench: gunicorn CPU {web_cpu * 1000 / len(deliveries):.1f} ms per delivery (this client: "
-          f"{client_cpu * 1000 / len(deliveries):.1f} ms); {load_average()}", flush=True)
+    per_delivery = 1000 / len(deliveries)
+    print(f"bench: CPU per delivery: gunicorn {web_cpu * per_delivery:.1f} ms, PostgreSQL "
+          f"{postgres_cpu * per_delivery:.1f} ms, Redis {redis_cpu * per_delivery:.1f} ms, this client "
+          f"{client_cpu * per_delivery:.1f} ms; {load_average()}", flush=True)
 
     problems = verify(database_url, {order_id for order_id, _ in sessions}, statuses)
     empty_queue(broker)

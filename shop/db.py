@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.pool import Pool
@@ -116,3 +117,10 @@ def _remember_checkin(dbapi_connection, connection_record) -> None:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_or_skip(session: Session, entity, conflict_on: str):
+    """An INSERT into `entity` that skips a row whose `conflict_on` value is already taken
+    (ON CONFLICT DO NOTHING, on PostgreSQL and on SQLite alike)."""
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    return insert(entity).on_conflict_do_nothing(index_elements=[conflict_on])

@@ -10,6 +10,7 @@ from jinja2 import Template
 from sqlalchemy import insert, select
 
 from shop.emails.models import FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression
+from shop.db import insert_or_skip
 from shop.errors import Conflict, NotFound
 from shop.extensions import db
 from shop.worker_bridge import enqueue
@@ -55,7 +56,15 @@ def queue_email(
     Marketing mail to an address that unsubscribed is not queued at all (None).
     """
     spec = EmailSpec(kind, to, context, order_id, dedupe_key, category, headers)
-    return queue_emails([spec])[0]
+    if category == MARKETING:  # the address may have unsubscribed: the batch path reads the list
+        return queue_emails([spec])[0]
+    # One statement: a dedupe key already taken skips the row (ON CONFLICT DO NOTHING), even one
+    # another transaction took a moment ago.
+    message = db.session.scalar(insert_or_skip(db.session, EmailMessage, "dedupe_key")
+                                .values(**_logged(spec)).returning(EmailMessage))
+    if message is not None:
+        _send_after_commit(message)
+    return message
 
 
 @dataclass
@@ -92,10 +101,7 @@ def queue_emails(specs: list[EmailSpec], *, one_task: bool = False) -> list[Emai
             continue
         if spec.dedupe_key:
             taken.add(spec.dedupe_key)
-        subject, text, html = render_email(spec.kind, spec.context)
-        rows.append({"to": spec.to, "kind": spec.kind, "category": spec.category, "subject": subject,
-                     "body_text": text, "body_html": html, "headers": spec.headers or {},
-                     "order_id": spec.order_id, "dedupe_key": spec.dedupe_key})
+        rows.append(_logged(spec))
     # An ORM bulk INSERT: one statement for the lot, answering the logged rows in order, without
     # the unit of work's per-object bookkeeping (thousands per dispatch pass).
     wanted = [row for row in rows if row is not None]
@@ -111,6 +117,14 @@ def queue_emails(specs: list[EmailSpec], *, one_task: bool = False) -> list[Emai
         for message in messages:
             _send_after_commit(message)
     return answers
+
+
+def _logged(spec: EmailSpec) -> dict:
+    """The email log's row for `spec`, rendered."""
+    subject, text, html = render_email(spec.kind, spec.context)
+    return {"to": spec.to, "kind": spec.kind, "category": spec.category, "subject": subject,
+            "body_text": text, "body_html": html, "headers": spec.headers or {},
+            "order_id": spec.order_id, "dedupe_key": spec.dedupe_key}
 
 
 def _send_after_commit(message: EmailMessage) -> None:

@@ -52,13 +52,14 @@ def mark_paid(order: Order, *, message: str = "Payment confirmed by Stripe") -> 
     """Stripe confirmed the payment: paid, tell the other domains, email the customer once.
 
     Returns False (and changes nothing) when the order is no longer waiting for payment.
+    Refunds reported before the payment are counted by `settle_refunds`, which the caller runs
+    when there are any (the webhook asks once for them and for parked events together).
     """
     if order.status != PENDING_PAYMENT:
         return False
     states.transition(order, PAID, actor="stripe", message=message)
     order_paid.send(order)
     queue_order_confirmation(order)
-    settle_refunds(order)
     return True
 
 

@@ -18,22 +18,22 @@ Out-of-order deliveries end in the right state:
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, exists, or_, select, update
 
-from shop.db import utcnow
+from shop.db import insert_or_skip, utcnow
 from shop.extensions import db
 from shop.observability import record_webhook
 from shop.orders.checkout import cancel_unpaid_order
 from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order
 from shop.payments import services
-from shop.payments.models import StripeEvent
+from shop.payments.models import Refund, StripeEvent
 
 UNKNOWN_ORDER = "unknown order"
 DUPLICATE = "duplicate"
 # Event types whose object may reach us before the order knows its payment intent.
 PARKABLE_PREFIXES = ("charge.", "refund.")
 PARKED_FOR = timedelta(days=3)
+EVENTS = StripeEvent.__table__
 
 
 def process_event(event: dict) -> str:
@@ -174,12 +174,7 @@ def replay_parked_events(order: Order) -> int:
     """Apply charge/refund events that arrived before this order knew its payment intent."""
     if not order.stripe_payment_intent_id:
         return 0
-    parked = db.session.scalars(
-        select(StripeEvent)
-        .where(StripeEvent.order_id.is_(None), StripeEvent.outcome == UNKNOWN_ORDER,
-               StripeEvent.received_at >= utcnow() - PARKED_FOR)
-        .order_by(StripeEvent.id)
-    ).all()
+    parked = db.session.scalars(select(StripeEvent).where(_parked()).order_by(StripeEvent.id)).all()
     replayed = 0
     for row in parked:
         if not row.type.startswith(PARKABLE_PREFIXES) or row.type not in HANDLERS:
@@ -191,6 +186,11 @@ def replay_parked_events(order: Order) -> int:
         row.order_id = order.id
         replayed += 1
     return replayed
+
+
+def _parked():
+    return and_(StripeEvent.order_id.is_(None), StripeEvent.outcome == UNKNOWN_ORDER,
+                StripeEvent.received_at >= utcnow() - PARKED_FOR)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -208,7 +208,13 @@ def _paid(order: Order, session: dict, message: str) -> str:
     if order.status != PENDING_PAYMENT:
         return f"already {order.status}"
     services.mark_paid(order, message=message)
-    replay_parked_events(order)
+    # Both are rare, so one query asks whether either happened before doing anything about it.
+    refunds_reported, events_parked = db.session.execute(select(
+        exists().where(Refund.order_id == order.id), exists().where(_parked()))).one()
+    if refunds_reported:
+        services.settle_refunds(order)
+    if events_parked:
+        replay_parked_events(order)
     return "paid"
 
 
@@ -241,18 +247,15 @@ def _record(event: dict) -> int | None:
         "received_at": utcnow(),
         "payload": event,
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (insert(StripeEvent).values(**values)
-                 .on_conflict_do_nothing(index_elements=["event_id"]).returning(StripeEvent.id))
-    return db.session.scalar(statement)
+    # On the table, not the entity: a plain Core statement, without the ORM's bulk-insert machinery.
+    statement = insert_or_skip(db.session, EVENTS, "event_id").values(**values).returning(EVENTS.c.id)
+    return db.session.execute(statement).scalar()
 
 
 def _finish(event_row_id: int, outcome: str, order_id: int | None) -> None:
     db.session.execute(
-        update(StripeEvent).where(StripeEvent.id == event_row_id)
+        update(EVENTS).where(EVENTS.c.id == event_row_id)
         .values(outcome=outcome[:200], order_id=order_id, processed_at=utcnow())
-        .execution_options(synchronize_session=False)
     )
 
 

@@ -1,4 +1,6 @@
 """Sending logged emails over real SMTP (aiosmtpd on loopback), retries, and the outbox."""
+import threading
+
 import pytest
 from celery.exceptions import Retry
 from sqlalchemy import select
@@ -176,6 +178,36 @@ def test_dedupe_key_queues_an_email_once(app):
     order = type("O", (), {"id": 7, "items": []})()
     assert queue_email("order_shipped", "buyer@example.com", dedupe_key="shipped:7",
                        context={"order": order, "carrier": "UPS", "tracking_number": "1Z999"}) is None
+
+
+@pytest.mark.postgres
+def test_the_same_email_queued_by_two_transactions_at_once_is_logged_once(app):
+    # given one transaction that has queued an email and not yet committed
+    first = _shipped_to_order_7()
+    db.session.flush()
+    # when another transaction queues the same email meanwhile (it waits for the first)
+    answers = []
+
+    def second_transaction():
+        with app.app_context():
+            answers.append(_shipped_to_order_7())
+            db.session.commit()
+            db.session.remove()
+
+    other = threading.Thread(target=second_transaction)
+    other.start()
+    other.join(0.5)
+    db.session.commit()
+    other.join(10)
+    # then the second call is told it was already queued, fails nothing, and one row exists
+    assert first is not None and answers == [None]
+    assert db.session.scalars(select(EmailMessage.id).where(EmailMessage.dedupe_key == "shipped:7")).all() == [first.id]
+
+
+def _shipped_to_order_7():
+    order = type("O", (), {"id": 7, "items": []})()
+    return queue_email("order_shipped", "buyer@example.com", dedupe_key="shipped:7",
+                       context={"order": order, "carrier": "UPS", "tracking_number": "1Z999"})
 
 
 def test_a_batch_task_sends_each_once_and_hands_failures_to_retrying_tasks(smtp_app, smtp_server):
