@@ -116,11 +116,15 @@ def _remember_checkin(dbapi_connection, connection_record) -> None:
 
 
 def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+    return dialect_of(session) == "postgresql"
 
 
-def insert_or_skip(session: Session, entity, conflict_on: str):
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def insert_or_skip(dialect: str, entity, conflict_on: str):
     """An INSERT into `entity` that skips a row whose `conflict_on` value is already taken
     (ON CONFLICT DO NOTHING, on PostgreSQL and on SQLite alike)."""
-    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(entity).on_conflict_do_nothing(index_elements=[conflict_on])

@@ -4,13 +4,14 @@ The email log is also the development outbox: with no MAIL_SERVER a "sent" row i
 readable with `flask --app shop emails outbox` or in the admin.
 """
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
 from jinja2 import Template
 from sqlalchemy import insert, select
 
 from shop.emails.models import FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression
-from shop.db import insert_or_skip
+from shop.db import dialect_of, insert_or_skip
 from shop.errors import Conflict, NotFound
 from shop.extensions import db
 from shop.worker_bridge import enqueue
@@ -60,8 +61,7 @@ def queue_email(
         return queue_emails([spec])[0]
     # One statement: a dedupe key already taken skips the row (ON CONFLICT DO NOTHING), even one
     # another transaction took a moment ago.
-    message = db.session.scalar(insert_or_skip(db.session, EmailMessage, "dedupe_key")
-                                .values(**_logged(spec)).returning(EmailMessage))
+    message = db.session.scalars(_insert_one(dialect_of(db.session)), [_logged(spec)]).first()
     if message is not None:
         _send_after_commit(message)
     return message
@@ -117,6 +117,12 @@ def queue_emails(specs: list[EmailSpec], *, one_task: bool = False) -> list[Emai
         for message in messages:
             _send_after_commit(message)
     return answers
+
+
+@cache
+def _insert_one(dialect: str):
+    """Built once per dialect: SQLAlchemy then skips building the statement and its cache key."""
+    return insert_or_skip(dialect, EmailMessage, "dedupe_key").returning(EmailMessage)
 
 
 def _logged(spec: EmailSpec) -> dict:
