@@ -50,21 +50,22 @@ def queue_email(
     dedupe_key: str | None = None,
     category: str = TRANSACTIONAL,
     headers: dict | None = None,
-) -> EmailMessage | None:
-    """Log the email and hand it to the worker once the transaction commits.
+) -> int | None:
+    """Log the email and hand it to the worker once the transaction commits; the log row's id.
 
     With a `dedupe_key` the same email is queued at most once: a second call returns None.
     Marketing mail to an address that unsubscribed is not queued at all (None).
     """
     spec = EmailSpec(kind, to, context, order_id, dedupe_key, category, headers)
     if category == MARKETING:  # the address may have unsubscribed: the batch path reads the list
-        return queue_emails([spec])[0]
+        message = queue_emails([spec])[0]
+        return message.id if message is not None else None
     # One statement: a dedupe key already taken skips the row (ON CONFLICT DO NOTHING), even one
     # another transaction took a moment ago.
-    message = db.session.scalars(_insert_one(dialect_of(db.session)), [_logged(spec)]).first()
-    if message is not None:
-        _send_after_commit(message)
-    return message
+    message_id = db.session.execute(_insert_one(dialect_of(db.session)), _logged(spec)).scalar()
+    if message_id is not None:
+        _send_after_commit(message_id)
+    return message_id
 
 
 @dataclass
@@ -115,14 +116,16 @@ def queue_emails(specs: list[EmailSpec], *, one_task: bool = False) -> list[Emai
         enqueue(send_emails, [m.id for m in messages])
     else:
         for message in messages:
-            _send_after_commit(message)
+            _send_after_commit(message.id)
     return answers
 
 
 @cache
 def _insert_one(dialect: str):
-    """Built once per dialect: SQLAlchemy then skips building the statement and its cache key."""
-    return insert_or_skip(dialect, EmailMessage, "dedupe_key").returning(EmailMessage)
+    """Built once per dialect (SQLAlchemy then skips building the statement and its cache key),
+    on the table: a Core INSERT answering the id, without the ORM's bulk-insert machinery."""
+    table = EmailMessage.__table__
+    return insert_or_skip(dialect, table, "dedupe_key").returning(table.c.id)
 
 
 def _logged(spec: EmailSpec) -> dict:
@@ -133,10 +136,10 @@ def _logged(spec: EmailSpec) -> dict:
             "order_id": spec.order_id, "dedupe_key": spec.dedupe_key}
 
 
-def _send_after_commit(message: EmailMessage) -> None:
+def _send_after_commit(message_id: int) -> None:
     from shop.emails.tasks import send_email
 
-    enqueue(send_email, message.id)
+    enqueue(send_email, message_id)
 
 
 def is_suppressed(address: str) -> bool:
@@ -168,7 +171,7 @@ def resend_email(message_id: int) -> EmailMessage:
     message.attempts = 0
     message.last_error = None
     db.session.flush()
-    _send_after_commit(message)
+    _send_after_commit(message.id)
     return message
 
 

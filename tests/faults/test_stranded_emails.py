@@ -13,11 +13,10 @@ from shop.extensions import db
 
 def _email(to, *, minutes_old, attempts=0, status=QUEUED) -> int:
     order = type("O", (), {"id": 7, "items": [type("I", (), {"quantity": 1, "name": "Mag R&R"})()]})()
-    message = queue_email("order_shipped", to, context={"order": order, "carrier": "UPS", "tracking_number": "1Z"})
-    db.session.flush()
-    db.session.execute(update(EmailMessage).where(EmailMessage.id == message.id).values(
+    message_id = queue_email("order_shipped", to, context={"order": order, "carrier": "UPS", "tracking_number": "1Z"})
+    db.session.execute(update(EmailMessage).where(EmailMessage.id == message_id).values(
         created_at=utcnow() - timedelta(minutes=minutes_old), attempts=attempts, status=status))
-    return message.id
+    return message_id
 
 
 def test_only_rows_nothing_carries_are_picked(app, run_tasks):
