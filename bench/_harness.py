@@ -75,14 +75,13 @@ class _Process:
 
 
 class serve(_Process):
-    """gunicorn with gthread workers and SO_REUSEPORT (BENCH_WORKERS, BENCH_THREADS override the
-    defaults: 2 workers, `threads` threads each)."""
+    """gunicorn with gthread workers and SO_REUSEPORT (BENCH_WORKERS, BENCH_THREADS)."""
 
     name = "gunicorn"
 
-    def __init__(self, app: str, port: int, env: dict, pythonpath: str | None = None, log=None, threads: int = 4):
+    def __init__(self, app: str, port: int, env: dict, pythonpath: str | None = None, log=None):
         workers = os.environ.get("BENCH_WORKERS", "2")
-        threads = os.environ.get("BENCH_THREADS", str(threads))
+        threads = os.environ.get("BENCH_THREADS", "4")
         self.command = [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}",
                         "--worker-class", "gthread", "--workers", workers, "--threads", threads,
                         "--reuse-port", "--log-level", "warning", "--keep-alive", "30"]

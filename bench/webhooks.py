@@ -13,7 +13,7 @@
    every order paid exactly once, one confirmation email each, every event stored once.
 
 Targets: checkout p50 < 15 ms; webhooks >= 300 events/s. Settings: BENCH_WORKERS (default 2),
-BENCH_THREADS (default 2), BENCH_CONCURRENCY (default 16), BENCH_PORT (default 5200),
+BENCH_THREADS (default 4), BENCH_CONCURRENCY (default 16), BENCH_PORT (default 5200),
 BENCH_BROKER_URL (default redis://127.0.0.1:6379/14; the confirmation tasks are queued there, on
 a queue of their own, emptied afterwards; no worker runs).
 """
@@ -60,9 +60,7 @@ def main() -> int:
                STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, RATELIMIT_ENABLED="false", CELERY_BROKER_URL=broker,
                CELERY_QUEUE=QUEUE,
                PUBLIC_URL="http://shop.bench", SHOP_INSTANCE_PATH=str(ROOT / "instance" / "bench"))
-    # Two threads per worker: the work is CPU-bound (Python, then PostgreSQL on the same two
-    # cores), and more threads only contend for the GIL and the database (README, benchmarks).
-    with serve("shop:create_app()", port, env, threads=2) as server:
+    with serve("shop:create_app()", port, env) as server:
         cpu_before, client_before = process_group_cpu(server.process.pid), time.process_time()
         services_before = named_processes_cpu("postgres"), named_processes_cpu("redis-server")
         statuses, seconds = send_all(f"http://127.0.0.1:{port}/api/v1/stripe/webhook", deliveries)
