@@ -10,8 +10,8 @@ from flask import current_app
 from jinja2 import Template
 from sqlalchemy import insert, select
 
-from shop.emails.models import FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression
 from shop.db import dialect_of, insert_or_skip
+from shop.emails.models import FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression
 from shop.errors import Conflict, NotFound
 from shop.extensions import db
 from shop.worker_bridge import enqueue

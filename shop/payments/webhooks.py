@@ -264,6 +264,7 @@ def _record_statement(dialect: str):
     return insert_or_skip(dialect, EVENTS, "event_id").returning(EVENTS.c.id)
 
 
+# SETs the columns its other parameters name (outcome, order_id, processed_at).
 _FINISH = update(EVENTS).where(EVENTS.c.id == bindparam("row_id"))
 
 
