@@ -14,7 +14,7 @@ from shop.extensions import db
 
 SESSION_KEY = "cart"
 MAX_LINES = 20  # as many as one checkout takes
-MAX_QUANTITY = 99
+MAX_QUANTITY = 99  # of one product, in a cart and in an order (the checkout API takes these two)
 
 
 def buyable(stock: int) -> int:

@@ -20,6 +20,7 @@ from datetime import timedelta
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
+from shop.cart.services import MAX_QUANTITY
 from shop.catalog.models import Product
 from shop.db import as_utc, utcnow
 from shop.errors import Conflict, Unprocessable
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 
 # Stripe refuses an `expires_at` under 30 minutes away; a little more absorbs clock skew.
 SESSION_LIFETIME = timedelta(minutes=35)
-MAX_QUANTITY = 99
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,13 @@ from urllib.parse import urlsplit
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from shop.cart.services import MAX_LINES, MAX_QUANTITY
 from shop.db import as_utc
 
 
 class CheckoutItemSchema(Schema):
     slug = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
 
 
 def _same_site_url(value: str | None) -> None:
@@ -28,7 +29,7 @@ class CheckoutSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254),
                          error_messages={"invalid": "Email address invalid"})
     items = fields.List(fields.Nested(CheckoutItemSchema), required=True,
-                        validate=validate.Length(min=1, max=20, error="Between 1 and 20 items"))
+                        validate=validate.Length(min=1, max=MAX_LINES, error=f"Between 1 and {MAX_LINES} items"))
     success_url = fields.String(load_default=None, validate=validate.Length(max=2000))
     cancel_url = fields.String(load_default=None, validate=validate.Length(max=2000))
 
