@@ -123,8 +123,12 @@ def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
+def dialect_insert(dialect: str):
+    """The `insert` of this dialect, the one with ON CONFLICT (PostgreSQL's or SQLite's)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def insert_or_skip(dialect: str, entity, conflict_on: str):
     """An INSERT into `entity` that skips a row whose `conflict_on` value is already taken
     (ON CONFLICT DO NOTHING, on PostgreSQL and on SQLite alike)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(entity).on_conflict_do_nothing(index_elements=[conflict_on])
+    return dialect_insert(dialect)(entity).on_conflict_do_nothing(index_elements=[conflict_on])

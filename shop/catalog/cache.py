@@ -28,11 +28,10 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from shop.catalog.models import CatalogueVersion
+from shop.db import dialect_insert, dialect_of
 from shop.extensions import db
 
 CHANGED = "catalogue_changed"  # session.info flag: this transaction changes the catalogue
@@ -183,11 +182,8 @@ def _write_new_version(session: Session) -> None:
     if not session.info.pop(CHANGED, False):
         return
     token = secrets.randbits(62) + 1
-    if session.get_bind().dialect.name == "postgresql":
-        insert = pg_insert(CatalogueVersion)
-    else:
-        insert = sqlite_insert(CatalogueVersion)
-    statement = insert.values(id=1, version=token).on_conflict_do_update(
+    insert = dialect_insert(dialect_of(session))
+    statement = insert(CatalogueVersion).values(id=1, version=token).on_conflict_do_update(
         index_elements=[CatalogueVersion.id], set_={"version": token}
     )
     session.execute(statement)
