@@ -11,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy as _SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from shop.db import DATABASE_UNAVAILABLE, Base
+from shop.openapi import SecurityPlugin
 
 log = logging.getLogger(__name__)
 
@@ -51,4 +52,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-api = Api()
+api = Api(spec_kwargs={"extra_plugins": [SecurityPlugin()]})
