@@ -11,7 +11,7 @@ export STRIPE_SECRET_KEY ?= sk_test_local_standin
 export STRIPE_WEBHOOK_SECRET ?= whsec_local_standin
 export PUBLIC_URL ?= http://127.0.0.1:5000
 
-.PHONY: install run test lint migrate-check clean security
+.PHONY: install run test docs migrate-check clean security
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ run: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The documentation site, built into site/ with every warning an error.
+DOCS_STAMP := $(VENV)/.docs-stamp
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 # Static analysis (bandit), the dependency audit (pip-audit; an offline machine only warns) and
 # schemathesis against the OpenAPI document. Installs the `security` extra.
 SECURITY_STAMP := $(VENV)/.security-stamp
@@ -51,4 +60,4 @@ migrate-check: install
 	$(FLASK) db check
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3* instance/stripe-standin.json .pytest_cache
+	rm -rf $(VENV) instance/*.sqlite3* instance/stripe-standin.json .pytest_cache site
