@@ -2,6 +2,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from shop.accounts.models import ApiToken, Staff
@@ -60,6 +61,21 @@ def test_fulfilment_ships_then_delivers_an_order(staff_client, mag_rr, make_orde
     assert db.session.scalars(select(FollowUp).where(FollowUp.order_id == order.id)).all()
     page = client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
     assert "Nothing to do from delivered" in page and "scheduled" in page
+
+
+@pytest.mark.parametrize("field", ["carrier", "tracking_number"])
+def test_the_ship_form_refuses_a_line_break_and_ships_nothing(staff_client, mag_rr, make_order, field):
+    # Given a paid order and a fulfilment member
+    order, _ = make_order(mag_rr)
+    client, _ = staff_client("fulfilment")
+    data = {"carrier": "UPS", "tracking_number": "1Z999"}
+    data[field] += "\r\nBcc: everyone@example.com"
+    # When they ship it with a line break in one field
+    response = client.post(f"/admin/orders/{order.id}/ship", data=data)
+    # Then the form answers 422 with the reason, and the order is not shipped
+    assert response.status_code == 422
+    assert "Must not contain line breaks" in response.get_data(as_text=True)
+    assert fresh(Order, order.id).status == "paid"
 
 
 def test_a_future_delivery_or_an_impossible_step_is_refused(staff_client, mag_rr, make_order):
