@@ -117,6 +117,29 @@ def test_moderation_shows_flagged_words_and_publishes(staff_client, mag_rr):
     assert fresh(Product, mag_rr.id).rating_count == 1
 
 
+def test_the_moderation_queue_comes_in_pages_oldest_first(staff_client, mag_rr):
+    # Given 120 entries waiting for moderation, written a minute apart
+    start = utcnow() - timedelta(days=1)
+    db.session.add_all(
+        Entry(product_id=mag_rr.id, kind="question", name="Sam", email="sam@example.com",
+              body=f"Waiting entry {number:03d}.", body_digest=str(number), flags={},
+              created_at=start + timedelta(minutes=number))
+        for number in range(120)
+    )
+    db.session.commit()
+    client, _ = staff_client("support")
+    # When support opens the queue, then its last page
+    first = client.get("/admin/reviews").get_data(as_text=True)
+    last = client.get("/admin/reviews?page=3").get_data(as_text=True)
+    # Then a page shows 50, oldest first, with a way on; the last one the rest
+    assert first.count('class="entry panel') == 50
+    assert "Waiting entry 000." in first and "Waiting entry 049." in first and "Waiting entry 050." not in first
+    assert "Page 1 of 3" in first and 'href="/admin/reviews?page=2"' in first
+    assert last.count('class="entry panel') == 20 and "Waiting entry 119." in last
+    # ... and acting on an entry returns to the page it was on
+    assert 'name="back" value="/admin/reviews?page=3"' in last
+
+
 def test_answering_a_question_inline_publishes_it_and_emails_the_asker(staff_client, mag_rr):
     question, _ = submit_entry(mag_rr, kind="question", name="Eve", email="eve@example.com",
                                body="Can I take it with <b>coffee</b>?")
