@@ -28,6 +28,11 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(REQUIRED), Length(max=500)])
 
 
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+    code = StringField("Code", validators=[DataRequired(REQUIRED), Length(max=40)])
+
+
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired(REQUIRED)])
     new_password = PasswordField("New password", validators=[DataRequired(REQUIRED), Length(min=10, max=500)])
