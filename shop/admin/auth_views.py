@@ -22,10 +22,6 @@ def _login_limit() -> str:
     return current_app.config.get("ADMIN_LOGIN_RATE_LIMIT", "10/minute")
 
 
-def _code_limit() -> str:
-    return current_app.config.get("ADMIN_CODE_RATE_LIMIT", "5/minute;20/hour")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @roles(PUBLIC)
 @limiter.limit(_login_limit, methods=["POST"])
@@ -54,7 +50,7 @@ def login():
 @bp.route("/login/code", methods=["GET", "POST"])
 @roles(PUBLIC)
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_code_limit, key_func=steps.pending_key, methods=["POST"])
+@limiter.limit(steps.code_limit, key_func=steps.pending_key, methods=["POST"])
 def login_code():
     """The second step: a code from the authenticator app, or a recovery code."""
     next_url = safe_next(request.args.get("next"))

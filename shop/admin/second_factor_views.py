@@ -6,7 +6,7 @@ code from the app confirms it).
 Every member may set one up; admins and support must where STAFF_TOTP_REQUIRED (the guard in
 `shop.admin.access` sends them here before any other page).
 """
-from flask import current_app, flash, render_template, session
+from flask import render_template, session
 from flask_login import current_user
 
 from shop.accounts import second_factor
@@ -17,12 +17,7 @@ from shop.admin.forms import CodeForm
 from shop.errors import ShopError
 from shop.extensions import db, limiter
 
-
 DRAFT_KEY = "second_factor_draft"
-
-
-def _code_limit() -> str:
-    return current_app.config.get("ADMIN_CODE_RATE_LIMIT", "5/minute;20/hour")
 
 
 def _member_key() -> str:
@@ -37,7 +32,7 @@ def second_factor_page():
 
 @bp.post("/second-factor")
 @roles(*EVERY_ROLE)
-@limiter.limit(_code_limit, key_func=_member_key)
+@limiter.limit(steps.code_limit, key_func=_member_key)
 def second_factor_confirm():
     """Switch the second factor on (first code from the app); the recovery codes, shown once."""
     staff = current_user._get_current_object()
@@ -57,7 +52,7 @@ def second_factor_confirm():
 
 @bp.post("/second-factor/recovery-codes")
 @roles(*EVERY_ROLE)
-@limiter.limit(_code_limit, key_func=_member_key)
+@limiter.limit(steps.code_limit, key_func=_member_key)
 def second_factor_new_codes():
     """New recovery codes (the old ones stop working), against a current code."""
     staff = current_user._get_current_object()

@@ -6,7 +6,7 @@ server-side session start (`shop.accounts.sessions`) and Flask-Login sign them i
 """
 import time
 
-from flask import session
+from flask import current_app, session
 from flask_login import login_user
 
 from shop.accounts.models import Staff
@@ -32,6 +32,11 @@ def pending_staff() -> Staff | None:
     if staff is None or not staff.active or staff.session_version != pending.get("version"):
         return None
     return staff
+
+
+def code_limit() -> str:
+    """How many codes one member may try (ADMIN_CODE_RATE_LIMIT): six digits are few to guess."""
+    return current_app.config.get("ADMIN_CODE_RATE_LIMIT", "5/minute;20/hour")
 
 
 def pending_key() -> str:
