@@ -75,6 +75,13 @@ def from_environment(instance_path: str) -> dict:
         "REVIEWS_RATE_LIMIT_IP": os.environ.get("REVIEWS_RATE_LIMIT_IP") or "30/hour",
         "REVIEWS_RATE_LIMIT_EMAIL": os.environ.get("REVIEWS_RATE_LIMIT_EMAIL") or "5/hour",
         "CATALOGUE_VERSION_CHECK_MS": _int("CATALOGUE_VERSION_CHECK_MS", 500),
+        # Admins and support sign in with a code from an authenticator app (TOTP). Unset: required
+        # in production, optional elsewhere (see finalise).
+        "STAFF_TOTP_REQUIRED": _bool(os.environ["STAFF_TOTP_REQUIRED"])
+        if os.environ.get("STAFF_TOTP_REQUIRED") else None,
+        "STAFF_SESSION_HOURS": _int("STAFF_SESSION_HOURS", 12),
+        "ADMIN_LOGIN_RATE_LIMIT": os.environ.get("ADMIN_LOGIN_RATE_LIMIT") or "10/minute",
+        "ADMIN_CODE_RATE_LIMIT": os.environ.get("ADMIN_CODE_RATE_LIMIT") or "5/minute;20/hour",
     }
 
 
@@ -89,6 +96,8 @@ def normalise_database_url(url: str) -> str:
 def finalise(config: dict, instance_path: str | None = None) -> None:
     """Check the settings once they are all known; fill in what development may default."""
     production = config.get("SHOP_ENV") == "production"
+    if config.get("STAFF_TOTP_REQUIRED") is None:
+        config["STAFF_TOTP_REQUIRED"] = production
     if production:
         if not config.get("SECRET_KEY"):
             raise ConfigError("SECRET_KEY must be set in production (SHOP_ENV=production).")

@@ -1,5 +1,5 @@
 """Imports every domain's models so SQLAlchemy and Alembic see the whole schema."""
-from shop.accounts.models import ApiToken, Staff  # noqa: F401
+from shop.accounts.models import ApiToken, RecoveryCode, Staff, StaffSession  # noqa: F401
 from shop.catalog.models import Ingredient, Product, TitrationStep  # noqa: F401
 from shop.emails.models import EmailMessage, EmailSuppression  # noqa: F401
 from shop.followups.models import FollowUp  # noqa: F401

@@ -9,6 +9,7 @@ from shop.admin.blueprint import bp
 # The modules below add their routes to `bp` when imported.
 from shop.admin import (  # noqa: E402,F401
     auth_views,
+    second_factor_views,
     claim_views,
     dashboard_views,
     data_views,

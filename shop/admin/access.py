@@ -1,5 +1,7 @@
 """Who may open which admin page: closed by default, opened per view with `@roles(...)`.
 
+A member who must set up a second factor (`shop.accounts.second_factor`) is sent to do so first.
+
 Admins may do everything (`Staff.has_role`). An anonymous visitor is sent to the login with a
 `next` that brings them back; a signed-in member whose role may not see the page gets 403.
 """
@@ -10,6 +12,7 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from shop.accounts.models import ROLE_ADMIN, ROLE_FULFILMENT, ROLE_SUPPORT
+from shop.accounts.second_factor import enrolment_required
 
 ADMIN_ONLY = (ROLE_ADMIN,)
 SUPPORT = (ROLE_SUPPORT,)
@@ -18,6 +21,8 @@ EVERY_ROLE = (ROLE_SUPPORT, ROLE_FULFILMENT)
 
 # Views anyone may open (the login itself).
 PUBLIC = "public"
+# What a member who must still set up a second factor may open.
+BEFORE_ENROLMENT = ("admin.second_factor_page", "admin.second_factor_confirm", "admin.logout")
 
 
 def roles(*allowed: str) -> Callable:
@@ -38,6 +43,8 @@ def guard():
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("admin.login", next=_here()))
+    if request.endpoint not in BEFORE_ENROLMENT and enrolment_required(current_user):
+        return redirect(url_for("admin.second_factor_page"))
     if allowed is None or not current_user.has_role(*allowed):
         abort(403)
     return None

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 
 from shop.accounts.models import ROLES
 from shop.catalog.models import STEP_KINDS
+from shop.fulfilment.schemas import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 REQUIRED = "Required field missing"
 
@@ -25,6 +26,11 @@ REQUIRED = "Required field missing"
 class LoginForm(FlaskForm):
     email = StringField("Email", validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(REQUIRED), Length(max=500)])
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+    code = StringField("Code", validators=[DataRequired(REQUIRED), Length(max=40)])
 
 
 class PasswordChangeForm(FlaskForm):
@@ -114,9 +120,15 @@ class StepForm(FlaskForm):
     note = StringField("Note", validators=[Optional(), Length(max=2000)])
 
 
+def _single_line(form, field) -> None:
+    if field.data and has_control_characters(field.data):
+        raise ValidationError(CONTROL_CHARACTERS_MESSAGE)
+
+
 class ShipForm(FlaskForm):
-    carrier = StringField("Carrier", validators=[DataRequired(REQUIRED), Length(max=100)])
-    tracking_number = StringField("Tracking number", validators=[DataRequired(REQUIRED), Length(max=100)])
+    carrier = StringField("Carrier", validators=[DataRequired(REQUIRED), Length(max=100), _single_line])
+    tracking_number = StringField("Tracking number",
+                                  validators=[DataRequired(REQUIRED), Length(max=100), _single_line])
 
 
 class DeliverForm(FlaskForm):

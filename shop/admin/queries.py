@@ -16,6 +16,7 @@ from shop.followups.models import FollowUp
 from shop.guarantee.models import Claim, ClaimAudit
 from shop.orders.models import STATUSES, Order
 from shop.payments.models import Refund
+from shop.reviews.moderation import moderation_queue_query
 
 
 @dataclass
@@ -49,6 +50,11 @@ def search_orders(q: str = "", status: str = "", page: int = 1, per_page: int = 
     if status in STATUSES:
         query = query.where(Order.status == status)
     return _page(query, page, per_page)
+
+
+def moderation_queue(page: int = 1, per_page: int = 50) -> Page:
+    """One page of the entries waiting for moderation, oldest first."""
+    return _page(moderation_queue_query(), page, per_page)
 
 
 @dataclass

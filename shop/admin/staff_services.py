@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from shop.accounts.models import ROLE_ADMIN, ROLES, ApiToken, Staff
 from shop.accounts.services import revoke_token
+from shop.accounts.sessions import end_every_session
 from shop.errors import Conflict, NotFound, Unprocessable
 from shop.extensions import db
 
@@ -36,8 +37,7 @@ def change_role(staff: Staff, role: str, *, by: Staff) -> None:
     if staff.role == ROLE_ADMIN and staff.active and _active_admins() <= 1:
         raise Conflict("The store needs at least one active admin")
     staff.role = role
-    staff.session_version += 1  # a narrower role takes effect now, not at the next sign-in
-    db.session.flush()
+    end_every_session(staff)  # a narrower role takes effect now, not at the next sign-in
 
 
 def set_active(staff: Staff, active: bool, *, by: Staff) -> None:
@@ -50,8 +50,7 @@ def set_active(staff: Staff, active: bool, *, by: Staff) -> None:
         if staff.role == ROLE_ADMIN and _active_admins() <= 1:
             raise Conflict("The store needs at least one active admin")
     staff.active = active
-    staff.session_version += 1
-    db.session.flush()
+    end_every_session(staff)
 
 
 def revoke_staff_token(staff: Staff, token_id: int) -> None:

@@ -2,6 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from shop.accounts.second_factor import reset_second_factor
 from shop.accounts.services import create_staff, issue_token
 from shop.admin import staff_services
 from shop.admin.access import ADMIN_ONLY, roles
@@ -71,6 +72,17 @@ def staff_active(staff_id):
     else:
         db.session.commit()
         flash(f"{member.email} is {'active again' if active else 'deactivated: their sessions and tokens stop working'}.")
+    return redirect(url_for("admin.staff_detail", staff_id=member.id), code=303)
+
+
+@bp.post("/staff/<int:staff_id>/second-factor/reset")
+@roles(*ADMIN_ONLY)
+def staff_second_factor_reset(staff_id):
+    """A member lost their phone and recovery codes: they set up the second factor again."""
+    member = staff_services.get_staff(staff_id)
+    reset_second_factor(member)
+    db.session.commit()
+    flash(f"{member.email}'s second factor is reset; they set it up again at their next sign-in.")
     return redirect(url_for("admin.staff_detail", staff_id=member.id), code=303)
 
 

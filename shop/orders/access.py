@@ -36,6 +36,11 @@ def grant_access(order_id: int) -> None:
     session[_SESSION_KEY] = (granted + [order_id])[-20:]
 
 
+def granted_order_ids() -> tuple[int, ...]:
+    """The orders this browser session opened through their signed link."""
+    return tuple(i for i in session.get(_SESSION_KEY, []) if isinstance(i, int))
+
+
 def order_for_page(order_id: int) -> Order:
     """The order if this request may see it (signed `t` link or an earlier grant), else NotFound."""
     signed = request.args.get("t")

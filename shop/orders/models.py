@@ -29,7 +29,7 @@ class Order(Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     status: Mapped[str] = mapped_column(String(20), default=PENDING_PAYMENT)
     # SHA-256 of the order token handed to the customer; compared in constant time.
-    token_hash: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), index=True)  # reviews find an order by its token
     total: Mapped[int]  # minor units, items plus shipping
     shipping: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="usd")

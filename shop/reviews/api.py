@@ -7,6 +7,7 @@ from shop.api_utils import api_blueprint
 from shop.catalog.services import get_published_product
 from shop.extensions import db
 from shop.reviews import limits, listing, moderation, services
+from shop.reviews.proof import buyer_proof
 from shop.reviews.schemas import (
     AdminEntryListSchema,
     AdminEntrySchema,
@@ -34,6 +35,8 @@ def list_entries(args, slug):
 
 
 @blp.route("/<string:slug>/reviews", methods=["POST"])
+@blp.doc(parameters=[{"in": "header", "name": "X-Order-Token", "required": False, "schema": {"type": "string"},
+                      "description": "The token of a paid order of this product: the entry shows a verified buyer"}])
 @limits.per_ip
 @limits.per_email
 @blp.arguments(EntryCreateSchema)
@@ -44,10 +47,11 @@ def create_entry(data, slug):
     """Submit a review, a question, or a reply (`parent_id`); it waits for moderation.
 
     The same email posting the same text about the same product within a day gets the first
-    entry back (201, same id) rather than a duplicate.
+    entry back (201, same id) rather than a duplicate. With the header `X-Order-Token` of a
+    paid order of the product, the entry shows that its author bought it (`verified_buyer`).
     """
     product = get_published_product(slug)
-    entry, _ = services.submit_entry(product, **data)
+    entry, _ = services.submit_entry(product, proof=buyer_proof(), **data)
     db.session.commit()
     return {"id": entry.id, "status": entry.status}
 

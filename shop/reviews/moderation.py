@@ -142,15 +142,19 @@ def _email_asker(question: Entry, answer: Entry) -> None:
     )
 
 
-def moderation_queue(limit: int = 200) -> list[Entry]:
-    """Entries waiting for a person, oldest first, with their product and flags loaded."""
-    return list(db.session.scalars(
+def moderation_queue_query():
+    """Entries waiting for a person, oldest first, with their product loaded (a statement)."""
+    return (
         select(Entry)
         .where(Entry.status == PENDING)
         .options(joinedload(Entry.product))
         .order_by(Entry.created_at, Entry.id)
-        .limit(limit)
-    ))
+    )
+
+
+def moderation_queue(limit: int = 200) -> list[Entry]:
+    """The first `limit` entries of the moderation queue."""
+    return list(db.session.scalars(moderation_queue_query().limit(limit)))
 
 
 def unanswered_questions() -> list[Entry]:

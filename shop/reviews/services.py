@@ -3,21 +3,20 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from shop.catalog.models import STEP_DOSE, Product
 from shop.db import as_utc, utcnow
+from shop.emails.services import queue_email
 from shop.errors import NotFound, Unprocessable
 from shop.extensions import db
-from shop.orders.models import DELIVERED, PAID, PARTIALLY_REFUNDED, REFUNDED, SHIPPED, Order, OrderItem
+from shop.reviews.buyers import BuyerProof, confirmation_url, confirmed_entry_id, proven_purchase, purchase_record
 from shop.reviews.flags import detect_flags
 from shop.reviews.models import KIND_REVIEW, MAX_ID, PENDING, PUBLISHED, Entry, HelpfulVote
 
 log = logging.getLogger(__name__)
 
-# An order in any of these states was paid for (refunds included: the buyer did buy it).
-PAID_STATUSES = (PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED)
 # The same author posting the same text about the same product within this window is one post.
 DUPLICATE_WINDOW = timedelta(days=1)
 
@@ -37,6 +36,7 @@ def submit_entry(
     rating: int | None = None,
     website: str | None = None,
     parent_id: int | None = None,
+    proof: BuyerProof | None = None,
     now: datetime | None = None,
 ) -> tuple[Entry, bool]:
     """Record a review, question or reply for moderation; (entry, created).
@@ -44,6 +44,10 @@ def submit_entry(
     Input is already shaped by the API schema or the page form. A repeat of the same post
     (same email, product and text within a day) answers the first entry instead of a copy,
     so a double-clicked form or a retried request never posts twice.
+
+    The author is a verified buyer only with `proof` of a paid order of the product
+    (`shop.reviews.buyers`). An address that merely matches a buyer's is emailed a link
+    that, clicked, makes the entry verified (`confirm_buyer`).
     """
     now = now or utcnow()
     if parent_id is not None:
@@ -53,8 +57,8 @@ def submit_entry(
     existing = _recent_duplicate(product, email, digest, parent_id, now)
     if existing is not None:
         return existing, False
-    verified, delivered_at = purchase_record(email, product)
-    day, stage = titration_stage(product, delivered_at, now)
+    verified, delivered_at = proven_purchase(product, proof)
+    day, stage = titration_stage(product, delivered_at, now) if verified else (None, None)
     entry = Entry(
         product_id=product.id, parent_id=parent_id, kind=kind, name=name, email=email,
         website=website, rating=rating if kind == KIND_REVIEW and parent_id is None else None,
@@ -68,7 +72,37 @@ def submit_entry(
     db.session.flush()
     if entry.flags:
         log.info("Entry %s flagged for moderation: %s", entry.id, entry.flags)
+    if not verified and purchase_record(email, product)[0]:
+        _ask_buyer_to_confirm(entry, product)
     return entry, True
+
+
+def _ask_buyer_to_confirm(entry: Entry, product: Product) -> None:
+    queue_email(
+        "review_buyer_confirmation",
+        entry.email,
+        context={"name": entry.name, "product_name": product.name, "kind": entry.kind,
+                 "confirm_url": confirmation_url(entry.id, entry.email)},
+        dedupe_key=f"review_buyer_confirmation:{entry.id}",
+    )
+
+
+def confirm_buyer(token: str) -> Entry:
+    """Mark the entry a clicked confirmation link names as written by a verified buyer (with
+    the stage of the plan they had reached when writing). A second click changes nothing."""
+    entry_id = confirmed_entry_id(token, lambda entry_id: getattr(find_entry(entry_id), "email", None))
+    if entry_id is None:
+        raise NotFound("This confirmation link is not valid, or has expired")
+    entry = find_entry(entry_id)
+    if entry.verified_buyer:
+        return entry
+    bought, delivered_at = purchase_record(entry.email, entry.product)
+    if not bought:  # refunded orders still count; an erased or reassigned address does not
+        raise NotFound("This confirmation link is not valid, or has expired")
+    entry.verified_buyer = True
+    entry.titration_day, entry.titration_stage = titration_stage(entry.product, delivered_at, as_utc(entry.created_at))
+    db.session.flush()
+    return entry
 
 
 def find_entry(entry_id: int) -> Entry | None:
@@ -97,20 +131,6 @@ def _recent_duplicate(product: Product, email: str, digest: str, parent_id: int 
         .order_by(Entry.id)
         .limit(1)
     )
-
-
-def purchase_record(email: str, product: Product) -> tuple[bool, datetime | None]:
-    """(whether `email` has a paid order of `product`, the latest delivery of one or None)."""
-    row = db.session.execute(
-        select(func.count(Order.id), func.max(Order.delivered_at))
-        .join(OrderItem, OrderItem.order_id == Order.id)
-        .where(
-            func.lower(Order.email) == email.lower(),
-            OrderItem.product_id == product.id,
-            Order.status.in_(PAID_STATUSES),
-        )
-    ).one()
-    return bool(row[0]), as_utc(row[1])
 
 
 def titration_stage(product: Product, delivered_at: datetime | None,

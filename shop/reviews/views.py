@@ -18,6 +18,7 @@ from shop.reviews import limits, listing, services
 from shop.reviews.forms import QuestionForm, ReplyForm, ReviewForm
 from shop.reviews.models import KIND_QUESTION, KIND_REVIEW, PUBLISHED
 from shop.reviews.presenters import PER_PAGE, section_context
+from shop.reviews.proof import buyer_proof
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def _post(slug: str, form, kind: str | None, thanks: str, anchor: str, parent_id
     data = form.entry_data()
     if kind == KIND_REVIEW:
         data["rating"] = form.rating.data
-    services.submit_entry(product, kind=kind, parent_id=parent_id, **data)
+    services.submit_entry(product, kind=kind, parent_id=parent_id, proof=buyer_proof(), **data)
     db.session.commit()
     flash(thanks, "success")
     return redirect(back, 303)
@@ -100,6 +101,15 @@ def vote_helpful(slug, entry_id):
 
 def _signer() -> Signer:
     return Signer(current_app.config["SECRET_KEY"], salt="reviews-visitor")
+
+
+@bp.get("/reviews/confirm/<token>")
+def confirm_buyer(token):
+    """The link emailed to a buyer whose address was given with a post: it was them."""
+    entry = services.confirm_buyer(token)
+    db.session.commit()
+    flash("Thanks — your post now shows that you bought this product.", "success")
+    return redirect(url_for("catalog.product_detail", slug=entry.product.slug), 303)
 
 
 @bp.get("/products/<slug>/entries/<int:entry_id>")

@@ -2,6 +2,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from shop.accounts.models import ApiToken, Staff
@@ -62,6 +63,21 @@ def test_fulfilment_ships_then_delivers_an_order(staff_client, mag_rr, make_orde
     assert "Nothing to do from delivered" in page and "scheduled" in page
 
 
+@pytest.mark.parametrize("field", ["carrier", "tracking_number"])
+def test_the_ship_form_refuses_a_line_break_and_ships_nothing(staff_client, mag_rr, make_order, field):
+    # Given a paid order and a fulfilment member
+    order, _ = make_order(mag_rr)
+    client, _ = staff_client("fulfilment")
+    data = {"carrier": "UPS", "tracking_number": "1Z999"}
+    data[field] += "\r\nBcc: everyone@example.com"
+    # When they ship it with a line break in one field
+    response = client.post(f"/admin/orders/{order.id}/ship", data=data)
+    # Then the form answers 422 with the reason, and the order is not shipped
+    assert response.status_code == 422
+    assert "Must not contain line breaks" in response.get_data(as_text=True)
+    assert fresh(Order, order.id).status == "paid"
+
+
 def test_a_future_delivery_or_an_impossible_step_is_refused(staff_client, mag_rr, make_order):
     order, _ = make_order(mag_rr)
     client, _ = staff_client("fulfilment")
@@ -99,6 +115,29 @@ def test_moderation_shows_flagged_words_and_publishes(staff_client, mag_rr):
     assert response.status_code == 303 and response.headers["Location"] == "/admin/reviews"
     assert fresh(Entry, entry.id).status == "published"
     assert fresh(Product, mag_rr.id).rating_count == 1
+
+
+def test_the_moderation_queue_comes_in_pages_oldest_first(staff_client, mag_rr):
+    # Given 120 entries waiting for moderation, written a minute apart
+    start = utcnow() - timedelta(days=1)
+    db.session.add_all(
+        Entry(product_id=mag_rr.id, kind="question", name="Sam", email="sam@example.com",
+              body=f"Waiting entry {number:03d}.", body_digest=str(number), flags={},
+              created_at=start + timedelta(minutes=number))
+        for number in range(120)
+    )
+    db.session.commit()
+    client, _ = staff_client("support")
+    # When support opens the queue, then its last page
+    first = client.get("/admin/reviews").get_data(as_text=True)
+    last = client.get("/admin/reviews?page=3").get_data(as_text=True)
+    # Then a page shows 50, oldest first, with a way on; the last one the rest
+    assert first.count('class="entry panel') == 50
+    assert "Waiting entry 000." in first and "Waiting entry 049." in first and "Waiting entry 050." not in first
+    assert "Page 1 of 3" in first and 'href="/admin/reviews?page=2"' in first
+    assert last.count('class="entry panel') == 20 and "Waiting entry 119." in last
+    # ... and acting on an entry returns to the page it was on
+    assert 'name="back" value="/admin/reviews?page=3"' in last
 
 
 def test_answering_a_question_inline_publishes_it_and_emails_the_asker(staff_client, mag_rr):

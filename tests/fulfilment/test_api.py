@@ -77,6 +77,26 @@ def test_ship_bad_input_is_422_and_changes_nothing(client, mag_rr, make_order, s
     assert db.session.get(Order, order.id).status == PAID
 
 
+@pytest.mark.parametrize("body, field", [
+    ({"carrier": "UPS\r\nBcc: everyone@example.com", "tracking_number": "1Z999"}, "carrier"),
+    ({"carrier": "UPS", "tracking_number": "1Z\n999"}, "tracking_number"),
+    ({"carrier": "UPS", "tracking_number": "1Z999\r"}, "tracking_number"),
+    ({"carrier": "U\u0000PS", "tracking_number": "1Z999"}, "carrier"),
+])
+def test_a_line_break_or_nul_in_carrier_or_tracking_is_422_and_nothing_ships(
+        client, mag_rr, make_order, staff_headers, body, field):
+    # given a paid order
+    order, _ = make_order(mag_rr, status=PAID)
+    # when fulfilment ships it with a control character in the carrier or tracking number
+    response = _ship(client, order.id, staff_headers("fulfilment"), body)
+    # then the answer is 422 in the error shape, the order stays paid and no email is queued
+    assert response.status_code == 422
+    assert set(response.json) >= {"code", "status", "message", "errors"}
+    assert field in response.json["errors"]
+    assert db.session.get(Order, order.id).status == PAID
+    assert db.session.scalar(select(func.count(EmailMessage.id))) == 0
+
+
 def test_unknown_order_is_404(client, staff_headers):
     assert _ship(client, 987654, staff_headers("admin")).status_code == 404
     assert _deliver(client, 987654, staff_headers("admin")).status_code == 404
