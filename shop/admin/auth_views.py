@@ -14,7 +14,7 @@ LOGIN_FAILED = "Email or password is incorrect"
 
 
 def _login_limit() -> str:
-    return current_app.config.get("ADMIN_LOGIN_RATE_LIMIT", "10/minute")
+    return current_app.config["ADMIN_LOGIN_RATE_LIMIT"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
