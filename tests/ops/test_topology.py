@@ -96,6 +96,10 @@ def test_a_product_is_bought_over_https(topology):
     readiness = https.get(f"{base}/readyz", timeout=10)
     assert readiness.status_code == 200 and readiness.json()["status"] == "ready"
     assert "max-age=31536000" in https.get(f"{base}/healthz", timeout=10).headers["Strict-Transport-Security"]
+    # and /metrics, for the token only, counts the checkout whichever gunicorn worker answers
+    assert https.get(f"{base}/metrics", timeout=10).status_code == 401
+    metrics = https.get(f"{base}/metrics", headers={"Authorization": f"Bearer {topology.metrics_token}"}, timeout=10)
+    assert 'shop_checkouts_total{outcome="created"} 1.0' in metrics.text
 
 
 def test_plain_http_to_the_proxy_is_sent_to_public_urls_https(topology):

@@ -64,6 +64,7 @@ class Topology:
         self.caddy_home = workdir / "caddy"
         self.ca_bundle = self.caddy_home / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
         self.webhook_secret = "whsec_topology_" + os.urandom(8).hex()
+        self.metrics_token = os.urandom(16).hex()
         self._processes: list[tuple[str, subprocess.Popen]] = []
 
     # --- the environment a service gets: compose's, with addresses made local ---------------
@@ -79,6 +80,7 @@ class Topology:
             "STRIPE_API_BASE": f"http://127.0.0.1:{self.standin_port}",
             "PUBLIC_URL": self.public_url,
             "SHOP_INSTANCE_PATH": str(self.workdir / "instance"),
+            "METRICS_TOKEN": self.metrics_token,
         })
         if "PROMETHEUS_MULTIPROC_DIR" in env:  # compose's tmpfs: empty at each start
             metrics = self.workdir / "metrics"
