@@ -2,6 +2,8 @@ FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SHOP_ENV=production
 COPY pyproject.toml README.md ./
+# The application only: .dockerignore keeps out the Stripe stand-in (a development tool), tests,
+# benchmarks, docs and any local instance/ or virtualenv.
 COPY shop ./shop
 COPY worker ./worker
 COPY templates ./templates
@@ -12,4 +14,4 @@ RUN pip install --no-cache-dir -e . && useradd --create-home shop && mkdir -p in
 USER shop
 EXPOSE 8000
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "4", \
-     "--reuse-port", "shop:create_app()"]
+     "--reuse-port", "--access-logfile", "-", "shop:create_app()"]

@@ -1,6 +1,7 @@
 """The storefront: `create_app()` builds the web app (and the worker's app context)."""
 import logging
 import os
+import sys
 
 from flask import Flask
 
@@ -14,14 +15,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = ShopFlask(
         __name__,
-        instance_path=os.environ.get("SHOP_INSTANCE_PATH") or os.path.join(project_root, "instance"),
+        instance_path=shop_config.read("SHOP_INSTANCE_PATH") or os.path.join(project_root, "instance"),
         instance_relative_config=True,
         template_folder=os.path.join(project_root, "templates"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
-    settings = shop_config.from_environment(app.instance_path)
-    settings.update(test_config or {})
-    shop_config.finalise(settings, app.instance_path)
+    try:
+        settings = shop_config.from_environment(app.instance_path)
+        settings.update(test_config or {})
+        shop_config.finalise(settings, app.instance_path)
+    except shop_config.ConfigError as exc:
+        # The web app, the worker and every CLI command stop here: say why on one line first.
+        print(f"shop: refusing to start: {exc}", file=sys.stderr)
+        raise
     app.config.from_mapping(settings)
     app.config.update(_api_settings())
     logging.basicConfig(level=logging.INFO)

@@ -1,112 +1,157 @@
-"""Settings, read from the environment when the app is created (never at import time).
+"""Settings: every one is declared here once, and read from the environment here only.
 
-Every setting of API.md has an environment variable of the same name. A `.env` file in the
-working directory is read in development (python-dotenv, through Flask's CLI).
+`SETTINGS` is the registry: each entry names an environment variable, its type, its default and
+what it does. `from_environment()` reads them all when the app is created (never at import
+time); `finalise()` checks them. Adding a setting is one `Setting(...)` line below; its row in
+docs/operations/settings.md is generated from it (`python -m shop.config_docs`), and a test
+fails while the two disagree. A `.env` file in the working directory is read in development
+(python-dotenv, through Flask's CLI).
 """
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
+
+from shop.config_types import (FLAG, NUMBER, TEXT, URL, ConfigError, SettingType, database_url,
+                               normalise_database_url)
+
+__all__ = ["ConfigError", "SETTINGS", "Setting", "from_environment", "finalise", "normalise_database_url", "read"]
+
+PRODUCTION = "production"
 
 
-class ConfigError(RuntimeError):
-    """The settings cannot run a store safely; the message says which one and why."""
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the environment variable (and, unless `key` says otherwise, the config key)
+    type: SettingType
+    default: Any  # a value, or a function of (the settings read so far, the instance folder)
+    description: str
+    shown_default: str | None = None  # how the docs show a default that is worked out
+    key: str | None = None
+    required_in_production: bool = False  # then `default` serves development only
+
+    @property
+    def config_key(self) -> str:
+        return self.key or self.name
 
 
-def _bool(value: str | None, default: bool = False) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def _instance_sqlite(name: str) -> Callable[[dict, str], str]:
+    return lambda _values, instance_path: sqlite_url(instance_path, name)
 
 
-def _int(name: str, default: int) -> int:
+S = Setting
+SETTINGS: tuple[Setting, ...] = (
+    S("SHOP_ENV", TEXT, "development",
+      "`production` turns on the start-up checks, secure cookies, the HTTPS redirect and HSTS"),
+    S("SHOP_INSTANCE_PATH", TEXT, None, "where the SQLite files of the defaults and the development key live",
+      "`instance/` beside the code"),
+    S("SECRET_KEY", TEXT, None, "signs sessions, CSRF tokens and the links in emails",
+      "random, kept in `instance/secret_key`", required_in_production=True),
+    S("DATABASE_URL", database_url, _instance_sqlite("shop.sqlite3"),
+      "SQLAlchemy URL; `postgres://` and `postgresql://` are read as `postgresql+psycopg://`",
+      "`sqlite:///instance/shop.sqlite3`", key="SQLALCHEMY_DATABASE_URI"),
+    S("ALLOW_SQLITE_IN_PRODUCTION", FLAG, False, "accept a single-machine store on SQLite in production"),
+    S("CELERY_BROKER_URL", TEXT, lambda _v, path: "sqla+" + sqlite_url(path, "broker.sqlite3"),
+      "the worker's broker; the default needs no server, production uses Redis",
+      "`sqla+sqlite:///instance/broker.sqlite3`"),
+    S("CELERY_QUEUE", TEXT, "celery", "the queue the web sends tasks to and the worker reads"),
+    S("CELERY_VISIBILITY_TIMEOUT", NUMBER, 3600,
+      "seconds before Redis hands a task a dead worker held to another worker"),
+    S("REDIS_URL", TEXT, None, "Redis for shared state in production; also the default of `RATELIMIT_STORAGE_URI`"),
+    S("RATELIMIT_ENABLED", FLAG, True, "`false` turns every rate limit off (load tests)"),
+    S("RATELIMIT_STORAGE_URI", TEXT, lambda values, _path: values["REDIS_URL"] or "memory://",
+      "where flask-limiter counts; shared storage when there are several web processes",
+      "`REDIS_URL`, else `memory://`"),
+    S("REVIEWS_RATE_LIMIT_IP", TEXT, "30/hour", "review and question posts per client IP"),
+    S("REVIEWS_RATE_LIMIT_EMAIL", TEXT, "5/hour", "review and question posts per email address"),
+    S("ADMIN_LOGIN_RATE_LIMIT", TEXT, "10/minute", "staff sign-in attempts per client IP"),
+    S("ADMIN_CODE_RATE_LIMIT", TEXT, "5/minute;20/hour", "second-factor code attempts per member of staff"),
+    S("STAFF_TOTP_REQUIRED", FLAG, None,
+      "admins and support must sign in with a code from an authenticator app (TOTP)",
+      "`true` in production, `false` otherwise"),
+    S("STAFF_SESSION_HOURS", NUMBER, 12, "how long an admin session lasts"),
+    S("STRIPE_SECRET_KEY", TEXT, "sk_test_local_standin", "Stripe API key", required_in_production=True),
+    S("STRIPE_WEBHOOK_SECRET", TEXT, "whsec_local_standin",
+      "verifies the `Stripe-Signature` of webhooks", required_in_production=True),
+    S("STRIPE_API_BASE", TEXT, None, "where the SDK sends API calls (the local stand-in: `http://127.0.0.1:12111`)",
+      "unset (Stripe itself)"),
+    S("MAIL_SERVER", TEXT, None, "SMTP host", "unset (development outbox)"),
+    S("MAIL_PORT", NUMBER, 25, "SMTP port"),
+    S("MAIL_USERNAME", TEXT, None, "SMTP login"),
+    S("MAIL_PASSWORD", TEXT, None, "SMTP password"),
+    S("MAIL_USE_TLS", FLAG, False, "STARTTLS"),
+    S("MAIL_DEFAULT_SENDER", TEXT, "Mag R&R <care@shop.localhost>", "the From of every email"),
+    S("MAIL_TIMEOUT", NUMBER, 30, "seconds before an SMTP conversation counts as failed (and is retried)"),
+    S("EMAIL_RETRY_BACKOFF_SECONDS", NUMBER, 30,
+      "first wait before a failed email is retried (doubling, at most 10 min)"),
+    S("UNSUBSCRIBE_MAILTO", TEXT, None, "the mailto of `List-Unsubscribe`", "`unsubscribe@` the sender's domain"),
+    S("SHOP_NAME", TEXT, "Rest & Restore Supplements", "shown in pages and emails"),
+    S("SHOP_TIMEZONE", TEXT, "America/New_York", "the store's clock for follow-up evenings"),
+    S("PUBLIC_URL", URL, "http://127.0.0.1:5000",
+      "the store's address: base of links in emails, and where production redirects plain HTTP"),
+    S("TRUSTED_PROXIES", NUMBER, 0,
+      "how many reverse proxies stand in front; their `X-Forwarded-For`/`-Proto` are believed, no one else's"),
+    S("FOLLOWUP_EVENING_HOUR", NUMBER, 19, "the local hour titration follow-ups go out"),
+    S("REORDER_BUFFER_DAYS", NUMBER, 7, "how many days before the bottle runs out the reorder reminder goes"),
+    S("FOLLOWUP_LINK_MAX_AGE_DAYS", NUMBER, 120, "how long the signed links in follow-up emails work"),
+    S("DISPATCH_BATCH_SIZE", NUMBER, 500, "follow-ups the beat task claims per transaction"),
+    S("DISPATCH_HELPERS", NUMBER, 1,
+      "on PostgreSQL, how many more worker processes a backlog asks to join a dispatch pass"),
+    S("MAX_CONTENT_LENGTH", NUMBER, 64 * 1024, "largest request body in bytes; larger answers 413"),
+    S("CATALOGUE_CACHE_SECONDS", NUMBER, 30, "how long a process keeps catalogue data; `0` turns the cache off"),
+    S("CATALOGUE_VERSION_CHECK_MS", NUMBER, 500, "how often a process re-reads the catalogue version"),
+    S("GUARANTEE_REFUND_SHIPPING", FLAG, True, "an approved claim may refund shipping too"),
+    S("GUARANTEE_ONE_PER_EMAIL", FLAG, True,
+      "flag a claim from an email that claimed before (`repeat_claimer`); it is never refused for that"),
+    S("GUARANTEE_PARTIAL_REFUNDS", FLAG, True, "staff may approve less than what is refundable"),
+    S("LOG_FORMAT", TEXT, "json", "`text` for plain log lines instead of one JSON object per line"),
+    S("ACCESS_LOG", FLAG, True, "`false` drops the one `shop.access` line per request"),
+    S("METRICS_TOKEN", TEXT, None,
+      "bearer token `/metrics` asks for; unset: `/metrics` answers 404 in production, anyone in development"),
+    S("PROMETHEUS_MULTIPROC_DIR", TEXT, None,
+      "prometheus-client's multiprocess mode (gunicorn): an empty directory shared by the processes"),
+)
+
+# Values published for local development (README, Makefile, the Stripe stand-in, the benchmarks)
+# and placeholders: anyone may sign a webhook or a session with them, so production refuses them.
+PUBLISHED_DEVELOPMENT_VALUES = frozenset({
+    "sk_test_local_standin", "whsec_local_standin", "sk_test_standin", "whsec_test_standin",
+    "bench-secret-key", "secret", "changeme", "change-me", "dev", "development",
+})
+
+
+def read(name: str) -> Any:
+    """One setting as the environment gives it (None when unset), for what runs before the app."""
+    setting = _BY_NAME[name]
     raw = os.environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+    return None if raw in (None, "") else setting.type.parse(name, raw)
+
+
+def from_environment(instance_path: str) -> dict:
+    """The configuration the environment asks for; development defaults where it says nothing."""
+    values: dict[str, Any] = {}
+    production = (read("SHOP_ENV") or "").lower() == PRODUCTION
+    for setting in SETTINGS:
+        value = read(setting.name)
+        if value is None and not (production and setting.required_in_production):
+            value = setting.default(values, instance_path) if callable(setting.default) else setting.default
+        values[setting.name] = value
+    values["SHOP_ENV"] = values["SHOP_ENV"].lower()
+    return {setting.config_key: values[setting.name] for setting in SETTINGS}
 
 
 def sqlite_url(instance_path: str, name: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / name)
 
 
-def from_environment(instance_path: str) -> dict:
-    """The configuration the environment asks for, with development defaults."""
-    env = os.environ.get("SHOP_ENV", "development").lower()
-    database_url = os.environ.get("DATABASE_URL") or sqlite_url(instance_path, "shop.sqlite3")
-    return {
-        "SHOP_ENV": env,
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "ALLOW_SQLITE_IN_PRODUCTION": _bool(os.environ.get("ALLOW_SQLITE_IN_PRODUCTION")),
-        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL")
-        or "sqla+" + sqlite_url(instance_path, "broker.sqlite3"),
-        "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or "sk_test_local_standin",
-        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or "whsec_local_standin",
-        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
-        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
-        "MAIL_PORT": _int("MAIL_PORT", 25),
-        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
-        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
-        "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),
-        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "Mag R&R <care@shop.localhost>",
-        "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE") or "America/New_York",
-        "SHOP_NAME": os.environ.get("SHOP_NAME") or "Rest & Restore Supplements",
-        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
-        "FOLLOWUP_EVENING_HOUR": _int("FOLLOWUP_EVENING_HOUR", 19),
-        "REORDER_BUFFER_DAYS": _int("REORDER_BUFFER_DAYS", 7),
-        "FOLLOWUP_LINK_MAX_AGE_DAYS": _int("FOLLOWUP_LINK_MAX_AGE_DAYS", 120),
-        "DISPATCH_BATCH_SIZE": _int("DISPATCH_BATCH_SIZE", 500),
-        "DISPATCH_HELPERS": _int("DISPATCH_HELPERS", 1),
-        "UNSUBSCRIBE_MAILTO": os.environ.get("UNSUBSCRIBE_MAILTO") or None,
-        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
-        "EMAIL_RETRY_BACKOFF_SECONDS": _int("EMAIL_RETRY_BACKOFF_SECONDS", 30),
-        "CELERY_QUEUE": os.environ.get("CELERY_QUEUE") or "celery",
-        "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
-        "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
-        or os.environ.get("REDIS_URL")
-        or "memory://",
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024),
-        "CATALOGUE_CACHE_SECONDS": _int("CATALOGUE_CACHE_SECONDS", 30),
-        "REVIEWS_RATE_LIMIT_IP": os.environ.get("REVIEWS_RATE_LIMIT_IP") or "30/hour",
-        "REVIEWS_RATE_LIMIT_EMAIL": os.environ.get("REVIEWS_RATE_LIMIT_EMAIL") or "5/hour",
-        "CATALOGUE_VERSION_CHECK_MS": _int("CATALOGUE_VERSION_CHECK_MS", 500),
-        # Admins and support sign in with a code from an authenticator app (TOTP). Unset: required
-        # in production, optional elsewhere (see finalise).
-        "STAFF_TOTP_REQUIRED": _bool(os.environ["STAFF_TOTP_REQUIRED"])
-        if os.environ.get("STAFF_TOTP_REQUIRED") else None,
-        "STAFF_SESSION_HOURS": _int("STAFF_SESSION_HOURS", 12),
-        "ADMIN_LOGIN_RATE_LIMIT": os.environ.get("ADMIN_LOGIN_RATE_LIMIT") or "10/minute",
-        "ADMIN_CODE_RATE_LIMIT": os.environ.get("ADMIN_CODE_RATE_LIMIT") or "5/minute;20/hour",
-    }
-
-
-def normalise_database_url(url: str) -> str:
-    """Operators paste `postgres://` URLs from their host; SQLAlchemy wants the driver named."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
-
-
 def finalise(config: dict, instance_path: str | None = None) -> None:
-    """Check the settings once they are all known; fill in what development may default."""
-    production = config.get("SHOP_ENV") == "production"
+    """Check the settings once they are all known; refuse what production must not run with."""
+    production = config.get("SHOP_ENV") == PRODUCTION
     if config.get("STAFF_TOTP_REQUIRED") is None:
         config["STAFF_TOTP_REQUIRED"] = production
     if production:
-        if not config.get("SECRET_KEY"):
-            raise ConfigError("SECRET_KEY must be set in production (SHOP_ENV=production).")
-        uses_sqlite = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-        if uses_sqlite and not config.get("ALLOW_SQLITE_IN_PRODUCTION"):
-            raise ConfigError(
-                "DATABASE_URL points at SQLite in production; use PostgreSQL, "
-                "or set ALLOW_SQLITE_IN_PRODUCTION=true to accept a single-machine store."
-            )
+        _check_production(config)
         config.setdefault("SESSION_COOKIE_SECURE", True)
         config.setdefault("REMEMBER_COOKIE_SECURE", True)
     elif not config.get("SECRET_KEY"):
@@ -115,6 +160,23 @@ def finalise(config: dict, instance_path: str | None = None) -> None:
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["SQLALCHEMY_DATABASE_URI"]))
+
+
+def _check_production(config: dict) -> None:
+    for setting in SETTINGS:
+        if not setting.required_in_production:
+            continue
+        value = config.get(setting.config_key)
+        if not value:
+            raise ConfigError(f"{setting.name} must be set in production (SHOP_ENV=production).")
+        if str(value).strip().lower() in PUBLISHED_DEVELOPMENT_VALUES:
+            raise ConfigError(f"{setting.name} is a published development value; production needs its own secret.")
+    uses_sqlite = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if uses_sqlite and not config.get("ALLOW_SQLITE_IN_PRODUCTION"):
+        raise ConfigError(
+            "DATABASE_URL points at SQLite in production; use PostgreSQL, "
+            "or set ALLOW_SQLITE_IN_PRODUCTION=true to accept a single-machine store."
+        )
 
 
 def development_secret_key(instance_path: str | None) -> str:
@@ -150,3 +212,7 @@ def engine_options(url: str) -> dict:
     # before use when its socket shows it was closed (or it sat idle), which is what
     # pool_pre_ping does, without a round trip on every request.
     return {"pool_pre_ping": False, "pool_size": 10, "max_overflow": 10}
+
+
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+

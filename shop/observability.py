@@ -20,7 +20,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -73,13 +73,15 @@ def init_observability(app: Flask) -> None:
     # First of all hooks: an answer another hook gives (a CSRF refusal, a 429) is measured too.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_finish_request)
-    setting = app.config.get("ACCESS_LOG", os.environ.get("ACCESS_LOG", "true"))
+    setting = app.config["ACCESS_LOG"]
     app.extensions["access_log"] = str(setting).lower() not in ("0", "false", "no", "off")
     app.teardown_request(_forget_request)
     app.add_url_rule("/metrics", "metrics", metrics_view)
     _exempt_from_limits_and_csrf(app)
+    global _log_format
+    _log_format = app.config["LOG_FORMAT"]
     if not app.testing:
-        configure_logging(app.config.get("LOG_FORMAT") or os.environ.get("LOG_FORMAT", "json"))
+        configure_logging(_log_format)
     _connect_celery_signals()
 
 
@@ -126,12 +128,18 @@ def _forget_request(_exc=None) -> None:
 
 # --- /metrics ------------------------------------------------------------------------------
 def metrics_view():
-    expected = current_app.config.get("METRICS_TOKEN")
+    """Prometheus' text format. With METRICS_TOKEN set, only for `Authorization: Bearer <token>`;
+    without it, open in development and absent (404) in production."""
+    config = current_app.config
+    expected = config.get("METRICS_TOKEN")
     if expected:
         supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if not hmac.compare_digest(supplied.encode(), str(expected).encode()):
-            return Response("metrics need the METRICS_TOKEN bearer token\n", 401, mimetype="text/plain")
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return Response("metrics need the METRICS_TOKEN bearer token\n", 401, mimetype="text/plain",
+                            headers={"WWW-Authenticate": "Bearer"})
+    elif config.get("SHOP_ENV") == "production":
+        abort(404)
+    if config.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
@@ -208,14 +216,15 @@ def configure_logging(log_format: str = "json") -> None:
             root.removeHandler(handler)
     root.addHandler(log_handler(log_format=log_format))
     root.setLevel(logging.INFO)
-    # Our lines name no source file, thread or process: skip collecting them for every record
-    # (the logging HOWTO's "Optimization" section; a quarter of the cost of an access log line).
+    # Our lines name no source file or thread: skip collecting them for every record (the logging
+    # HOWTO's "Optimization" section). The process id stays: gunicorn's own lines print it.
     logging._srcfile = None
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging.logThreads = logging.logMultiprocessing = False
 
 
 # --- Celery: the request id travels with the task --------------------------------------------
 _celery_connected = False
+_log_format = "json"  # LOG_FORMAT of the app this process built (the worker builds one at import)
 
 
 def _connect_celery_signals() -> None:
@@ -259,4 +268,4 @@ def drop_request_id(sender=None, task=None, **_kwargs) -> None:
 
 def _worker_logging(**_kwargs) -> None:
     # Connected to Celery's setup_logging: the worker logs through our handler, not Celery's.
-    configure_logging(os.environ.get("LOG_FORMAT", "json"))
+    configure_logging(_log_format)

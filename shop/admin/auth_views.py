@@ -19,7 +19,7 @@ CODE_FAILED = "That code is not right"
 
 
 def _login_limit() -> str:
-    return current_app.config.get("ADMIN_LOGIN_RATE_LIMIT", "10/minute")
+    return current_app.config["ADMIN_LOGIN_RATE_LIMIT"]
 
 
 @bp.route("/login", methods=["GET", "POST"])

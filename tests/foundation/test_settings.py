@@ -2,20 +2,30 @@
 import pytest
 
 from shop import create_app
-from shop.config import ConfigError, normalise_database_url
+from shop.config import SETTINGS, ConfigError, normalise_database_url
 
 POSTGRES = "postgresql+psycopg://shop:pw@db.example:5432/shop"
+PRODUCTION_SECRETS = {"SECRET_KEY": "s" * 64, "STRIPE_SECRET_KEY": "sk_live_own_key",
+                      "STRIPE_WEBHOOK_SECRET": "whsec_own_secret"}
 
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     """A clean environment: none of the shop's settings set, the instance folder in tmp."""
-    for name in ("SHOP_ENV", "SECRET_KEY", "DATABASE_URL", "ALLOW_SQLITE_IN_PRODUCTION", "CELERY_BROKER_URL",
-                 "REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "PUBLIC_URL", "SHOP_TIMEZONE", "STRIPE_API_BASE",
-                 "CATALOGUE_CACHE_SECONDS", "CATALOGUE_VERSION_CHECK_MS"):
-        monkeypatch.delenv(name, raising=False)
+    for setting in SETTINGS:
+        monkeypatch.delenv(setting.name, raising=False)
     monkeypatch.setenv("SHOP_INSTANCE_PATH", str(tmp_path / "instance"))
     return monkeypatch
+
+
+@pytest.fixture
+def production(env):
+    """SHOP_ENV=production on PostgreSQL with secrets of its own."""
+    env.setenv("SHOP_ENV", "production")
+    env.setenv("DATABASE_URL", POSTGRES)
+    for name, value in PRODUCTION_SECRETS.items():
+        env.setenv(name, value)
+    return env
 
 
 def test_development_defaults_need_no_settings(env, tmp_path):
@@ -59,31 +69,68 @@ def test_a_malformed_number_is_refused_by_name(env):
         create_app()
 
 
-def test_production_refuses_to_start_without_a_secret_key(env):
-    env.setenv("SHOP_ENV", "production")
-    env.setenv("DATABASE_URL", POSTGRES)
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
+@pytest.mark.parametrize("name", sorted(PRODUCTION_SECRETS))
+def test_production_refuses_to_start_without_each_secret(production, name):
+    # given production with one secret missing
+    production.delenv(name)
+    # when / then
+    with pytest.raises(ConfigError, match=f"{name} must be set in production"):
         create_app()
 
 
-def test_production_refuses_sqlite_unless_allowed(env):
-    env.setenv("SHOP_ENV", "production")
-    env.setenv("SECRET_KEY", "s" * 64)
+@pytest.mark.parametrize("name, published", [
+    ("STRIPE_SECRET_KEY", "sk_test_local_standin"),
+    ("STRIPE_WEBHOOK_SECRET", "whsec_local_standin"),
+    ("SECRET_KEY", "bench-secret-key"),
+])
+def test_production_refuses_the_published_development_values(production, name, published):
+    """Given production with a secret the README publishes (anyone could sign a webhook that marks
+    an order paid with the stand-in's secret), the app refuses to start and names the setting."""
+    production.setenv(name, published)
+    with pytest.raises(ConfigError, match=f"{name} is a published development value"):
+        create_app()
+
+
+def test_production_refuses_sqlite_unless_allowed(production):
+    production.delenv("DATABASE_URL")
     with pytest.raises(ConfigError, match="ALLOW_SQLITE_IN_PRODUCTION"):
         create_app()
-    env.setenv("ALLOW_SQLITE_IN_PRODUCTION", "true")
+    production.setenv("ALLOW_SQLITE_IN_PRODUCTION", "true")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
-def test_production_starts_with_a_key_and_postgresql(env):
-    env.setenv("SHOP_ENV", "production")
-    env.setenv("SECRET_KEY", "s" * 64)
-    env.setenv("DATABASE_URL", POSTGRES)
+def test_production_starts_with_its_own_secrets_and_postgresql(production):
     app = create_app()
     assert app.config["SECRET_KEY"] == "s" * 64
+    assert app.config["STRIPE_WEBHOOK_SECRET"] == "whsec_own_secret"
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_defaults_to_the_stand_in_keys(env):
+    app = create_app()
+    assert app.config["STRIPE_SECRET_KEY"] == "sk_test_local_standin"
+    assert app.config["STRIPE_WEBHOOK_SECRET"] == "whsec_local_standin"
+
+
+@pytest.mark.parametrize("name, raw, expected", [
+    ("METRICS_TOKEN", "scrape-me", "scrape-me"),
+    ("ADMIN_LOGIN_RATE_LIMIT", "3/minute", "3/minute"),
+    ("GUARANTEE_REFUND_SHIPPING", "false", False),
+    ("GUARANTEE_PARTIAL_REFUNDS", "no", False),
+    ("TRUSTED_PROXIES", "1", 1),
+    ("LOG_FORMAT", "text", "text"),
+])
+def test_every_setting_comes_from_the_environment(env, name, raw, expected):
+    env.setenv(name, raw)
+    assert create_app().config[name] == expected
+
+
+def test_a_malformed_flag_is_refused_by_name(env):
+    env.setenv("RATELIMIT_ENABLED", "maybe")
+    with pytest.raises(ConfigError, match="RATELIMIT_ENABLED"):
+        create_app()
 
 
 @pytest.mark.parametrize("given, expected", [

@@ -194,3 +194,21 @@ def test_the_access_line_can_be_turned_off(make_app, log_lines):
     response = client.get("/healthz")
     assert response.headers["X-Request-ID"]  # the id is still made and echoed
     assert not [line for line in log_lines() if line["logger"] == "shop.access"]
+
+
+def test_gunicorns_own_log_lines_still_name_their_process():
+    # given the shop's logging set up in a gunicorn worker
+    root = logging.getLogger()
+    before = list(root.handlers)
+    observability.configure_logging("text")
+    try:
+        # when gunicorn formats one of its lines ("[%(process)d] ... Worker exiting")
+        record = logging.getLogger("gunicorn.error").makeRecord(
+            "gunicorn.error", logging.INFO, __file__, 1, "Worker exiting (pid: %s)", (42,), None)
+        line = logging.Formatter("[%(process)d] [%(levelname)s] %(message)s").format(record)
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+    # then the line is written, with the process id
+    assert line.endswith("[INFO] Worker exiting (pid: 42)") and "[None]" not in line
