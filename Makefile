@@ -16,7 +16,7 @@ export PUBLIC_URL ?= http://127.0.0.1:5000
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,7 +38,7 @@ test: install
 # schemathesis against the OpenAPI document. Installs the `security` extra.
 SECURITY_STAMP := $(VENV)/.security-stamp
 $(SECURITY_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,security]'
+	$(BIN)/pip install --quiet -e '.[test,dev,security]'
 	touch $(SECURITY_STAMP)
 
 security: $(SECURITY_STAMP)

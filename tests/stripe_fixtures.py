@@ -1,4 +1,4 @@
-"""Pytest fixtures for the local Stripe stand-in (shop/stripe_standin).
+"""Pytest fixtures for the local Stripe stand-in (stripe_standin).
 
 Use them from any test package's conftest.py::
 
@@ -61,7 +61,7 @@ Example::
 import pytest
 import stripe
 
-from shop.stripe_standin import StandIn
+from stripe_standin import StandIn
 
 STANDIN_API_KEY = "sk_test_standin"
 STANDIN_WEBHOOK_SECRET = "whsec_test_standin"

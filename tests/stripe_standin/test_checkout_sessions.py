@@ -4,7 +4,7 @@ import time
 import pytest
 import stripe
 
-from shop.stripe_standin.params import StripeError
+from stripe_standin.params import StripeError
 from tests.stripe_standin import stripe_fields
 from tests.stripe_standin.conftest import line_item, session_params
 

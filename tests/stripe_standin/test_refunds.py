@@ -2,7 +2,7 @@
 import pytest
 import stripe
 
-from shop.stripe_standin.params import StripeError
+from stripe_standin.params import StripeError
 from tests.stripe_standin import stripe_fields
 from tests.stripe_standin.conftest import session_params
 

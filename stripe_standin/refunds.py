@@ -5,10 +5,10 @@ as at Stripe. Refunds succeed at once unless the account is set to leave them `p
 case `settle_refund` decides later, sending what Stripe sends: `refund.updated` and
 `charge.refunded` on success, `refund.updated` and `refund.failed` on failure.
 """
-from shop.stripe_standin.account import Account, new_id, now
-from shop.stripe_standin.params import (StripeError, expand, integer, invalid, metadata, no_such,
+from stripe_standin.account import Account, new_id, now
+from stripe_standin.params import (StripeError, expand, integer, invalid, metadata, no_such,
                                         text)
-from shop.stripe_standin.shapes import DISPUTE, REFUND, shaped
+from stripe_standin.shapes import DISPUTE, REFUND, shaped
 
 REASONS = {"duplicate", "fraudulent", "requested_by_customer"}
 DECLINES = {

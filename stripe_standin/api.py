@@ -11,9 +11,9 @@ from functools import wraps
 
 from flask import Blueprint, Response, current_app, g, request
 
-from shop.stripe_standin import checkout, refunds
-from shop.stripe_standin.account import new_id
-from shop.stripe_standin.params import StripeError, decode, expand, no_such
+from stripe_standin import checkout, refunds
+from stripe_standin.account import new_id
+from stripe_standin.params import StripeError, decode, expand, no_such
 
 bp = Blueprint("stripe_api", __name__, url_prefix="/v1")
 

@@ -1,15 +1,15 @@
-"""`python -m shop.stripe_standin`: serve the stand-in until interrupted (`make run` does)."""
+"""`python -m stripe_standin`: serve the stand-in until interrupted (`make run` does)."""
 import argparse
 import logging
 import os
 import signal
 import sys
 
-from shop.stripe_standin.server import DEFAULT_WEBHOOK_SECRET, StandIn
+from stripe_standin.server import DEFAULT_WEBHOOK_SECRET, StandIn
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m shop.stripe_standin",
+    parser = argparse.ArgumentParser(prog="python -m stripe_standin",
                                      description="A local stand-in for Stripe's API.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12111)

@@ -1,6 +1,6 @@
 """A running stand-in: the HTTP server, the webhook sender, and the Python API to drive it.
 
-`StandIn` is what `python -m shop.stripe_standin` serves and what the `stripe_standin` test
+`StandIn` is what `python -m stripe_standin` serves and what the `stripe_standin` test
 fixture yields. Its methods do what the control endpoints under `/_standin/` do over HTTP.
 """
 import threading
@@ -9,10 +9,10 @@ from collections.abc import Callable
 from flask import Flask, request
 from werkzeug.serving import make_server
 
-from shop.stripe_standin import checkout, refunds
-from shop.stripe_standin.account import Account
-from shop.stripe_standin.faults import Faults, IdempotencyKeys
-from shop.stripe_standin.webhooks import Dispatcher, Target, signature_header
+from stripe_standin import checkout, refunds
+from stripe_standin.account import Account
+from stripe_standin.faults import Faults, IdempotencyKeys
+from stripe_standin.webhooks import Dispatcher, Target, signature_header
 
 DEFAULT_WEBHOOK_SECRET = "whsec_local_standin"  # nosec B105
 
@@ -231,8 +231,8 @@ class StandIn:
 
 
 def create_app(standin: StandIn) -> Flask:
-    from shop.stripe_standin import api, control, pay_page
-    from shop.stripe_standin.errors import register_error_handlers
+    from stripe_standin import api, control, pay_page
+    from stripe_standin.errors import register_error_handlers
 
     app = Flask(__name__)
     app.extensions["stripe_standin"] = standin

@@ -6,8 +6,8 @@ steer and inspect webhook deliveries, and reset everything. `GET /_standin/` lis
 """
 from flask import Blueprint, current_app, request
 
-from shop.stripe_standin.api import json_response
-from shop.stripe_standin.params import StripeError
+from stripe_standin.api import json_response
+from stripe_standin.params import StripeError
 
 bp = Blueprint("stripe_control", __name__, url_prefix="/_standin")
 

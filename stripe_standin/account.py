@@ -12,9 +12,9 @@ import string
 import threading
 import time
 
-from shop.stripe_standin.params import StripeError, integer, no_such
-from shop.stripe_standin.shapes import EVENT, shaped
-from shop.stripe_standin.webhooks import Dispatcher
+from stripe_standin.params import StripeError, integer, no_such
+from stripe_standin.shapes import EVENT, shaped
+from stripe_standin.webhooks import Dispatcher
 
 API_VERSION = "2026-10-28.endive"  # what stripe-python 16.x pins
 _ALPHABET = string.ascii_letters + string.digits

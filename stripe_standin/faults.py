@@ -8,7 +8,7 @@ Both can be limited to paths starting with a prefix, e.g. "/v1/refunds".
 import threading
 from dataclasses import dataclass
 
-from shop.stripe_standin.params import StripeError
+from stripe_standin.params import StripeError
 
 
 @dataclass

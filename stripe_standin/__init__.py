@@ -6,11 +6,11 @@ Refunds (with Stripe's refundable-amount rules), Events, idempotency keys and St
 shape. A hosted pay page completes sessions, and every event is POSTed to the shop's webhook
 signed the way Stripe signs them, from a background thread, retried with back-off.
 
-Run it with `python -m shop.stripe_standin --port 12111 --webhook-url URL`; drive it from tests
+Run it with `python -m stripe_standin --port 12111 --webhook-url URL`; drive it from tests
 with the `stripe_standin` fixture (tests/stripe_fixtures.py) or over HTTP under `/_standin/`.
 It is a development tool: it keeps everything in memory and accepts test-mode keys only.
 """
-from shop.stripe_standin.server import DEFAULT_WEBHOOK_SECRET, StandIn
-from shop.stripe_standin.webhooks import signature_header
+from stripe_standin.server import DEFAULT_WEBHOOK_SECRET, StandIn
+from stripe_standin.webhooks import signature_header
 
 __all__ = ["DEFAULT_WEBHOOK_SECRET", "StandIn", "signature_header"]

@@ -6,10 +6,10 @@ after `account.async_delay` seconds or when a test says so.
 """
 import threading
 
-from shop.stripe_standin.account import Account, new_id, now
-from shop.stripe_standin.params import (StripeError, expand, integer, invalid, metadata, missing,
+from stripe_standin.account import Account, new_id, now
+from stripe_standin.params import (StripeError, expand, integer, invalid, metadata, missing,
                                         no_such, text)
-from shop.stripe_standin.shapes import (CARD_DETAILS, CHARGE, CHECKOUT_SESSION, CUSTOMER_DETAILS,
+from stripe_standin.shapes import (CARD_DETAILS, CHARGE, CHECKOUT_SESSION, CUSTOMER_DETAILS,
                                         LINE_ITEM, PAYMENT_INTENT, PRICE, shaped)
 
 MIN_LIFETIME, MAX_LIFETIME = 30 * 60, 24 * 60 * 60
