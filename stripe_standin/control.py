@@ -28,11 +28,14 @@ ENDPOINTS = {
     "POST /_standin/faults/decline-refund": '{"code": "card_declined" | "charge_already_refunded" '
                                             '| "insufficient_funds"}',
     "GET /_standin/webhooks": "every delivery with its attempts and the endpoint's answers",
-    "POST /_standin/webhooks/config": '{"url"?, "attempts"?, "backoff"?, "timeout"?}',
+    "POST /_standin/webhooks/config": '{"url"?, "attempts"?, "backoff"?, "timeout"?, '
+                                      '"order"?: "as_sent" | "reverse" | "shuffle", "seed"?, '
+                                      '"workers"?: 1-32, "events"?: ["charge.*", ...]}',
     "POST /_standin/webhooks/pause": "hold deliveries",
     "POST /_standin/webhooks/resume": '{"drop_pending"?: false}',
     "POST /_standin/webhooks/redeliver": '{"event_id": "evt_..."}',
     "GET /_standin/events": "every event, oldest first",
+    "POST /_standin/clock": '{"advance": seconds}: move the clock forward (expiry, key lifetime)',
     "POST /_standin/reset": "forget everything",
 }
 
@@ -136,8 +139,18 @@ def webhook_action(action):
     if action == "config":
         if "url" in body:
             standin.deliver_to(body["url"] or None)
-        standin.configure_webhooks(attempts=body.get("attempts"), backoff=body.get("backoff"),
-                                   timeout=body.get("timeout"))
+        events = body.get("events")
+        if events is not None and not (isinstance(events, list)
+                                       and all(isinstance(e, str) for e in events)):
+            raise StripeError("events is a list of event types", param="events")
+        try:
+            standin.configure_webhooks(
+                attempts=body.get("attempts"), backoff=body.get("backoff"),
+                timeout=body.get("timeout"), order=body.get("order"), events=events,
+                workers=None if body.get("workers") is None else _int(body["workers"], "workers"),
+                seed=None if body.get("seed") is None else _int(body["seed"], "seed"))
+        except ValueError as exc:
+            raise StripeError(str(exc), param="order" if "order" in str(exc) else "workers") from None
     elif action == "pause":
         standin.pause_webhooks()
     elif action == "resume":
@@ -152,6 +165,16 @@ def webhook_action(action):
 @bp.get("/events")
 def events():
     return json_response({"events": _standin().events(request.args.get("type"))})
+
+
+@bp.post("/clock")
+def clock():
+    seconds = _body().get("advance")
+    try:
+        _standin().advance_clock(float(seconds))
+    except (TypeError, ValueError):
+        raise StripeError("advance is a number of seconds, not negative", param="advance") from None
+    return json_response({"now": _standin().clock.now()})
 
 
 @bp.post("/reset")
