@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from stripe_standin.clock import Clock
 from stripe_standin.params import StripeError, integer, no_such, unknown_parameter
 from stripe_standin.shapes import EVENT, shaped
-from stripe_standin.webhooks import Dispatcher
+from stripe_standin.dispatcher import Dispatcher
 
 API_VERSION = "2026-10-28.endive"  # what stripe-python 16.x pins
 _ALPHABET = string.ascii_letters + string.digits

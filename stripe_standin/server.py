@@ -13,7 +13,8 @@ from stripe_standin import checkout, refunds
 from stripe_standin.account import Account
 from stripe_standin.clock import Clock
 from stripe_standin.faults import Faults, IdempotencyKeys
-from stripe_standin.webhooks import Dispatcher, Target, signature_header
+from stripe_standin.dispatcher import Dispatcher
+from stripe_standin.webhooks import Target, signature_header
 
 DEFAULT_WEBHOOK_SECRET = "whsec_local_standin"  # nosec B105
 

@@ -1,25 +1,12 @@
-"""Signed webhook deliveries, sent from a background thread and retried with back-off.
+"""Signed webhook deliveries: Stripe's signature, one delivery and one attempt at it.
 
 Signing is Stripe's scheme: `Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
-"<t>.<raw body>" keyed with the endpoint secret>`, computed afresh for every attempt. A delivery
+"<t>.<raw body>" keyed with the endpoint secret>`, computed afresh for every attempt. An attempt
 succeeds on a 2xx answer; anything else (another status, a refused connection, a timeout, an
-exception raised by a callable target) is retried after `backoff * 2**(attempt - 1)` seconds
-until `max_attempts` have been made. Deliveries never run in the API request that caused them.
-
-Like Stripe, the dispatcher promises no order. By default it delivers one event at a time, as
-they were sent; on request (`configure(order=..., workers=...)`) it delivers each batch of
-events (those one change sent together, or all those held by `pause()` when `resume()`d) in
-reverse or shuffled order, and from several threads at once. `events` limits deliveries to
-the types an endpoint is enabled for, as a Stripe endpoint's `enabled_events` does.
+exception raised by a callable target) is a failure the dispatcher (`dispatcher.py`) retries.
 """
 import hashlib
-import heapq
 import hmac
-import itertools
-import json
-import logging
-import random
-import threading
 import time
 import traceback
 import urllib.error
@@ -27,14 +14,12 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-log = logging.getLogger(__name__)
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 _BODY_KEPT = 2000
 
 # A target is a URL, or a callable taking (raw body, headers) and returning a status code or an
 # object with `.status_code` / `.status` (a Flask test response, a requests response).
 Target = str | Callable[[bytes, dict], object] | None
-ORDERS = ("as_sent", "reverse", "shuffle")
 
 
 def signature_header(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -58,221 +43,38 @@ class Delivery:
                 "status": self.attempts[-1]["status"] if self.attempts else None}
 
 
-class Dispatcher:
-    def __init__(self, secret: str, target: Target = None, *, max_attempts: int = 4,
-                 backoff: float = 1.0, timeout: float = 10.0):
-        self.secret = secret
-        self.target = target
-        self.max_attempts = max_attempts
-        self.backoff = backoff
-        self.timeout = timeout
-        self.order = "as_sent"
-        self.workers = 1
-        self.events: list[str] | None = None  # enabled event types (`*` wildcards); None: all
-        self._random = random.Random()
-        self._log: list[Delivery] = []
-        self._due: list[tuple[float, int, Delivery]] = []  # (when, sequence, delivery)
-        self._ids = itertools.count(1)
-        self._sequence = itertools.count()
-        self._changed = threading.Condition()
-        self._paused = False
-        self._stopping = False
-        self._busy = 0  # attempts on their way
-        self._threads: list[threading.Thread] = []
-
-    def configure(self, *, order: str | None = None, workers: int | None = None,
-                  seed: int | None = None, events: list[str] | None = None) -> None:
-        """How batches are ordered, how many threads deliver, which event types go out."""
-        if order is not None and order not in ORDERS:
-            raise ValueError(f"order is one of {', '.join(ORDERS)}")
-        if workers is not None and not 1 <= workers <= 32:
-            raise ValueError("workers is between 1 and 32")
-        with self._changed:
-            if order is not None:
-                self.order = order
-            if seed is not None:
-                self._random.seed(seed)
-            if events is not None:
-                self.events = list(events) or None
-            if workers is not None:
-                self.workers = workers
-                self._changed.notify_all()  # threads beyond the new number leave
-        if workers is not None and self._threads:
-            self._spawn_workers()
-
-    # -- the queue -------------------------------------------------------------------------
-    def send(self, event: dict) -> Delivery | None:
-        """Queue one delivery of an event (a redelivery is just another send)."""
-        sent = self.send_all([event])
-        return sent[0] if sent else None
-
-    def send_all(self, events: list[dict]) -> list[Delivery]:
-        """Queue the deliveries of events sent together, in the configured order."""
-        with self._changed:
-            chosen = [e for e in events if self._enabled(e["type"])]
-            deliveries = [Delivery(0, e, json.dumps(e, indent=2).encode()) for e in chosen]
-            for delivery in self._arranged(deliveries):
-                delivery.id = next(self._ids)
-                self._log.append(delivery)
-                heapq.heappush(self._due, (time.monotonic(), next(self._sequence), delivery))
-            self._changed.notify_all()
-        return deliveries
-
-    def _enabled(self, event_type: str) -> bool:
-        return self.events is None or any(
-            event_type == p or p == "*" or (p.endswith(".*") and event_type.startswith(p[:-1]))
-            for p in self.events)
-
-    def _arranged(self, deliveries: list) -> list:
-        if self.order == "reverse":
-            return deliveries[::-1]
-        if self.order == "shuffle":
-            shuffled = list(deliveries)
-            self._random.shuffle(shuffled)
-            return shuffled
-        return deliveries
-
-    def pause(self) -> None:
-        with self._changed:
-            self._paused = True
-
-    def resume(self, *, drop_pending: bool = False) -> None:
-        """Deliver what was held: as one batch, in the configured order (or drop it)."""
-        with self._changed:
-            if drop_pending:
-                for _, _, delivery in self._due:
-                    delivery.state = "dropped"
-                self._due.clear()
-            held = [delivery for _, _, delivery in sorted(self._due)]
-            now = time.monotonic()
-            self._due = [(now, next(self._sequence), d) for d in self._arranged(held)]
-            heapq.heapify(self._due)
-            self._paused = False
-            self._changed.notify_all()
-
-    def reset(self) -> None:
-        with self._changed:
-            self._log.clear()
-            self._due.clear()
-            self._paused = False
-            self.order, self.events = "as_sent", None
-            self._changed.notify_all()
-
-    def deliveries(self) -> list[dict]:
-        with self._changed:
-            return [d.as_dict() for d in self._log]
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[dict]:
-        """Block until at least `count` deliveries are finished (delivered, failed or skipped)."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while sum(d.state != "pending" for d in self._log) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    states = [(d.event["type"], d.state) for d in self._log]
-                    raise TimeoutError(f"{count} webhook deliveries not finished after "
-                                       f"{timeout}s: {states}")
-                self._changed.wait(left)
-            return [d.as_dict() for d in self._log]
-
-    def quiesce(self, timeout: float = 10.0) -> None:
-        """Hold every delivery not yet sent and wait for the one on its way, if any."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            self._paused = True
-            while self._busy and time.monotonic() < deadline:
-                self._changed.wait(deadline - time.monotonic())
-
-    # -- the workers -----------------------------------------------------------------------
-    def start(self) -> None:
-        self._stopping = False
-        self._spawn_workers()
-
-    def _spawn_workers(self) -> None:
-        with self._changed:
-            self._threads = [t for t in self._threads if t.is_alive()]
-            for index in range(len(self._threads), self.workers):
-                thread = threading.Thread(target=self._run, args=(index,), daemon=True,
-                                          name=f"stripe-standin-webhooks-{index}")
-                thread.start()
-                self._threads.append(thread)
-
-    def stop(self) -> None:
-        with self._changed:
-            self._stopping = True
-            self._changed.notify_all()
-        for thread in self._threads:
-            thread.join(timeout=self.timeout + 1)
-
-    def _run(self, index: int) -> None:
-        while True:
-            with self._changed:
-                delivery = self._next_due(index)
-                if delivery is None:
-                    return
-                self._busy += 1
-            outcome = self._attempt(delivery)
-            log.info("webhook %s %s attempt %d → %s", delivery.event["type"], delivery.event["id"],
-                     len(delivery.attempts) + 1, outcome["status"] or outcome["error"])
-            with self._changed:
-                self._busy -= 1
-                delivery.attempts.append(outcome)
-                ok = outcome["status"] is not None and 200 <= outcome["status"] < 300
-                if ok:
-                    delivery.state = "delivered"
-                elif outcome.get("skipped"):
-                    delivery.state = "skipped"
-                elif len(delivery.attempts) >= self.max_attempts:
-                    delivery.state = "failed"
-                else:
-                    wait = self.backoff * 2 ** (len(delivery.attempts) - 1)
-                    heapq.heappush(self._due, (time.monotonic() + wait, delivery.id, delivery))
-                self._changed.notify_all()
-
-    def _next_due(self, index: int) -> Delivery | None:
-        """Wait (holding the condition) for the next delivery whose time has come; None: leave."""
-        while not self._stopping and index < self.workers:
-            if self._due and not self._paused:
-                due_at = self._due[0][0]
-                now = time.monotonic()
-                if due_at <= now:
-                    return heapq.heappop(self._due)[2]
-                self._changed.wait(due_at - now)
-            else:
-                self._changed.wait()
-        return None
-
-    def _attempt(self, delivery: Delivery) -> dict:
-        attempt = {"at": time.time(), "status": None, "body": None, "error": None}
-        target = self.target
-        if target is None:
-            return attempt | {"skipped": True, "error": "no webhook endpoint configured"}
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            "Stripe-Signature": signature_header(delivery.payload, self.secret),
-        }
-        try:
-            if callable(target):
-                status, body = _call(target, delivery.payload, headers)
-            else:
-                status, body = self._post(target, delivery.payload, headers)
-        except Exception as exc:  # noqa: BLE001 - any failure of the endpoint is a failed attempt
-            attempt["error"] = "".join(traceback.format_exception_only(exc)).strip()
-            attempt["traceback"] = traceback.format_exc()
-            return attempt
-        attempt.update(status=status, body=body[:_BODY_KEPT] if body else body)
+def deliver_once(delivery: Delivery, target: Target, secret: str, timeout: float) -> dict:
+    """POST the delivery once, signed afresh; what happened (status, body or error)."""
+    attempt = {"at": time.time(), "status": None, "body": None, "error": None}
+    if target is None:
+        return attempt | {"skipped": True, "error": "no webhook endpoint configured"}
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "Stripe-Signature": signature_header(delivery.payload, secret),
+    }
+    try:
+        if callable(target):
+            status, body = _call(target, delivery.payload, headers)
+        else:
+            status, body = _post(target, delivery.payload, headers, timeout)
+    except Exception as exc:  # noqa: BLE001 - any failure of the endpoint is a failed attempt
+        attempt["error"] = "".join(traceback.format_exception_only(exc)).strip()
+        attempt["traceback"] = traceback.format_exc()
         return attempt
+    attempt.update(status=status, body=body[:_BODY_KEPT] if body else body)
+    return attempt
 
-    def _post(self, url: str, payload: bytes, headers: dict) -> tuple[int, str]:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"webhook target must be an http(s) URL, not {url!r}")
-        request = urllib.request.Request(url, data=payload, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
-                return response.status, response.read(_BODY_KEPT).decode("utf-8", "replace")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read(_BODY_KEPT).decode("utf-8", "replace")
+
+def _post(url: str, payload: bytes, headers: dict, timeout: float) -> tuple[int, str]:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"webhook target must be an http(s) URL, not {url!r}")
+    request = urllib.request.Request(url, data=payload, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310
+            return response.status, response.read(_BODY_KEPT).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(_BODY_KEPT).decode("utf-8", "replace")
 
 
 def _call(target: Callable, payload: bytes, headers: dict) -> tuple[int, str]:
