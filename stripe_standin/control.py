@@ -7,6 +7,7 @@ steer and inspect webhook deliveries, and reset everything. `GET /_standin/` lis
 from flask import Blueprint, current_app, request
 
 from stripe_standin.api import json_response
+from stripe_standin.dispatcher import ORDERS
 from stripe_standin.params import StripeError
 
 bp = Blueprint("stripe_control", __name__, url_prefix="/_standin")
@@ -139,18 +140,9 @@ def webhook_action(action):
     if action == "config":
         if "url" in body:
             standin.deliver_to(body["url"] or None)
-        events = body.get("events")
-        if events is not None and not (isinstance(events, list)
-                                       and all(isinstance(e, str) for e in events)):
-            raise StripeError("events is a list of event types", param="events")
-        try:
-            standin.configure_webhooks(
-                attempts=body.get("attempts"), backoff=body.get("backoff"),
-                timeout=body.get("timeout"), order=body.get("order"), events=events,
-                workers=None if body.get("workers") is None else _int(body["workers"], "workers"),
-                seed=None if body.get("seed") is None else _int(body["seed"], "seed"))
-        except ValueError as exc:
-            raise StripeError(str(exc), param="order" if "order" in str(exc) else "workers") from None
+        standin.configure_webhooks(
+            attempts=body.get("attempts"), backoff=body.get("backoff"), timeout=body.get("timeout"),
+            **_delivery_knobs(body))
     elif action == "pause":
         standin.pause_webhooks()
     elif action == "resume":
@@ -181,6 +173,21 @@ def clock():
 def reset():
     _standin().reset()
     return json_response({"ok": True})
+
+
+def _delivery_knobs(body: dict) -> dict:
+    """`order`, `seed`, `workers` and `events` of a webhooks/config request, checked."""
+    order, events = body.get("order"), body.get("events")
+    if order is not None and order not in ORDERS:
+        raise StripeError(f"order is one of {', '.join(ORDERS)}", param="order")
+    if events is not None and not (isinstance(events, list)
+                                   and all(isinstance(e, str) for e in events)):
+        raise StripeError("events is a list of event types", param="events")
+    workers = None if body.get("workers") is None else _int(body["workers"], "workers")
+    if workers is not None and not 1 <= workers <= 32:
+        raise StripeError("workers is between 1 and 32", param="workers")
+    seed = None if body.get("seed") is None else _int(body["seed"], "seed")
+    return {"order": order, "events": events, "workers": workers, "seed": seed}
 
 
 def _target_name() -> str | None:
