@@ -50,6 +50,12 @@ def test_a_dashboard_refund_announced_by_charge_refunded_alone_is_recorded(
     order = _order(body["order_id"])
     assert (order.status, order.refunded_total) == (PARTIALLY_REFUNDED, 1000)
 
+    # and when Stripe sends charge.refunded again, nothing more is counted
+    stripe_standin.redeliver(stripe_standin.events("charge.refunded")[0]["id"])
+    stripe_standin.wait_for_deliveries(len(stripe_standin.deliveries()))
+    assert count(Refund, Refund.order_id == order.id) == 1
+    assert _order(order.id).refunded_total == 1000
+
 
 def test_payment_and_refund_events_shuffled_and_concurrent_end_in_the_right_state(
         checkout, make_product, stripe_standin):
