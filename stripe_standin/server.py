@@ -6,14 +6,14 @@ fixture yields. Its methods do what the control endpoints under `/_standin/` do 
 import threading
 from collections.abc import Callable
 
-from flask import Flask, request
 from werkzeug.serving import make_server
 
 from stripe_standin import checkout, refunds
 from stripe_standin.account import Account
+from stripe_standin.app import create_app
 from stripe_standin.clock import Clock
-from stripe_standin.faults import Faults, IdempotencyKeys
 from stripe_standin.dispatcher import Dispatcher
+from stripe_standin.faults import Faults, IdempotencyKeys
 from stripe_standin.webhooks import Target, signature_header
 
 DEFAULT_WEBHOOK_SECRET = "whsec_local_standin"  # nosec B105
@@ -245,23 +245,3 @@ class StandIn:
         self.faults.reset()
         self.idempotency.reset()
         self.clock.reset()
-
-
-def create_app(standin: StandIn) -> Flask:
-    from stripe_standin import api, control, pay_page
-    from stripe_standin.errors import register_error_handlers
-
-    app = Flask(__name__)
-    app.extensions["stripe_standin"] = standin
-    app.register_blueprint(api.bp)
-    app.register_blueprint(pay_page.bp)
-    app.register_blueprint(control.bp)
-    register_error_handlers(app)
-
-    @app.after_request
-    def save_state(response):
-        if request.method != "GET":
-            standin.save_state()
-        return response
-
-    return app
