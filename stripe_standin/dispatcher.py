@@ -108,10 +108,12 @@ class Dispatcher:
                 for _, _, delivery in self._due:
                     delivery.state = "dropped"
                 self._due.clear()
-            held = [delivery for _, _, delivery in sorted(self._due)]
-            now = time.monotonic()
-            self._due = [(now, next(self._sequence), d) for d in self._arranged(held)]
-            heapq.heapify(self._due)
+            if self.order != "as_sent":  # what is due now goes out as one batch; retries wait
+                now = time.monotonic()
+                held = [entry[2] for entry in sorted(self._due) if entry[0] <= now]
+                later = [entry for entry in self._due if entry[0] > now]
+                self._due = later + [(now, next(self._sequence), d) for d in self._arranged(held)]
+                heapq.heapify(self._due)
             self._paused = False
             self._changed.notify_all()
 
