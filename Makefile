@@ -16,7 +16,7 @@ export PUBLIC_URL ?= http://127.0.0.1:5000
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,7 +37,7 @@ test: install
 # The documentation site, built into site/ with every warning an error.
 DOCS_STAMP := $(VENV)/.docs-stamp
 $(DOCS_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,docs]'
+	$(BIN)/pip install --quiet -e '.[test,dev,docs]'
 	touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
@@ -47,7 +47,7 @@ docs: $(DOCS_STAMP)
 # schemathesis against the OpenAPI document. Installs the `security` extra.
 SECURITY_STAMP := $(VENV)/.security-stamp
 $(SECURITY_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,security]'
+	$(BIN)/pip install --quiet -e '.[test,dev,security]'
 	touch $(SECURITY_STAMP)
 
 security: $(SECURITY_STAMP)

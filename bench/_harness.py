@@ -92,12 +92,12 @@ class serve(_Process):
 
 
 class standin(_Process):
-    """The Stripe stand-in (`python -m shop.stripe_standin`), POSTing its events to `webhook_url`."""
+    """The Stripe stand-in (`python -m stripe_standin`), POSTing its events to `webhook_url`."""
 
     name = "Stripe stand-in"
 
     def __init__(self, port: int, webhook_url: str, webhook_secret: str, env: dict, log=None):
-        self.command = [sys.executable, "-m", "shop.stripe_standin", "--port", str(port),
+        self.command = [sys.executable, "-m", "stripe_standin", "--port", str(port),
                         "--webhook-url", webhook_url, "--webhook-secret", webhook_secret,
                         "--webhook-backoff", "0.5"]
         self.env, self.log = env, log

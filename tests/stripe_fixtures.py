@@ -1,4 +1,4 @@
-"""Pytest fixtures for the local Stripe stand-in (shop/stripe_standin).
+"""Pytest fixtures for the local Stripe stand-in (stripe_standin).
 
 Use them from any test package's conftest.py::
 
@@ -33,6 +33,7 @@ Faults:            `fail_next(n, status=500, path=None)` (the SDK retries 500s: 
                    one of the n), `delay_next(n, seconds, path=None, when="before"|"after")`
                    (answer late; "after" does the work first), `decline_next_refund(code=
                    "card_declined" | "charge_already_refunded" | "insufficient_funds")`.
+Time:              `advance_clock(seconds)`: sessions expire, idempotency keys (kept 24 h) lapse.
 Webhooks:          `deliver_to(callable_or_url)` (a callable gets `(raw_body, headers)` and
                    returns a status or a response), `deliver_to_app(app, path=...)`,
                    `deliveries()` (each: id, event_id, type, state pending/delivered/failed/
@@ -40,10 +41,18 @@ Webhooks:          `deliver_to(callable_or_url)` (a callable gets `(raw_body, he
                    (until n are finished; raises TimeoutError), `pause_webhooks()`,
                    `resume_webhooks(drop_pending=False)`, `redeliver(event_id)`,
                    `stop_webhooks()` (drop the queue, wait for an attempt under way),
-                   `configure_webhooks(attempts=, backoff=, timeout=)`,
+                   `configure_webhooks(attempts=, backoff=, timeout=, order="as_sent" |
+                   "reverse" | "shuffle", seed=, workers=, events=["charge.*", ...])`: each
+                   batch (one change's events, or all those paused then resumed) reversed or
+                   shuffled, several delivered at once, only the enabled event types,
                    `sign(payload, secret=None, timestamp=None)` → a Stripe-Signature header.
 State:             `events(type=None)` (oldest first), `session(id)`, `payment_intent(id)`,
                    `charge(id)`, `refund(id)`, `reset()`.
+
+A card payment sends four events (payment_intent.created, charge.succeeded,
+payment_intent.succeeded, checkout.session.completed): wait for all of them with
+`wait_for_deliveries(len(stripe_standin.events()))`. A charge lists its refunds only when
+retrieved with `expand=["refunds"]`, as at Stripe.
 
 Webhooks run in the shop app on another thread, in their own app context and session: after
 `wait_for_deliveries()`, call `db.session.expire_all()` (or query again) before reading what
@@ -55,13 +64,13 @@ Example::
         response = stripe_app.test_client().post("/api/v1/checkout", json={...})
         session_id = response.json["stripe_checkout_session_id"]
         stripe_standin.pay(session_id)
-        stripe_standin.wait_for_deliveries(1)
+        stripe_standin.wait_for_deliveries(len(stripe_standin.events()))
         ...
 """
 import pytest
 import stripe
 
-from shop.stripe_standin import StandIn
+from stripe_standin import StandIn
 
 STANDIN_API_KEY = "sk_test_standin"
 STANDIN_WEBHOOK_SECRET = "whsec_test_standin"

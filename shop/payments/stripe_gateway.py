@@ -84,6 +84,13 @@ def list_refunds(created_since: int) -> list[dict]:
         return [r.to_dict() for r in page.auto_paging_iter()]
 
 
+def list_charge_refunds(charge_id: str) -> list[dict]:
+    """Every refund of one charge. A charge does not list its own (since API version 2022-11-15)."""
+    with _translated_errors():
+        page = client().v1.refunds.list({"charge": charge_id, "limit": 100})
+        return [r.to_dict() for r in page.auto_paging_iter()]
+
+
 def construct_event(payload: bytes, signature_header: str | None) -> dict:
     """Verify a webhook's signature over the raw body (300 s tolerance) and parse it.
 

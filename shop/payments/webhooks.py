@@ -19,15 +19,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import DateTime, Integer, String, and_, bindparam, exists, or_, select, update
+from sqlalchemy import DateTime, Integer, String, and_, bindparam, exists, func, or_, select, update
 
 from shop.db import dialect_of, insert_or_skip, utcnow
 from shop.extensions import db
 from shop.observability import record_webhook
 from shop.orders.checkout import cancel_unpaid_order
 from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order
-from shop.payments import services
-from shop.payments.models import Refund, StripeEvent
+from shop.payments import services, stripe_gateway
+from shop.payments.models import REFUND_SUCCEEDED, Refund, StripeEvent
 
 UNKNOWN_ORDER = "unknown order"
 DUPLICATE = "duplicate"
@@ -91,11 +91,24 @@ def charge_succeeded(order: Order, charge: dict) -> str:
 
 def charge_refunded(order: Order, charge: dict) -> str:
     services.store_payment_details(order, charge_id=charge.get("id"), **_card(charge))
-    # Since API version 2022-11-15 the charge no longer lists its refunds; the refund.*
-    # events carry them. When it does list them, they are applied here too (idempotently).
-    for refund in ((charge.get("refunds") or {}).get("data") or []):
+    # Since API version 2022-11-15 the charge no longer lists its refunds. When it refunds more
+    # than the refund.* events told us (an endpoint not enabled for them, or this event first),
+    # Stripe is asked for the charge's refunds; recording one twice changes nothing.
+    listed = (charge.get("refunds") or {}).get("data")
+    if listed is None and _refunded_beyond_recorded(order, charge):
+        listed = stripe_gateway.list_charge_refunds(charge["id"])
+    for refund in listed or []:
         services.record_refund(order, refund)
     return "refund noted"
+
+
+def _refunded_beyond_recorded(order: Order, charge: dict) -> bool:
+    refunded = charge.get("amount_refunded")
+    if not isinstance(refunded, int) or refunded <= 0 or not charge.get("id"):
+        return False
+    recorded = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.order_id == order.id, Refund.status == REFUND_SUCCEEDED))
+    return refunded > recorded
 
 
 def refund_changed(order: Order, refund: dict) -> str:

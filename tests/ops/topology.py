@@ -6,7 +6,6 @@ Celery worker and beat, the Stripe stand-in and Caddy with deploy/Caddyfile; eve
 started is stopped by process group id at the end. The PostgreSQL database is given (a fresh
 one on the machine's server).
 """
-import importlib.util
 import os
 import shutil
 import signal
@@ -44,14 +43,6 @@ def wait_for(condition, seconds: float, what: str):
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def standin_module() -> str:
-    """The Stripe stand-in's module: a top-level package, or inside shop/ where it used to be."""
-    for name in ("stripe_standin", "shop.stripe_standin"):
-        if importlib.util.find_spec(name.split(".")[0]) and importlib.util.find_spec(name):
-            return name
-    raise LookupError("no Stripe stand-in module")
 
 
 class Topology:
@@ -128,7 +119,7 @@ class Topology:
             "SHOP_UPSTREAM": f"127.0.0.1:{self.web_port}",
         })
         wait_for(self.ca_bundle.exists, 30, "Caddy's local certificate authority")
-        self.start("stripe", [sys.executable, "-m", standin_module(), "--host", "127.0.0.1",
+        self.start("stripe", [sys.executable, "-m", "stripe_standin", "--host", "127.0.0.1",
                               "--port", str(self.standin_port), "--webhook-secret", self.webhook_secret,
                               "--webhook-url", f"{self.public_url}/api/v1/stripe/webhook"],
                    {"PATH": os.environ["PATH"], "SSL_CERT_FILE": str(self.ca_bundle)})

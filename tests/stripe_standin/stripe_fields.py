@@ -40,10 +40,13 @@ CHARGE = frozenset({
     "description", "disputed", "failure_balance_transaction", "failure_code", "failure_message",
     "fraud_details", "id", "livemode", "metadata", "object", "on_behalf_of", "outcome", "paid",
     "payment_intent", "payment_method", "payment_method_details", "receipt_email",
-    "receipt_number", "receipt_url", "refunded", "refunds", "review", "shipping", "source",
+    "receipt_number", "receipt_url", "refunded", "review", "shipping", "source",
     "source_transfer", "statement_descriptor", "statement_descriptor_suffix", "status",
     "transfer_data", "transfer_group",
 })
+# Stripe's example shows it expanded; since API version 2022-11-15 a charge carries its `refunds`
+# only when asked for (`expand=["refunds"]`).
+CHARGE_REFUNDS = "refunds"
 
 REFUND = frozenset({
     "amount", "balance_transaction", "charge", "created", "currency", "customer",

@@ -4,7 +4,7 @@ import time
 import pytest
 import stripe
 
-from shop.stripe_standin.params import StripeError
+from stripe_standin.params import StripeError
 from tests.stripe_standin import stripe_fields
 from tests.stripe_standin.conftest import line_item, session_params
 
@@ -110,6 +110,11 @@ def test_expire_closes_an_open_session_and_tells_the_webhook(stripe_client, stri
     (session_params(customer_email="not-an-email"), "customer_email", "Invalid email"),
     (session_params(expires_at=int(time.time()) + 60), "expires_at", "30 minutes"),
     (session_params(shipping_rates=["shr_1"]), "shipping_rates", "unknown parameter"),
+    # removed in API version 2026-09-30 (allowed_payment_method_types replaces it)
+    (session_params(payment_method_types=["card"]), "payment_method_types", "unknown parameter"),
+    # renamed in API version 2026-03-25: hosted_page, embedded_page, elements
+    (session_params(ui_mode="hosted"), "ui_mode", "must be one of elements, embedded_page, or hosted_page"),
+    (session_params(ui_mode="popup"), "ui_mode", "must be one of"),
 ])
 def test_bad_parameters_are_refused_like_stripe_refuses_them(stripe_client, params, param, message):
     with pytest.raises(stripe.InvalidRequestError, match=message) as refused:
@@ -118,6 +123,45 @@ def test_bad_parameters_are_refused_like_stripe_refuses_them(stripe_client, para
     assert refused.value.param == param
     assert refused.value.http_status in (400, 404)
     assert stripe_client.v1.checkout.sessions.list().data == []
+
+
+@pytest.mark.parametrize(("lifetime", "accepted"), [
+    (30 * 60 - 5, False), (30 * 60 + 5, True), (24 * 3600 - 5, True), (24 * 3600 + 5, False)])
+def test_a_session_lives_between_30_minutes_and_24_hours(stripe_client, lifetime, accepted):
+    params = session_params(expires_at=int(time.time()) + lifetime)
+
+    if accepted:
+        assert stripe_client.v1.checkout.sessions.create(params).status == "open"
+    else:
+        with pytest.raises(stripe.InvalidRequestError, match="30 minutes") as refused:
+            stripe_client.v1.checkout.sessions.create(params)
+        assert (refused.value.http_status, refused.value.param) == (400, "expires_at")
+        assert refused.value.json_body["error"]["type"] == "invalid_request_error"
+
+
+def test_the_parameters_of_the_pinned_api_version_are_taken(stripe_client):
+    session = stripe_client.v1.checkout.sessions.create(session_params(
+        ui_mode="hosted_page", allowed_payment_method_types=["card", "sepa_debit"],
+        excluded_payment_method_types=["sepa_debit"]))
+
+    assert (session.ui_mode, session.payment_method_types) == ("hosted_page", ["card"])
+
+
+def test_a_charge_carries_its_payment_intents_metadata(stripe_client, stripe_standin):
+    # given a session whose payment intent is given the order's id
+    session = stripe_client.v1.checkout.sessions.create(session_params(
+        payment_intent_data={"metadata": {"order_id": "42"}}))
+
+    # when it is paid
+    stripe_standin.pay(session.id)
+
+    # then the charge, and the events about it, carry it too
+    [succeeded] = stripe_standin.events("charge.succeeded")
+    assert succeeded["data"]["object"]["metadata"] == {"order_id": "42"}
+    charge = stripe_client.v1.charges.retrieve(succeeded["data"]["object"]["id"])
+    assert charge.metadata.to_dict() == {"order_id": "42"}
+    [intent_event] = stripe_standin.events("payment_intent.succeeded")
+    assert intent_event["data"]["object"]["latest_charge"] == charge.id
 
 
 def test_an_unknown_session_is_a_404(stripe_client):
@@ -139,9 +183,10 @@ def test_requests_without_a_test_secret_key_are_unauthorised(stripe_standin, key
 
 
 def test_a_session_past_its_expiry_expires_by_itself(stripe_client, stripe_standin):
-    # given a session whose time is up (the stand-in's record of it, moved back in time)
-    session = stripe_client.v1.checkout.sessions.create(session_params())
-    stripe_standin.account.sessions[session.id]["expires_at"] = int(time.time()) - 1
+    # given a session of half an hour, and the clock moved on by that
+    session = stripe_client.v1.checkout.sessions.create(
+        session_params(expires_at=int(time.time()) + 30 * 60 + 5))
+    stripe_standin.advance_clock(30 * 60 + 5)
 
     # when anyone next asks
     found = stripe_client.v1.checkout.sessions.retrieve(session.id)

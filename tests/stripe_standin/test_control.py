@@ -23,12 +23,13 @@ def test_pay_refund_dispute_and_inspect_over_http(stripe_client, stripe_standin)
     assert paid["payment_status"] == "paid"
     assert (refund["object"], refund["amount"]) == ("refund", 300)
     assert dispute.json()["object"] == "dispute"
-    stripe_standin.wait_for_deliveries(4)
+    stripe_standin.wait_for_deliveries(7)
     hooks = requests.get(f"{stripe_standin.url}/_standin/webhooks", timeout=5).json()
     assert [d["type"] for d in hooks["deliveries"]] == [
+        "payment_intent.created", "charge.succeeded", "payment_intent.succeeded",
         "checkout.session.completed", "refund.created", "charge.refunded", "charge.dispute.created"]
     events = requests.get(f"{stripe_standin.url}/_standin/events", timeout=5).json()["events"]
-    assert len(events) == 4
+    assert len(events) == 7
 
 
 def test_faults_over_http(stripe_client, stripe_standin):

@@ -70,6 +70,37 @@ def test_a_request_that_failed_before_running_is_not_remembered(stripe_client, s
     assert "Idempotent-Replayed" not in created.last_response.headers
 
 
+def test_a_request_refused_for_its_parameters_leaves_the_key_unused(stripe_client):
+    # given a request refused by validation, under a key
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        stripe_client.v1.checkout.sessions.create(session_params(mode=None), {"idempotency_key": "k"})
+    assert refused.value.json_body["error"]["param"] == "mode"
+
+    # when the corrected request is sent with the same key
+    created = stripe_client.v1.checkout.sessions.create(session_params(), {"idempotency_key": "k"})
+
+    # then it runs: Stripe saves a result only once the endpoint began to run
+    assert created.status == "open"
+    assert "Idempotent-Replayed" not in created.last_response.headers
+
+
+def test_a_key_is_forgotten_after_24_hours(stripe_client, stripe_standin):
+    # given a key used a day ago (the stand-in's clock moved on)
+    first = stripe_client.v1.checkout.sessions.create(session_params(), {"idempotency_key": "k"})
+    stripe_standin.advance_clock(24 * 3600 - 1)
+    assert stripe_client.v1.checkout.sessions.create(
+        session_params(), {"idempotency_key": "k"}).id == first.id  # still kept a second before
+    stripe_standin.advance_clock(1)
+
+    # when it is used again, even with other parameters
+    second = stripe_client.v1.checkout.sessions.create(session_params(client_reference_id="8"),
+                                                       {"idempotency_key": "k"})
+
+    # then it is a new request
+    assert second.id != first.id
+    assert "Idempotent-Replayed" not in second.last_response.headers
+
+
 def test_form_encoding_from_any_http_client_is_read_like_the_sdks(stripe_standin):
     # given nested keys written by hand, as curl users write them
     form = {"mode": "payment", "success_url": "http://shop.test/ok",

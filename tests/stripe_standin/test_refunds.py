@@ -2,7 +2,7 @@
 import pytest
 import stripe
 
-from shop.stripe_standin.params import StripeError
+from stripe_standin.params import StripeError
 from tests.stripe_standin import stripe_fields
 from tests.stripe_standin.conftest import session_params
 
@@ -17,7 +17,12 @@ def paid(stripe_client, stripe_standin):
     return session.id, intent.id, intent.latest_charge
 
 
-def _types(standin, since=0):
+# A card payment: payment_intent.created, charge.succeeded, payment_intent.succeeded and
+# checkout.session.completed.
+PAYMENT_EVENTS = 4
+
+
+def _types(standin, since=PAYMENT_EVENTS):
     return [e["type"] for e in standin.events()[since:]]
 
 
@@ -37,10 +42,28 @@ def test_partial_then_full_refund(stripe_client, stripe_standin, paid):
     assert rest.amount == 7300 - 2000
     refunded = stripe_client.v1.charges.retrieve(charge)
     assert (refunded.amount_refunded, refunded.refunded) == (7300, True)
-    assert _types(stripe_standin, 1) == ["refund.created", "charge.refunded"] * 2
+    assert _types(stripe_standin) == ["refund.created", "charge.refunded"] * 2
     assert stripe_standin.events("refund.created")[0]["request"]["idempotency_key"] == "claim-3"
     listed = stripe_client.v1.refunds.list({"payment_intent": intent, "limit": 1})
     assert [r.id for r in listed.auto_paging_iter()] == [rest.id, partial.id]
+
+
+def test_a_charge_lists_its_refunds_only_when_asked_to(stripe_client, stripe_standin, paid):
+    # given a charge refunded twice
+    _, intent, charge = paid
+    first = stripe_client.v1.refunds.create({"payment_intent": intent, "amount": 1000})
+    second = stripe_client.v1.refunds.create({"payment_intent": intent, "amount": 300})
+
+    # when it is read plainly, and with its refunds expanded
+    plain = stripe_client.v1.charges.retrieve(charge)
+    expanded = stripe_client.v1.charges.retrieve(charge, {"expand": ["refunds"]})
+
+    # then only the second has them (newest first), as since API version 2022-11-15
+    assert set(plain.to_dict()) == stripe_fields.CHARGE
+    assert plain.amount_refunded == 1300
+    assert [r.id for r in expanded.refunds.data] == [second.id, first.id]
+    refunded_events = stripe_standin.events("charge.refunded")
+    assert [stripe_fields.CHARGE_REFUNDS in e["data"]["object"] for e in refunded_events] == [False] * 2
 
 
 def test_more_than_is_left_is_refused(stripe_client, stripe_standin, paid):
@@ -105,7 +128,7 @@ def test_a_pending_refund_succeeds_later(stripe_client, stripe_standin, paid):
 
     # then
     assert stripe_client.v1.refunds.retrieve(refund.id).status == "succeeded"
-    assert _types(stripe_standin, 1) == ["refund.created", "refund.updated", "charge.refunded"]
+    assert _types(stripe_standin) == ["refund.created", "refund.updated", "charge.refunded"]
     updated = stripe_standin.events("refund.updated")[0]["data"]
     assert updated["previous_attributes"] == {"status": "pending"}
 
@@ -120,7 +143,7 @@ def test_a_failed_refund_gives_the_amount_back(stripe_client, stripe_standin, pa
     failed = stripe_client.v1.refunds.retrieve(refund.id)
     assert (failed.status, failed.failure_reason) == ("failed", "lost_or_stolen_card")
     assert stripe_client.v1.charges.retrieve(charge).amount_refunded == 0
-    assert _types(stripe_standin, 1) == ["refund.created", "refund.updated", "refund.failed"]
+    assert _types(stripe_standin) == ["refund.created", "refund.updated", "refund.failed"]
     with pytest.raises(StripeError):
         stripe_standin.settle_refund(refund.id)
 

@@ -70,7 +70,7 @@ CHECKOUT_SESSION = {
     "subscription": None,
     "success_url": None,
     "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-    "ui_mode": "hosted",
+    "ui_mode": "hosted_page",
     "url": None,
     "wallet_options": None,
 }
@@ -234,7 +234,6 @@ CHARGE = {
     "receipt_number": None,
     "receipt_url": None,
     "refunded": False,
-    "refunds": {"object": "list", "data": [], "has_more": False, "url": None},
     "review": None,
     "shipping": None,
     "source": None,

@@ -11,9 +11,9 @@ from functools import wraps
 
 from flask import Blueprint, Response, current_app, g, request
 
-from shop.stripe_standin import checkout, refunds
-from shop.stripe_standin.account import new_id
-from shop.stripe_standin.params import StripeError, decode, expand, no_such
+from stripe_standin import checkout, refunds
+from stripe_standin.account import new_id
+from stripe_standin.params import InvalidParameter, StripeError, decode, expand, no_such
 
 bp = Blueprint("stripe_api", __name__, url_prefix="/v1")
 
@@ -74,7 +74,10 @@ def _request_context() -> dict:
 
 
 def idempotent(view):
-    """Replay the saved answer for a known key; otherwise run the view and save its answer."""
+    """Replay the saved answer for a known key; otherwise run the view and save its answer.
+
+    A request whose parameters fail validation is answered but not saved, as at Stripe.
+    """
 
     @wraps(view)
     def wrapper(**kwargs):
@@ -90,7 +93,12 @@ def idempotent(view):
                 response = Response(body, status, mimetype="application/json")
                 response.headers.update({"Idempotent-Replayed": "true", "Original-Request": original})
                 return response
-            response = _answer(view, kwargs)
+            try:
+                response = json_response(view(**kwargs))
+            except InvalidParameter as exc:
+                return json_response(exc.body, exc.status)
+            except StripeError as exc:
+                response = json_response(exc.body, exc.status)
             standin.idempotency.save(g.api_key, key, fingerprint, response.status_code,
                                      response.get_data(), g.request_id)
             return response

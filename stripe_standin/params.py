@@ -21,12 +21,26 @@ class StripeError(Exception):
                                **extra}}
 
 
-def missing(param: str) -> StripeError:
-    return StripeError(f"Missing required param: {param}.", code="parameter_missing", param=param)
+class InvalidParameter(StripeError):
+    """A request refused while its parameters are read, before the endpoint runs.
+
+    Stripe saves no idempotent result for these: the same key may be used again with corrected
+    parameters (see `IdempotencyKeys`).
+    """
 
 
-def invalid(param: str, message: str) -> StripeError:
-    return StripeError(message, code="parameter_invalid", param=param)
+def missing(param: str) -> InvalidParameter:
+    return InvalidParameter(f"Missing required param: {param}.", code="parameter_missing",
+                            param=param)
+
+
+def invalid(param: str, message: str) -> InvalidParameter:
+    return InvalidParameter(message, code="parameter_invalid", param=param)
+
+
+def unknown_parameter(param: str) -> InvalidParameter:
+    return InvalidParameter(f"Received unknown parameter: {param}", code="parameter_unknown",
+                            param=param)
 
 
 def no_such(kind: str, object_id: str, param: str = "id") -> StripeError:
@@ -100,6 +114,17 @@ def text(params: dict, name: str, *, required: bool = False, max_length: int = 5
         raise invalid(label, f"Invalid string: {label} must be a string")
     if len(raw) > max_length:
         raise invalid(label, f"Invalid string: must be at most {max_length} characters")
+    return raw
+
+
+def one_of(params: dict, name: str, values: tuple[str, ...], *, default: str | None = None):
+    """An enum parameter: one of `values` (Stripe names them all when it refuses another)."""
+    raw = text(params, name)
+    if raw is None:
+        return default
+    if raw not in values:
+        listed = ", ".join(values[:-1]) + f", or {values[-1]}" if len(values) > 1 else values[0]
+        raise invalid(name, f"Invalid {name}: must be one of {listed}")
     return raw
 
 

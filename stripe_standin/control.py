@@ -6,8 +6,9 @@ steer and inspect webhook deliveries, and reset everything. `GET /_standin/` lis
 """
 from flask import Blueprint, current_app, request
 
-from shop.stripe_standin.api import json_response
-from shop.stripe_standin.params import StripeError
+from stripe_standin.api import json_response
+from stripe_standin.dispatcher import ORDERS
+from stripe_standin.params import StripeError
 
 bp = Blueprint("stripe_control", __name__, url_prefix="/_standin")
 
@@ -28,11 +29,14 @@ ENDPOINTS = {
     "POST /_standin/faults/decline-refund": '{"code": "card_declined" | "charge_already_refunded" '
                                             '| "insufficient_funds"}',
     "GET /_standin/webhooks": "every delivery with its attempts and the endpoint's answers",
-    "POST /_standin/webhooks/config": '{"url"?, "attempts"?, "backoff"?, "timeout"?}',
+    "POST /_standin/webhooks/config": '{"url"?, "attempts"?, "backoff"?, "timeout"?, '
+                                      '"order"?: "as_sent" | "reverse" | "shuffle", "seed"?, '
+                                      '"workers"?: 1-32, "events"?: ["charge.*", ...]}',
     "POST /_standin/webhooks/pause": "hold deliveries",
     "POST /_standin/webhooks/resume": '{"drop_pending"?: false}',
     "POST /_standin/webhooks/redeliver": '{"event_id": "evt_..."}',
     "GET /_standin/events": "every event, oldest first",
+    "POST /_standin/clock": '{"advance": seconds}: move the clock forward (expiry, key lifetime)',
     "POST /_standin/reset": "forget everything",
 }
 
@@ -136,8 +140,9 @@ def webhook_action(action):
     if action == "config":
         if "url" in body:
             standin.deliver_to(body["url"] or None)
-        standin.configure_webhooks(attempts=body.get("attempts"), backoff=body.get("backoff"),
-                                   timeout=body.get("timeout"))
+        standin.configure_webhooks(
+            attempts=body.get("attempts"), backoff=body.get("backoff"), timeout=body.get("timeout"),
+            **_delivery_knobs(body))
     elif action == "pause":
         standin.pause_webhooks()
     elif action == "resume":
@@ -154,10 +159,35 @@ def events():
     return json_response({"events": _standin().events(request.args.get("type"))})
 
 
+@bp.post("/clock")
+def clock():
+    seconds = _body().get("advance")
+    try:
+        _standin().advance_clock(float(seconds))
+    except (TypeError, ValueError):
+        raise StripeError("advance is a number of seconds, not negative", param="advance") from None
+    return json_response({"now": _standin().clock.now()})
+
+
 @bp.post("/reset")
 def reset():
     _standin().reset()
     return json_response({"ok": True})
+
+
+def _delivery_knobs(body: dict) -> dict:
+    """`order`, `seed`, `workers` and `events` of a webhooks/config request, checked."""
+    order, events = body.get("order"), body.get("events")
+    if order is not None and order not in ORDERS:
+        raise StripeError(f"order is one of {', '.join(ORDERS)}", param="order")
+    if events is not None and not (isinstance(events, list)
+                                   and all(isinstance(e, str) for e in events)):
+        raise StripeError("events is a list of event types", param="events")
+    workers = None if body.get("workers") is None else _int(body["workers"], "workers")
+    if workers is not None and not 1 <= workers <= 32:
+        raise StripeError("workers is between 1 and 32", param="workers")
+    seed = None if body.get("seed") is None else _int(body["seed"], "seed")
+    return {"order": order, "events": events, "workers": workers, "seed": seed}
 
 
 def _target_name() -> str | None:

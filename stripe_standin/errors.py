@@ -2,8 +2,8 @@
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from shop.stripe_standin.api import json_response
-from shop.stripe_standin.params import StripeError
+from stripe_standin.api import json_response
+from stripe_standin.params import StripeError
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -6,34 +6,42 @@ after `account.async_delay` seconds or when a test says so.
 """
 import threading
 
-from shop.stripe_standin.account import Account, new_id, now
-from shop.stripe_standin.params import (StripeError, expand, integer, invalid, metadata, missing,
-                                        no_such, text)
-from shop.stripe_standin.shapes import (CARD_DETAILS, CHARGE, CHECKOUT_SESSION, CUSTOMER_DETAILS,
-                                        LINE_ITEM, PAYMENT_INTENT, PRICE, shaped)
+from stripe_standin import charges
+from stripe_standin.account import Account, new_id
+from stripe_standin.params import (StripeError, expand, integer, invalid, metadata, missing,
+                                   no_such, one_of, text, unknown_parameter)
+from stripe_standin.shapes import CHECKOUT_SESSION, CUSTOMER_DETAILS, LINE_ITEM, PRICE, shaped
 
 MIN_LIFETIME, MAX_LIFETIME = 30 * 60, 24 * 60 * 60
+# Since API version 2026-03-25 (hosted, embedded and custom are refused). Only the hosted page
+# is served here: the others are refused by name rather than accepted and ignored.
+UI_MODES = ("elements", "embedded_page", "hosted_page")
 # Accepted and stored as given (they change nothing in this one-page checkout).
-_PASSED_THROUGH = {"locale", "submit_type", "billing_address_collection", "customer_creation",
-                   "ui_mode"}
+_PASSED_THROUGH = {"locale", "submit_type", "billing_address_collection", "customer_creation"}
+# `payment_method_types` is not among them: Stripe removed it in API version 2026-09-30
+# (allowed_payment_method_types / excluded_payment_method_types replace it).
 _ACCEPTED = _PASSED_THROUGH | {
     "mode", "line_items", "success_url", "cancel_url", "client_reference_id", "customer_email",
-    "metadata", "expires_at", "payment_method_types", "payment_intent_data", "expand",
-    "allow_promotion_codes", "shipping_address_collection", "phone_number_collection",
-    "automatic_tax", "custom_text", "consent_collection", "currency"}
+    "metadata", "expires_at", "allowed_payment_method_types", "excluded_payment_method_types",
+    "payment_intent_data", "expand", "allow_promotion_codes", "shipping_address_collection",
+    "phone_number_collection", "automatic_tax", "custom_text", "consent_collection", "currency",
+    "ui_mode"}
 
 
 def create_session(account: Account, params: dict, request: dict) -> dict:
     unknown = sorted(set(params) - _ACCEPTED)
     if unknown:
-        raise StripeError(f"Received unknown parameter: {unknown[0]}", param=unknown[0])
+        raise unknown_parameter(unknown[0])
     mode = text(params, "mode", required=True)
     if mode != "payment":
         raise invalid("mode", f"The stand-in supports mode=payment only, not {mode!r}.")
+    ui_mode = one_of(params, "ui_mode", UI_MODES, default="hosted_page")
+    if ui_mode != "hosted_page":
+        raise invalid("ui_mode", f"The stand-in serves ui_mode=hosted_page only, not {ui_mode!r}.")
     success_url = text(params, "success_url", required=True, max_length=5000)
-    created = now()
+    created = account.now()
     expires_at = integer(params, "expires_at", default=created + MAX_LIFETIME)
-    if not created + MIN_LIFETIME - 60 <= expires_at <= created + MAX_LIFETIME + 60:
+    if not created + MIN_LIFETIME <= expires_at <= created + MAX_LIFETIME:
         raise invalid("expires_at", "The `expires_at` timestamp must be at least 30 minutes and "
                                     "at most 24 hours after the Checkout Session is created.")
     email = text(params, "customer_email", max_length=800)
@@ -51,7 +59,7 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
         client_reference_id=text(params, "client_reference_id", max_length=200),
         customer_email=email, metadata=metadata(params), currency=currencies.pop(),
         amount_subtotal=total, amount_total=total, url=f"{account.base_url}/pay/{session_id}",
-        payment_method_types=_payment_method_types(params),
+        payment_method_types=_payment_method_types(params), ui_mode=ui_mode,
         allow_promotion_codes=params.get("allow_promotion_codes") == "true" or None,
     )
     session.update({k: params[k] for k in _PASSED_THROUGH if isinstance(params.get(k), str)})
@@ -67,12 +75,14 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
 
 
 def _payment_method_types(params: dict) -> list[str]:
-    types = params.get("payment_method_types")
-    if types is None:
-        return ["card"]
-    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-        raise invalid("payment_method_types", "Invalid array")
-    return types
+    for name in ("allowed_payment_method_types", "excluded_payment_method_types"):
+        types = params.get(name)
+        if types is not None and (not isinstance(types, list)
+                                  or not all(isinstance(t, str) for t in types)):
+            raise invalid(name, "Invalid array")
+    allowed = params.get("allowed_payment_method_types") or ["card"]
+    excluded = params.get("excluded_payment_method_types") or []
+    return [t for t in allowed if t not in excluded]
 
 
 def _line_items(raw, created: int) -> list[dict]:
@@ -114,7 +124,7 @@ def _line_items(raw, created: int) -> list[dict]:
 
 
 def expire_session(account: Account, session_id: str, request: dict | None = None) -> dict:
-    with account.lock:
+    with account.together():
         session = _session(account, session_id)
         if session["status"] != "open":
             raise StripeError('Only Checkout Sessions with a status in ["open"] can be expired. '
@@ -125,9 +135,9 @@ def expire_session(account: Account, session_id: str, request: dict | None = Non
 
 def expire_due(account: Account) -> int:
     """Expire every open session past its `expires_at`, as Stripe does on its own."""
-    with account.lock:
+    with account.together():
         due = [s for s in account.sessions.values()
-               if s["status"] == "open" and s["expires_at"] <= now()]
+               if s["status"] == "open" and s["expires_at"] <= account.now()]
         for session in due:
             _expire(account, session, None)
         return len(due)
@@ -143,12 +153,12 @@ def pay(account: Account, session_id: str, method: str = "card") -> dict:
     if method not in ("card", "bank_transfer"):
         raise invalid("method", "method is card or bank_transfer")
     expire_due(account)
-    with account.lock:
+    with account.together():
         session = _session(account, session_id)
         if session["status"] != "open":
             raise StripeError(f"This Checkout Session is {session['status']}: it can no longer "
                               "be paid.", code="checkout_session_not_open")
-        intent = _payment_intent(account, session, method)
+        intent = charges.create_payment(account, session, method)
         session.update(status="complete", payment_intent=intent["id"], url=None,
                        customer_details=shaped(CUSTOMER_DETAILS, email=session["customer_email"]
                                                or "jenny.rosen@example.com"))
@@ -167,27 +177,17 @@ def pay(account: Account, session_id: str, method: str = "card") -> dict:
 
 def settle_async(account: Account, session_id: str, succeeded: bool = True) -> dict:
     """The bank transfer of a completed, unpaid session arrives (or fails)."""
-    with account.lock:
+    with account.together():
         session = _session(account, session_id)
         intent = account.payment_intents.get(session["payment_intent"] or "")
         if session["status"] != "complete" or not intent or intent["status"] != "processing":
             raise StripeError("This Checkout Session has no bank transfer awaiting settlement.",
                               code="payment_intent_unexpected_state")
-        charge = account.charges[intent["latest_charge"]]
+        charges.settle(account, intent, succeeded)
         if succeeded:
-            charge.update(status="succeeded", paid=True, amount_captured=charge["amount"],
-                          balance_transaction=new_id("txn_1"))
-            intent.update(status="succeeded", amount_received=intent["amount"])
             session["payment_status"] = "paid"
             account.emit("checkout.session.async_payment_succeeded", session)
         else:
-            charge.update(status="failed", failure_code="insufficient_funds",
-                          failure_message="The customer's account has insufficient funds.",
-                          outcome=dict(charge["outcome"], network_status="declined_by_network",
-                                       type="issuer_declined", seller_message="Payment failed."))
-            intent.update(status="requires_payment_method",
-                          last_payment_error={"type": "card_error", "code": "insufficient_funds",
-                                              "message": charge["failure_message"]})
             account.emit("checkout.session.async_payment_failed", session)
         return account.expanded(session, set())
 
@@ -197,42 +197,6 @@ def _settle_quietly(account: Account, session_id: str) -> None:
         settle_async(account, session_id)
     except StripeError:
         pass  # a test or the control API settled it first
-
-
-def _payment_intent(account: Account, session: dict, method: str) -> dict:
-    created = now()
-    intent_id, charge_id = new_id("pi_3"), new_id("ch_3")
-    extra = account.intent_data.get(session["id"], {})
-    card = method == "card"
-    intent = shaped(
-        PAYMENT_INTENT, id=intent_id, amount=session["amount_total"], created=created,
-        currency=session["currency"], client_secret=f"{intent_id}_secret_{new_id('', 25)}",
-        latest_charge=charge_id, metadata=extra.get("metadata", {}),
-        description=extra.get("description"), payment_method=new_id("pm_1"),
-        payment_method_types=["card"] if card else ["sepa_debit"],
-        status="succeeded" if card else "processing",
-        amount_received=session["amount_total"] if card else 0,
-    )
-    details = ({"card": dict(CARD_DETAILS, amount_authorized=session["amount_total"]), "type": "card"}
-               if card else
-               {"sepa_debit": {"bank_code": "37040044", "branch_code": None, "country": "DE",
-                               "fingerprint": "7tGtBm3oQoGgqQ1p", "last4": "3000",
-                               "mandate": new_id("mandate_1")}, "type": "sepa_debit"})
-    charge = shaped(
-        CHARGE, id=charge_id, amount=session["amount_total"], created=created,
-        amount_captured=session["amount_total"] if card else 0, currency=session["currency"],
-        balance_transaction=new_id("txn_3") if card else None, payment_intent=intent_id,
-        payment_method=intent["payment_method"], payment_method_details=details,
-        billing_details=dict(CHARGE["billing_details"], email=session["customer_email"]),
-        receipt_email=session["customer_email"], paid=card,
-        status="succeeded" if card else "pending",
-        receipt_url=f"{account.base_url}/receipts/{charge_id}",
-        refunds={"object": "list", "data": [], "has_more": False,
-                 "url": f"/v1/charges/{charge_id}/refunds"},
-    )
-    account.payment_intents[intent_id] = intent
-    account.charges[charge_id] = charge
-    return intent
 
 
 def _session(account: Account, session_id: str) -> dict:

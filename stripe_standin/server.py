@@ -1,18 +1,20 @@
 """A running stand-in: the HTTP server, the webhook sender, and the Python API to drive it.
 
-`StandIn` is what `python -m shop.stripe_standin` serves and what the `stripe_standin` test
+`StandIn` is what `python -m stripe_standin` serves and what the `stripe_standin` test
 fixture yields. Its methods do what the control endpoints under `/_standin/` do over HTTP.
 """
 import threading
 from collections.abc import Callable
 
-from flask import Flask, request
 from werkzeug.serving import make_server
 
-from shop.stripe_standin import checkout, refunds
-from shop.stripe_standin.account import Account
-from shop.stripe_standin.faults import Faults, IdempotencyKeys
-from shop.stripe_standin.webhooks import Dispatcher, Target, signature_header
+from stripe_standin import checkout, refunds
+from stripe_standin.account import Account
+from stripe_standin.app import create_app
+from stripe_standin.clock import Clock
+from stripe_standin.dispatcher import Dispatcher
+from stripe_standin.faults import Faults, IdempotencyKeys
+from stripe_standin.webhooks import Target, signature_header
 
 DEFAULT_WEBHOOK_SECRET = "whsec_local_standin"  # nosec B105
 
@@ -23,17 +25,19 @@ class StandIn:
                  async_delay: float | None = None, webhook_attempts: int = 4,
                  webhook_backoff: float = 1.0, webhook_timeout: float = 10.0,
                  sweep_interval: float | None = None, public_url: str | None = None,
-                 state_file: str | None = None):
+                 state_file: str | None = None, clock: Clock | None = None):
+        self.clock = clock or Clock()
         self.dispatcher = Dispatcher(webhook_secret, webhook_target, max_attempts=webhook_attempts,
                                      backoff=webhook_backoff, timeout=webhook_timeout)
         self.faults = Faults()
-        self.idempotency = IdempotencyKeys()
+        self.idempotency = IdempotencyKeys(self.clock)
         self.app = create_app(self)
         self.server = make_server(host, port, self.app, threaded=True)
         self.url = f"http://{host}:{self.server.port}"
         # Pay-page links use the public address when the server binds to, say, 0.0.0.0.
         self.account = Account(self.dispatcher, base_url=(public_url or self.url).rstrip("/"),
-                               refund_status=refund_status, async_delay=async_delay)
+                               refund_status=refund_status, async_delay=async_delay,
+                               clock=self.clock)
         # With a state file the account outlives the process: loaded now, saved after every
         # request that may change it and when the server stops.
         self.state_file = state_file
@@ -139,6 +143,11 @@ class StandIn:
         return refunds.open_dispute(self.account, charge_or_payment_intent, amount=amount,
                                     reason=reason)
 
+    def advance_clock(self, seconds: float) -> None:
+        """Move the stand-in's clock forward: sessions expire, idempotency keys are forgotten."""
+        self.clock.advance(seconds)
+        checkout.expire_due(self.account)
+
     # -- faults ----------------------------------------------------------------------------
     def fail_next(self, count: int = 1, *, status: int = 500, path: str | None = None) -> None:
         self.faults.fail_next(count, status=status, path=path)
@@ -165,18 +174,25 @@ class StandIn:
         self.dispatcher.target = target
 
     def deliver_to_app(self, app, path: str = "/api/v1/stripe/webhook") -> None:
-        """Send webhooks into a Flask app through its test client."""
-        client = app.test_client()
-        self.deliver_to(lambda body, headers: client.post(path, data=body, headers=headers))
+        """Send webhooks into a Flask app through its test client (one per delivery: several
+        may be under way at once)."""
+        self.deliver_to(lambda body, headers: app.test_client().post(path, data=body,
+                                                                     headers=headers))
 
     def configure_webhooks(self, *, attempts: int | None = None, backoff: float | None = None,
-                           timeout: float | None = None) -> None:
+                           timeout: float | None = None, order: str | None = None,
+                           workers: int | None = None, seed: int | None = None,
+                           events: list[str] | None = None) -> None:
+        """Retries; and, to show the endpoint copes with what Stripe allows: `order` of each
+        batch ("as_sent", "reverse", "shuffle", with `seed`), `workers` delivering at once, and
+        the `events` types the endpoint is enabled for (`["*"]`: all)."""
         if attempts is not None:
             self.dispatcher.max_attempts = attempts
         if backoff is not None:
             self.dispatcher.backoff = backoff
         if timeout is not None:
             self.dispatcher.timeout = timeout
+        self.dispatcher.configure(order=order, workers=workers, seed=seed, events=events)
 
     def deliveries(self) -> list[dict]:
         return self.dispatcher.deliveries()
@@ -228,23 +244,4 @@ class StandIn:
         self.dispatcher.reset()
         self.faults.reset()
         self.idempotency.reset()
-
-
-def create_app(standin: StandIn) -> Flask:
-    from shop.stripe_standin import api, control, pay_page
-    from shop.stripe_standin.errors import register_error_handlers
-
-    app = Flask(__name__)
-    app.extensions["stripe_standin"] = standin
-    app.register_blueprint(api.bp)
-    app.register_blueprint(pay_page.bp)
-    app.register_blueprint(control.bp)
-    register_error_handlers(app)
-
-    @app.after_request
-    def save_state(response):
-        if request.method != "GET":
-            standin.save_state()
-        return response
-
-    return app
+        self.clock.reset()

@@ -2,7 +2,9 @@
 
 Every read hands out a deep copy, and every event carries a snapshot of its object taken when
 it happened, as Stripe's do. One re-entrant lock serialises all changes, so the API, the hosted
-pay page, the control endpoints and the timers never see half an update.
+pay page, the control endpoints and the timers never see half an update. The events one change
+sends (a payment: payment_intent.created, charge.succeeded, payment_intent.succeeded,
+checkout.session.completed) reach the dispatcher together (`together()`), which may reorder them.
 """
 import copy
 import json
@@ -10,11 +12,12 @@ import os
 import secrets
 import string
 import threading
-import time
+from contextlib import contextmanager
 
-from shop.stripe_standin.params import StripeError, integer, no_such
-from shop.stripe_standin.shapes import EVENT, shaped
-from shop.stripe_standin.webhooks import Dispatcher
+from stripe_standin.clock import Clock
+from stripe_standin.params import StripeError, integer, no_such, unknown_parameter
+from stripe_standin.shapes import EVENT, shaped
+from stripe_standin.dispatcher import Dispatcher
 
 API_VERSION = "2026-10-28.endive"  # what stripe-python 16.x pins
 _ALPHABET = string.ascii_letters + string.digits
@@ -37,12 +40,15 @@ _SAVED = ("sessions", "line_items", "intent_data", "payment_intents", "charges",
 
 class Account:
     def __init__(self, dispatcher: Dispatcher, *, base_url: str = "http://127.0.0.1:12111",
-                 refund_status: str = "succeeded", async_delay: float | None = None):
+                 refund_status: str = "succeeded", async_delay: float | None = None,
+                 clock: Clock | None = None):
         self.dispatcher = dispatcher
+        self.clock = clock or Clock()
         self.base_url = base_url
         self.refund_status = refund_status  # "pending": refunds wait for settle_refund()
         self.async_delay = async_delay  # seconds before a bank transfer settles by itself
         self.lock = threading.RLock()
+        self._outbox: list[dict] | None = None  # events held by together()
         self.reset()
 
     def reset(self) -> None:
@@ -84,19 +90,44 @@ class Account:
             for name in _SAVED:
                 setattr(self, name, data.get(name, type(getattr(self, name))()))
             self.events_by_id = {event["id"]: event for event in self.events}
+            for charge in self.charges.values():  # a file written before charges left them out
+                charge.pop("refunds", None)
         return True
 
+    def now(self) -> int:
+        return self.clock.now()
+
     # -- events ----------------------------------------------------------------------------
+    @contextmanager
+    def together(self):
+        """Hold the lock; the events emitted meanwhile are handed to the dispatcher as one batch."""
+        with self.lock:
+            if self._outbox is not None:  # already inside: the outer batch takes them
+                yield
+                return
+            self._outbox = []
+            try:
+                yield
+            finally:
+                batch, self._outbox = self._outbox, None
+                if batch:
+                    self.dispatcher.send_all(batch)
+
     def emit(self, type_: str, obj: dict, request: dict | None = None,
              previous: dict | None = None) -> dict:
         data = {"object": copy.deepcopy(obj)}
         if previous is not None:
             data["previous_attributes"] = previous
-        event = shaped(EVENT, id=new_id("evt_1"), api_version=API_VERSION, created=now(), data=data,
-                       request=dict(request or {"id": None, "idempotency_key": None}), type=type_)
-        self.events.append(event)
-        self.events_by_id[event["id"]] = event
-        self.dispatcher.send(copy.deepcopy(event))
+        event = shaped(EVENT, id=new_id("evt_1"), api_version=API_VERSION, created=self.now(),
+                       data=data, request=dict(request or {"id": None, "idempotency_key": None}),
+                       type=type_)
+        with self.lock:
+            self.events.append(event)
+            self.events_by_id[event["id"]] = event
+            if self._outbox is not None:
+                self._outbox.append(copy.deepcopy(event))
+            else:
+                self.dispatcher.send(copy.deepcopy(event))
         return event
 
     # -- reads -----------------------------------------------------------------------------
@@ -121,6 +152,12 @@ class Account:
         if head == "data" and isinstance(obj.get("data"), list):
             for item in obj["data"]:
                 self._expand(item, rest)
+            return
+        if head == "refunds" and obj.get("object") == "charge":
+            # Not part of a charge since API version 2022-11-15: only when asked for.
+            found = [r for r in self.refunds.values() if r["charge"] == obj["id"]]
+            obj["refunds"] = {"object": "list", "data": copy.deepcopy(found[::-1]),
+                              "has_more": False, "url": f"/v1/charges/{obj['id']}/refunds"}
             return
         if head == "line_items" and obj.get("object") == "checkout.session":
             items = self.line_items.get(obj["id"], [])
@@ -159,10 +196,6 @@ class Account:
                 "data": [self.expanded(o, {p.removeprefix("data.") for p in expand}) for o in chunk]}
 
 
-def now() -> int:
-    return int(time.time())
-
-
 def _created_matches(obj: dict, condition) -> bool:
     if condition is None or condition == "":
         return True
@@ -174,7 +207,7 @@ def _created_matches(obj: dict, condition) -> bool:
               "lte": lambda v: created <= v}
     for op, raw in condition.items():
         if op not in checks:
-            raise StripeError(f"Received unknown parameter: created[{op}]", param=f"created[{op}]")
+            raise unknown_parameter(f"created[{op}]")
         value = integer(condition, op, label=f"created[{op}]")
         if value is not None and not checks[op](value):
             return False

@@ -6,9 +6,9 @@ transfer settles later; "Cancel" goes back to `cancel_url` and leaves the sessio
 """
 from flask import Blueprint, current_app, redirect, render_template_string, request
 
-from shop.stripe_standin import checkout
-from shop.stripe_standin.html import INDEX, PAGE, STYLESHEET
-from shop.stripe_standin.params import StripeError
+from stripe_standin import checkout
+from stripe_standin.html import INDEX, PAGE, STYLESHEET
+from stripe_standin.params import StripeError
 
 bp = Blueprint("stripe_pay_page", __name__)
 

@@ -1,15 +1,16 @@
-"""`python -m shop.stripe_standin`: serve the stand-in until interrupted (`make run` does)."""
+"""`python -m stripe_standin`: serve the stand-in until interrupted (`make run` does)."""
 import argparse
 import logging
 import os
 import signal
 import sys
 
-from shop.stripe_standin.server import DEFAULT_WEBHOOK_SECRET, StandIn
+from stripe_standin.dispatcher import ORDERS
+from stripe_standin.server import DEFAULT_WEBHOOK_SECRET, StandIn
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m shop.stripe_standin",
+    parser = argparse.ArgumentParser(prog="python -m stripe_standin",
                                      description="A local stand-in for Stripe's API.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12111)
@@ -24,6 +25,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="deliveries tried per event before giving up")
     parser.add_argument("--webhook-backoff", type=float, default=2.0,
                         help="seconds before the first retry; doubled for each next one")
+    parser.add_argument("--webhook-order", choices=ORDERS, default="as_sent",
+                        help="the order each batch of events is delivered in")
+    parser.add_argument("--webhook-workers", type=int, default=1,
+                        help="deliveries under way at once")
     parser.add_argument("--async-delay", type=float, default=5.0,
                         help="seconds before a bank transfer settles by itself")
     parser.add_argument("--pending-refunds", action="store_true",
@@ -38,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
                       refund_status="pending" if args.pending_refunds else "succeeded",
                       webhook_attempts=args.webhook_attempts, webhook_backoff=args.webhook_backoff,
                       sweep_interval=1.0, public_url=args.public_url, state_file=args.state_file)
+    standin.configure_webhooks(order=args.webhook_order, workers=args.webhook_workers)
     logging.info("Stripe stand-in on %s, webhooks to %s", standin.url, args.webhook_url or "nowhere")
     # honcho and docker stop with SIGTERM: leave through serve_forever's cleanup (state saved).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

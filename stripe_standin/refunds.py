@@ -5,10 +5,10 @@ as at Stripe. Refunds succeed at once unless the account is set to leave them `p
 case `settle_refund` decides later, sending what Stripe sends: `refund.updated` and
 `charge.refunded` on success, `refund.updated` and `refund.failed` on failure.
 """
-from shop.stripe_standin.account import Account, new_id, now
-from shop.stripe_standin.params import (StripeError, expand, integer, invalid, metadata, no_such,
-                                        text)
-from shop.stripe_standin.shapes import DISPUTE, REFUND, shaped
+from stripe_standin.account import Account, new_id
+from stripe_standin.params import (InvalidParameter, StripeError, expand, integer, invalid,
+                                   metadata, no_such, text, unknown_parameter)
+from stripe_standin.shapes import DISPUTE, REFUND, shaped
 
 REASONS = {"duplicate", "fraudulent", "requested_by_customer"}
 DECLINES = {
@@ -26,12 +26,12 @@ def create_refund(account: Account, params: dict, request: dict | None) -> dict:
     unknown = sorted(set(params) - {"payment_intent", "charge", "amount", "metadata", "reason",
                                     "expand", "instructions_email"})
     if unknown:
-        raise StripeError(f"Received unknown parameter: {unknown[0]}", param=unknown[0])
+        raise unknown_parameter(unknown[0])
     reason = text(params, "reason")
     if reason is not None and reason not in REASONS:
         raise invalid("reason", f"Invalid reason: must be one of {', '.join(sorted(REASONS))}")
     data = metadata(params)
-    with account.lock:
+    with account.together():
         charge = _refundable_charge(account, params)
         remaining = charge["amount"] - charge["amount_refunded"]
         amount = integer(params, "amount", minimum=1, default=remaining)
@@ -47,7 +47,7 @@ def create_refund(account: Account, params: dict, request: dict | None) -> dict:
                 f"charge ({_money(remaining, charge)})", code="amount_too_large", param="amount")
         status = account.refund_status
         refund = shaped(
-            REFUND, id=new_id("re_3"), amount=amount, charge=charge["id"], created=now(),
+            REFUND, id=new_id("re_3"), amount=amount, charge=charge["id"], created=account.now(),
             currency=charge["currency"], metadata=data, payment_intent=charge["payment_intent"],
             payment_method=charge["payment_method"], reason=reason, status=status,
             balance_transaction=new_id("txn_3") if status == "succeeded" else None,
@@ -56,7 +56,7 @@ def create_refund(account: Account, params: dict, request: dict | None) -> dict:
                                           "type": "refund"}, "type": "card"},
         )
         account.refunds[refund["id"]] = refund
-        _count(charge, refund, amount)
+        _count(charge, amount)
         account.emit("refund.created", refund, request)
         if status == "succeeded":
             account.emit("charge.refunded", charge, request)
@@ -65,7 +65,7 @@ def create_refund(account: Account, params: dict, request: dict | None) -> dict:
 
 def settle_refund(account: Account, refund_id: str, succeeded: bool = True,
                   failure_reason: str = "expired_or_canceled_card") -> dict:
-    with account.lock:
+    with account.together():
         refund = account.refunds.get(refund_id)
         if refund is None:
             raise no_such("refund", refund_id)
@@ -77,13 +77,13 @@ def settle_refund(account: Account, refund_id: str, succeeded: bool = True,
         previous = {"status": refund["status"]}
         if succeeded:
             refund.update(status="succeeded", balance_transaction=new_id("txn_3"))
-            _count(charge, refund, 0)
+            _count(charge, 0)
             account.emit("refund.updated", refund, previous=previous)
             account.emit("charge.refunded", charge)
         else:
             refund.update(status="failed", failure_reason=failure_reason,
                           failure_balance_transaction=new_id("txn_3"))
-            _count(charge, refund, -refund["amount"])
+            _count(charge, -refund["amount"])
             account.emit("refund.updated", refund, previous=previous)
             account.emit("refund.failed", refund)
         return account.expanded(refund, set())
@@ -91,11 +91,11 @@ def settle_refund(account: Account, refund_id: str, succeeded: bool = True,
 
 def open_dispute(account: Account, charge_id: str, *, amount: int | None = None,
                  reason: str = "fraudulent") -> dict:
-    with account.lock:
+    with account.together():
         charge = _charge_or_intent(account, charge_id)
         if charge["status"] != "succeeded":
             raise StripeError(f"Charge {charge['id']} is {charge['status']}: it cannot be disputed.")
-        created = now()
+        created = account.now()
         dispute = shaped(DISPUTE, id=new_id("dp_1"), amount=amount or charge["amount"],
                          charge=charge["id"], created=created, currency=charge["currency"],
                          payment_intent=charge["payment_intent"], reason=reason)
@@ -109,8 +109,8 @@ def open_dispute(account: Account, charge_id: str, *, amount: int | None = None,
 def _refundable_charge(account: Account, params: dict) -> dict:
     intent_id, charge_id = params.get("payment_intent"), params.get("charge")
     if not intent_id and not charge_id:
-        raise StripeError("One of `charge` or `payment_intent` is required.",
-                          code="parameter_missing", param="payment_intent")
+        raise InvalidParameter("One of `charge` or `payment_intent` is required.",
+                               code="parameter_missing", param="payment_intent")
     if intent_id:
         intent = account.payment_intents.get(intent_id)
         if intent is None:
@@ -143,12 +143,10 @@ def _charge_or_intent(account: Account, object_id: str) -> dict:
     return charge
 
 
-def _count(charge: dict, refund: dict, amount: int) -> None:
-    """Keep the charge's refunded total and its embedded refund list current."""
+def _count(charge: dict, amount: int) -> None:
+    """Keep the charge's refunded total current (it lists its refunds only when expanded)."""
     charge["amount_refunded"] += amount
     charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
-    listed = [r for r in charge["refunds"]["data"] if r["id"] != refund["id"]]
-    charge["refunds"]["data"] = [dict(refund)] + listed
 
 
 def _money(amount: int, charge: dict) -> str:

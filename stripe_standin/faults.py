@@ -8,7 +8,8 @@ Both can be limited to paths starting with a prefix, e.g. "/v1/refunds".
 import threading
 from dataclasses import dataclass
 
-from shop.stripe_standin.params import StripeError
+from stripe_standin.clock import Clock
+from stripe_standin.params import StripeError
 
 
 @dataclass
@@ -70,20 +71,27 @@ def _server_error(status: int) -> StripeError:
 class IdempotencyKeys:
     """Stripe's idempotency: a key replays its first answer, for the same request only.
 
-    Keys are scoped to the API key. Answers to requests that never ran (auth failures, injected
-    faults) are not kept, so retrying after them runs the request, as at Stripe.
+    Keys are scoped to the API key and kept for 24 hours (by the stand-in's clock). As at
+    Stripe, an answer is saved only once the endpoint began to run: requests refused before
+    (authentication, injected faults, parameters that fail validation) leave the key unused,
+    so a retry with corrected parameters runs.
     """
 
+    LIFETIME = 24 * 60 * 60
     MISMATCH = ("Keys for idempotent requests can only be used with the same parameters they "
                 "were first used with. Try using a key other than '{key}' if you meant to "
                 "execute a different request.")
 
-    def __init__(self):
-        self._saved: dict[tuple[str, str], tuple[tuple, int, bytes, str]] = {}
+    def __init__(self, clock: Clock | None = None):
+        self.clock = clock or Clock()
+        self._saved: dict[tuple[str, str], tuple[tuple, int, bytes, str, float]] = {}
 
     def replay(self, api_key: str, key: str, fingerprint: tuple) -> tuple[int, bytes, str] | None:
         saved = self._saved.get((api_key, key))
         if saved is None:
+            return None
+        if self.clock.time() - saved[4] >= self.LIFETIME:
+            del self._saved[(api_key, key)]  # expired: the key is free again
             return None
         if saved[0] != fingerprint:
             raise StripeError(self.MISMATCH.format(key=key), type="idempotency_error")
@@ -91,7 +99,7 @@ class IdempotencyKeys:
 
     def save(self, api_key: str, key: str, fingerprint: tuple, status: int, body: bytes,
              request_id: str) -> None:
-        self._saved[(api_key, key)] = (fingerprint, status, body, request_id)
+        self._saved[(api_key, key)] = (fingerprint, status, body, request_id, self.clock.time())
 
     def reset(self) -> None:
         self._saved.clear()
