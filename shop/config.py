@@ -64,6 +64,8 @@ def from_environment(instance_path: str) -> dict:
         "UNSUBSCRIBE_MAILTO": os.environ.get("UNSUBSCRIBE_MAILTO") or None,
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
         "EMAIL_RETRY_BACKOFF_SECONDS": _int("EMAIL_RETRY_BACKOFF_SECONDS", 30),
+        "EMAIL_CLAIM_LEASE_SECONDS": _int("EMAIL_CLAIM_LEASE_SECONDS", 120),
+        "EMAIL_SWEEP_SECONDS": _int("EMAIL_SWEEP_SECONDS", 60),
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE") or "celery",
         "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),

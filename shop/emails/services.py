@@ -4,14 +4,17 @@ The email log is also the development outbox: with no MAIL_SERVER a "sent" row i
 readable with `flask --app shop emails outbox` or in the admin.
 """
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 from flask import current_app
 from jinja2 import Template
 from sqlalchemy import insert, select
 
-from shop.db import dialect_of, insert_or_skip
-from shop.emails.models import FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression
+from shop.db import dialect_of, insert_or_skip, utcnow
+from shop.emails.headers import EmailHeaderError, check_header_value, check_headers  # noqa: F401  the API
+from shop.emails.models import (FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression,
+                                new_message_id)
 from shop.errors import Conflict, NotFound
 from shop.extensions import db
 from shop.worker_bridge import enqueue
@@ -54,7 +57,9 @@ def queue_email(
     """Log the email and hand it to the worker once the transaction commits; the log row's id.
 
     With a `dedupe_key` the same email is queued at most once: a second call returns None.
-    Marketing mail to an address that unsubscribed is not queued at all (None).
+    Marketing mail to an address that unsubscribed is not queued at all (None). A recipient,
+    subject or header value with a line break or control character raises EmailHeaderError
+    (a 422) and logs nothing.
     """
     spec = EmailSpec(kind, to, context, order_id, dedupe_key, category, headers)
     if category == MARKETING:  # the address may have unsubscribed: the batch path reads the list
@@ -129,11 +134,18 @@ def _insert_one(dialect: str):
 
 
 def _logged(spec: EmailSpec) -> dict:
-    """The email log's row for `spec`, rendered."""
+    """The email log's row for `spec`, rendered, its headers checked, its Message-ID given."""
     subject, text, html = render_email(spec.kind, spec.context)
+    check_headers(spec.to, subject, spec.headers)
     return {"to": spec.to, "kind": spec.kind, "category": spec.category, "subject": subject,
             "body_text": text, "body_html": html, "headers": spec.headers or {},
-            "order_id": spec.order_id, "dedupe_key": spec.dedupe_key}
+            "order_id": spec.order_id, "dedupe_key": spec.dedupe_key,
+            "message_id": new_message_id(), "claimed_until": task_claim_deadline()}
+
+
+def task_claim_deadline():
+    """How long the task handed a queued row has to claim it before the sweep hands it to another."""
+    return utcnow() + timedelta(seconds=current_app.config["EMAIL_CLAIM_LEASE_SECONDS"])
 
 
 def _send_after_commit(message_id: int) -> None:
@@ -169,6 +181,7 @@ def resend_email(message_id: int) -> EmailMessage:
         raise Conflict("Only transactional email is sent again; marketing mail is not retried")
     message.status = QUEUED
     message.attempts = 0
+    message.claimed_until = task_claim_deadline()
     message.last_error = None
     db.session.flush()
     _send_after_commit(message.id)
