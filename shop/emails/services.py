@@ -3,6 +3,7 @@
 The email log is also the development outbox: with no MAIL_SERVER a "sent" row is the email,
 readable with `flask --app shop emails outbox` or in the admin.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -86,12 +87,19 @@ class EmailSpec:
     headers: dict | None = None
 
 
-def queue_emails(specs: list[EmailSpec], *, one_task: bool = False) -> list[EmailMessage | None]:
+def queue_emails(
+    specs: list[EmailSpec],
+    *,
+    one_task: bool = False,
+    on_refused: Callable[[int, EmailHeaderError], None] | None = None,
+) -> list[EmailMessage | None]:
     """`queue_email` for many at once, in a constant number of queries (the dispatcher's path).
 
     Answers, in order, the logged message of each spec, or None where it was not queued (its
     dedupe key exists, or it is marketing to a suppressed address). With `one_task`, a single
     `send_emails` task carries the whole batch to the worker instead of one task per email.
+    A spec whose headers are refused raises EmailHeaderError, or with `on_refused` is reported
+    to it (with its index) and answers None, so one bad email does not hold back the others.
     """
     keys = {s.dedupe_key for s in specs if s.dedupe_key}
     taken = set(db.session.scalars(select(EmailMessage.dedupe_key).where(EmailMessage.dedupe_key.in_(keys)))) \
@@ -105,9 +113,16 @@ def queue_emails(specs: list[EmailSpec], *, one_task: bool = False) -> list[Emai
                 spec.category == MARKETING and spec.to.strip().lower() in suppressed):
             rows.append(None)
             continue
-        if spec.dedupe_key:
+        try:
+            row = _logged(spec)
+        except EmailHeaderError as refused:
+            if on_refused is None:
+                raise
+            on_refused(len(rows), refused)
+            row = None
+        if row is not None and spec.dedupe_key:
             taken.add(spec.dedupe_key)
-        rows.append(_logged(spec))
+        rows.append(row)
     # An ORM bulk INSERT: one statement for the lot, answering the logged rows in order, without
     # the unit of work's per-object bookkeeping (thousands per dispatch pass).
     wanted = [row for row in rows if row is not None]

@@ -135,3 +135,27 @@ def test_a_database_outage_in_a_batch_hands_the_rest_to_retrying_tasks(watched, 
     assert len(server.messages) == 1
     assert [args for args, _ in handed_off] == [(ids[1],), (ids[2],)]
     assert all(countdown >= 1 for _, countdown in handed_off)
+
+
+def test_an_email_in_flight_when_its_address_is_erased_is_never_sent_again(app):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from shop.customers.services import erase_customer_data
+    from shop.db import utcnow
+    from shop.emails.models import FAILED
+    from shop.emails.sweeper import resend_stranded
+
+    # given an email whose worker died mid-send (its lease lapsed)
+    email_id = _queue("leaving@example.com")
+    db.session.execute(update(EmailMessage).values(status=SENDING, attempts=1,
+                                                   claimed_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    # when the customer's data is erased, and the sweep runs
+    erase_customer_data("leaving@example.com")
+    db.session.commit()
+    app.config["TASKS_CAPTURE"].clear()
+    resend_stranded()
+    # then the email is failed, not handed to a worker again
+    assert _row(email_id).status == FAILED and app.config["TASKS_CAPTURE"] == []
