@@ -39,7 +39,7 @@ def init_celery(app: Flask) -> Celery:
     )
     if broker.startswith("redis"):
         # Redis redelivers unacknowledged tasks (a killed worker's) after this long. It must be
-        # longer than any task runs and than the longest retry countdown (10 minutes), or Redis
+        # longer than any task runs and than the longest retry countdown (4 minutes), or Redis
         # hands out a second copy of a task still held. Emails do not wait for it: the sweep
         # takes back a dead worker's emails once their claim lease lapses.
         celery_app.conf.broker_transport_options = {

@@ -28,8 +28,9 @@ FAILED = "failed"
 TRANSACTIONAL = "transactional"
 MARKETING = "marketing"
 
-# Tries of one email over SMTP before it is `failed` (about 25 minutes at the default back-off).
-MAX_ATTEMPTS = 7
+# Tries of one email over SMTP before it is `failed`: at the default back-off (30 s doubling to
+# 4 minutes, full jitter) an SMTP outage of about 15 minutes (27 at most) is ridden out.
+MAX_ATTEMPTS = 10
 
 
 def new_message_id() -> str:

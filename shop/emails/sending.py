@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 # Failures worth another try later: the server is down, refused us for now, or timed out.
 SMTP_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
-RETRY_BACKOFF_MAX = 600  # seconds: the longest wait between two tries
+# Seconds: the longest wait between two tries. Under five minutes, so an email whose SMTP server
+# was down goes out within five minutes of its return, however long the outage lasted.
+RETRY_BACKOFF_MAX = 240
 
 
 class Deferred(Exception):

@@ -1,7 +1,7 @@
 """Sending queued emails: SMTP, or the development outbox when MAIL_SERVER is unset.
 
 A failed SMTP conversation, and a database that is away, are retried with exponential back-off
-and full jitter (EMAIL_RETRY_BACKOFF_SECONDS, 30 s, doubling up to 10 minutes, never under a
+and full jitter (EMAIL_RETRY_BACKOFF_SECONDS, 30 s, doubling up to 4 minutes, never under a
 second). The row counts the SMTP tries: after MAX_ATTEMPTS it is `failed` (staff may resend it
 from the admin). `resend_stranded_emails` (beat) hands rows whose task was lost to a new one.
 """

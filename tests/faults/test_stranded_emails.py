@@ -36,7 +36,7 @@ def test_only_rows_whose_holder_is_out_of_time_are_picked(app, run_tasks):
     sending = _email("sending@example.com", claim_lapsed_minutes_ago=-1, attempts=1, status=SENDING)
     worker_died = _email("died@example.com", claim_lapsed_minutes_ago=1, attempts=1, status=SENDING)
     _email("sent@example.com", claim_lapsed_minutes_ago=90, status=SENT)
-    _email("failed@example.com", claim_lapsed_minutes_ago=90, attempts=7, status=FAILED)
+    _email("failed@example.com", claim_lapsed_minutes_ago=90, attempts=MAX_ATTEMPTS, status=FAILED)
     db.session.commit()
     app.config["TASKS_CAPTURE"].clear()
     # when beat's sweep runs
