@@ -13,7 +13,7 @@ from jinja2 import Template
 from sqlalchemy import insert, select
 
 from shop.db import dialect_of, insert_or_skip, utcnow
-from shop.emails.headers import EmailHeaderError, check_header_value, check_headers  # noqa: F401  the API
+from shop.emails.headers import EmailHeaderError, check_header_value, check_headers  # noqa: F401  callers import them from here
 from shop.emails.models import (FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression,
                                 new_message_id)
 from shop.errors import Conflict, NotFound
