@@ -35,11 +35,13 @@ def init_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         include=[m for m in TASK_MODULES if _importable(m)],
-        beat_schedule=beat_schedule(),
+        beat_schedule=beat_schedule(app.config),
     )
     if broker.startswith("redis"):
-        # Redis redelivers unacknowledged tasks (a killed worker's) after this long; longer
-        # than any task runs. Fault tests shorten it to see the redelivery within seconds.
+        # Redis redelivers unacknowledged tasks (a killed worker's) after this long. It must be
+        # longer than any task runs and than the longest retry countdown (4 minutes), or Redis
+        # hands out a second copy of a task still held. Emails do not wait for it: the sweep
+        # takes back a dead worker's emails once their claim lease lapses.
         celery_app.conf.broker_transport_options = {
             "visibility_timeout": app.config.get("CELERY_VISIBILITY_TIMEOUT") or 3600}
     # The embedded (sqla+) broker takes no transport options: kombu hands them all to
@@ -49,8 +51,12 @@ def init_celery(app: Flask) -> Celery:
     return celery_app
 
 
-def beat_schedule() -> dict:
-    """The periodic work, in code so every deployment runs the same schedule."""
+def beat_schedule(config) -> dict:
+    """The periodic work, in code so every deployment runs the same schedule.
+
+    The email sweep runs every EMAIL_SWEEP_SECONDS (60): with the claim lease (120 s) that
+    bounds how late an email whose worker died goes out (about three minutes).
+    """
     return {
         "dispatch-due-followups": {
             "task": "shop.followups.tasks.dispatch_due_followups",
@@ -62,7 +68,7 @@ def beat_schedule() -> dict:
         },
         "resend-stranded-emails": {
             "task": "shop.emails.tasks.resend_stranded_emails",
-            "schedule": 300.0,
+            "schedule": float(config["EMAIL_SWEEP_SECONDS"]),
         },
         "reconcile-with-stripe": {
             "task": "shop.payments.tasks.reconcile_with_stripe",

@@ -4,7 +4,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from shop.admin import queries
 from shop.admin.access import SUPPORT, roles
 from shop.admin.blueprint import bp
-from shop.emails.models import FAILED, QUEUED, SENT
+from shop.emails.models import FAILED, QUEUED, SENDING, SENT
 from shop.emails.services import resend_email
 from shop.errors import ShopError
 from shop.extensions import db
@@ -19,11 +19,11 @@ def emails():
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     to = (request.args.get("to") or "")[:254]
     status = request.args.get("status") or ""
-    status = status if status in (QUEUED, SENT, FAILED) else ""
+    status = status if status in (QUEUED, SENDING, SENT, FAILED) else ""
     kind = (request.args.get("kind") or "")[:50]
     result = queries.search_emails(to, status, kind, page, PER_PAGE)
     return render_template("admin/emails/list.html", result=result, to=to, status=status, kind=kind,
-                           statuses=(QUEUED, SENT, FAILED))
+                           statuses=(QUEUED, SENDING, SENT, FAILED))
 
 
 @bp.get("/emails/<int:message_id>")

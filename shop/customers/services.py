@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from shop.accounts.services import normalise_email
 from shop.db import as_utc, utcnow
-from shop.emails.models import FAILED, QUEUED, EmailMessage, EmailSuppression
+from shop.emails.models import FAILED, QUEUED, SENDING, EmailMessage, EmailSuppression
 from shop.extensions import db
 from shop.followups.models import CANCELLED as FOLLOWUP_CANCELLED, SCHEDULED, FollowUp
 from shop.followups.states import set_status as set_followup_status
@@ -151,7 +151,7 @@ def erase_customer_data(email: str, *, remove_review_bodies: bool = False, actor
             set_followup_status(followup, FOLLOWUP_CANCELLED, reason=ERASURE_REASON)
             report.followups_cancelled += 1
     for message in _emails(email):
-        if message.status == QUEUED:  # not sent yet: it never will be
+        if message.status in (QUEUED, SENDING):  # not sent yet (or in flight): it never will be (again)
             message.status, message.last_error = FAILED, ERASED_TEXT
         message.to = "erased@erased.invalid"
         message.subject, message.body_text, message.body_html = ERASED_TEXT, "", ""

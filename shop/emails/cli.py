@@ -41,8 +41,7 @@ def _print_message(message) -> None:
     click.echo(f"Subject:  {message.subject}")
     click.echo(f"Kind:     {message.kind} ({message.category})")
     click.echo(f"Status:   {message.status} after {message.attempts} attempt(s)")
-    if message.provider_message_id:
-        click.echo(f"Message-ID: {message.provider_message_id}")
+    click.echo(f"Message-ID: {message.message_id}")
     for name, value in (message.headers or {}).items():
         click.echo(f"{name}: {value}")
     if message.last_error:

@@ -3,15 +3,19 @@
 The email log is also the development outbox: with no MAIL_SERVER a "sent" row is the email,
 readable with `flask --app shop emails outbox` or in the admin.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 from flask import current_app
 from jinja2 import Template
 from sqlalchemy import insert, select
 
-from shop.db import dialect_of, insert_or_skip
-from shop.emails.models import FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression
+from shop.db import dialect_of, insert_or_skip, utcnow
+from shop.emails.headers import EmailHeaderError, check_header_value, check_headers  # noqa: F401  callers import them from here
+from shop.emails.models import (FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression,
+                                new_message_id)
 from shop.errors import Conflict, NotFound
 from shop.extensions import db
 from shop.worker_bridge import enqueue
@@ -54,7 +58,9 @@ def queue_email(
     """Log the email and hand it to the worker once the transaction commits; the log row's id.
 
     With a `dedupe_key` the same email is queued at most once: a second call returns None.
-    Marketing mail to an address that unsubscribed is not queued at all (None).
+    Marketing mail to an address that unsubscribed is not queued at all (None). A recipient,
+    subject or header value with a line break or control character raises EmailHeaderError
+    (a 422) and logs nothing.
     """
     spec = EmailSpec(kind, to, context, order_id, dedupe_key, category, headers)
     if category == MARKETING:  # the address may have unsubscribed: the batch path reads the list
@@ -81,12 +87,19 @@ class EmailSpec:
     headers: dict | None = None
 
 
-def queue_emails(specs: list[EmailSpec], *, one_task: bool = False) -> list[EmailMessage | None]:
+def queue_emails(
+    specs: list[EmailSpec],
+    *,
+    one_task: bool = False,
+    on_refused: Callable[[int, EmailHeaderError], None] | None = None,
+) -> list[EmailMessage | None]:
     """`queue_email` for many at once, in a constant number of queries (the dispatcher's path).
 
     Answers, in order, the logged message of each spec, or None where it was not queued (its
     dedupe key exists, or it is marketing to a suppressed address). With `one_task`, a single
     `send_emails` task carries the whole batch to the worker instead of one task per email.
+    A spec whose headers are refused raises EmailHeaderError, or with `on_refused` is reported
+    to it (with its index) and answers None, so one bad email does not hold back the others.
     """
     keys = {s.dedupe_key for s in specs if s.dedupe_key}
     taken = set(db.session.scalars(select(EmailMessage.dedupe_key).where(EmailMessage.dedupe_key.in_(keys)))) \
@@ -100,9 +113,16 @@ def queue_emails(specs: list[EmailSpec], *, one_task: bool = False) -> list[Emai
                 spec.category == MARKETING and spec.to.strip().lower() in suppressed):
             rows.append(None)
             continue
-        if spec.dedupe_key:
+        try:
+            row = _logged(spec)
+        except EmailHeaderError as refused:
+            if on_refused is None:
+                raise
+            on_refused(len(rows), refused)
+            row = None
+        if row is not None and spec.dedupe_key:
             taken.add(spec.dedupe_key)
-        rows.append(_logged(spec))
+        rows.append(row)
     # An ORM bulk INSERT: one statement for the lot, answering the logged rows in order, without
     # the unit of work's per-object bookkeeping (thousands per dispatch pass).
     wanted = [row for row in rows if row is not None]
@@ -129,11 +149,18 @@ def _insert_one(dialect: str):
 
 
 def _logged(spec: EmailSpec) -> dict:
-    """The email log's row for `spec`, rendered."""
+    """The email log's row for `spec`, rendered, its headers checked, its Message-ID given."""
     subject, text, html = render_email(spec.kind, spec.context)
+    check_headers(spec.to, subject, spec.headers)
     return {"to": spec.to, "kind": spec.kind, "category": spec.category, "subject": subject,
             "body_text": text, "body_html": html, "headers": spec.headers or {},
-            "order_id": spec.order_id, "dedupe_key": spec.dedupe_key}
+            "order_id": spec.order_id, "dedupe_key": spec.dedupe_key,
+            "message_id": new_message_id(), "claimed_until": task_claim_deadline()}
+
+
+def task_claim_deadline():
+    """How long the task handed a queued row has to claim it before the sweep hands it to another."""
+    return utcnow() + timedelta(seconds=current_app.config["EMAIL_CLAIM_LEASE_SECONDS"])
 
 
 def _send_after_commit(message_id: int) -> None:
@@ -169,6 +196,7 @@ def resend_email(message_id: int) -> EmailMessage:
         raise Conflict("Only transactional email is sent again; marketing mail is not retried")
     message.status = QUEUED
     message.attempts = 0
+    message.claimed_until = task_claim_deadline()
     message.last_error = None
     db.session.flush()
     _send_after_commit(message.id)

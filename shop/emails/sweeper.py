@@ -1,41 +1,35 @@
-"""Emails logged as queued that no task will ever send, handed to the worker again.
+"""Emails no task will send, handed to the worker again (beat, every EMAIL_SWEEP_SECONDS).
 
-An email is committed first and its task sent to the broker after the commit. When the broker
-is unreachable at that moment (or a retry scheduled by a worker is lost with it), the row stays
-`queued` with nothing carrying it. Beat runs this sweep every few minutes. Re-sending is safe:
-`deliver` claims a row only while it is still queued, so a row that a slow task sends
-meanwhile is never sent twice.
+A row is someone's until its `claimed_until`: the task it was queued for (a lease's time to
+claim it), the retry SMTP asked for (its back-off and a lease), the worker sending it (its
+lease). Past that, whoever held it is presumed lost: the broker was down when the task was sent,
+Redis restarted with the task, or the worker died mid-send. A `sending` row whose lease lapsed
+goes back to `queued`; every such row gets a new task and a new lease to claim it in. With the
+default lease (120 s) and sweep (60 s), an email whose worker died is out within about three
+minutes. Re-sending is safe: `deliver` claims a row only while it waits.
 """
 import logging
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from flask import current_app
+from sqlalchemy import select, update
 
 from shop.db import utcnow
-from shop.emails.models import QUEUED, EmailMessage
+from shop.emails.models import FAILED, MAX_ATTEMPTS, QUEUED, SENDING, EmailMessage
 from shop.extensions import db
 from shop.worker_bridge import enqueue
 
 log = logging.getLogger(__name__)
 
-# A new row waits for its first try longer than this only if its task never reached the broker
-# (a backlog of dispatched follow-ups clears in well under this).
-NEVER_TRIED_AFTER = timedelta(minutes=10)
-# The retry schedule (send_email) ends within about 25 minutes; a row still queued after its
-# first failure and this long has lost its retry.
-RETRIES_LOST_AFTER = timedelta(hours=1)
 BATCH = 500
 
 
 def stranded_email_ids(limit: int = BATCH) -> list[int]:
-    now = utcnow()
+    """Rows waiting or being sent whose holder's time is up, the longest-lost first."""
     return list(db.session.scalars(
         select(EmailMessage.id)
-        .where(EmailMessage.status == QUEUED, or_(
-            and_(EmailMessage.attempts == 0, EmailMessage.created_at < now - NEVER_TRIED_AFTER),
-            EmailMessage.created_at < now - RETRIES_LOST_AFTER,
-        ))
-        .order_by(EmailMessage.id).limit(limit)
+        .where(EmailMessage.status.in_((QUEUED, SENDING)), EmailMessage.claimed_until < utcnow())
+        .order_by(EmailMessage.claimed_until).limit(limit)
     ))
 
 
@@ -43,10 +37,33 @@ def resend_stranded() -> int:
     """Send every stranded email's task again (one task per email, with its own retries)."""
     from shop.emails.tasks import send_email
 
+    _fail_exhausted()
     ids = stranded_email_ids()
-    for message_id in ids:
-        enqueue(send_email, message_id)
-    db.session.commit()  # nothing written: the commit is what sends the tasks (after_commit)
+    if ids:
+        lease = timedelta(seconds=current_app.config["EMAIL_CLAIM_LEASE_SECONDS"])
+        db.session.execute(
+            update(EmailMessage)
+            .where(EmailMessage.id.in_(ids), EmailMessage.status.in_((QUEUED, SENDING)),
+                   EmailMessage.claimed_until < utcnow())
+            .values(status=QUEUED, claimed_until=utcnow() + lease)
+            .execution_options(synchronize_session=False)
+        )
+    for email_id in ids:
+        enqueue(send_email, email_id)
+    db.session.commit()  # the commit is also what sends the tasks (after_commit)
     if ids:
         log.warning("Re-sent %d stranded email(s) to the worker: %s", len(ids), ids[:20])
     return len(ids)
+
+
+def _fail_exhausted() -> None:
+    """A row whose every attempt ended with its worker gone (one that kills the worker, say) is
+    `failed`, for staff to look at, rather than tried forever."""
+    db.session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.status == SENDING, EmailMessage.claimed_until < utcnow(),
+               EmailMessage.attempts >= MAX_ATTEMPTS)
+        .values(status=FAILED, claimed_until=None,
+                last_error=f"No answer after {MAX_ATTEMPTS} attempts (the worker was lost each time)")
+        .execution_options(synchronize_session=False)
+    )

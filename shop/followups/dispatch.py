@@ -7,6 +7,7 @@ one writer at a time; a row someone else took first updates nothing and is dropp
 way a row is sent at most once. The idle pass is the batch query alone, answered from the
 partial index `ix_followups_due`.
 """
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ from shop.followups.states import set_status
 from shop.observability import record_dispatch_lag
 from shop.orders.models import Order
 
+log = logging.getLogger(__name__)
+
 BATCH_SIZE = 500
+EMAIL_REFUSED = "email refused"  # its headers could not be sent (see shop.emails.headers)
 
 
 @dataclass
@@ -114,9 +118,18 @@ def _handle_batch(batch: list[FollowUp], now: datetime, result: DispatchResult) 
             record_dispatch_lag((now - as_utc(row.due_at)).total_seconds())
             outgoing.append((row, followup_email(row, order, plan)))
     # One INSERT for the batch's emails, and one task to send them, after the commit. The rows
-    # change status only now, so each is written once, its email's id with it.
-    messages = queue_emails([spec for _, spec in outgoing], one_task=True)
+    # change status only now, so each is written once, its email's id with it. An email whose
+    # headers are refused (a product name with a line break, say) cancels its own follow-up only.
+    refused: dict[int, str] = {}
+
+    def refuse(index: int, error: Exception) -> None:
+        log.error("Follow-up %s not sent: %s", outgoing[index][0].id, error)
+        refused[outgoing[index][0].id] = EMAIL_REFUSED
+
+    messages = queue_emails([spec for _, spec in outgoing], one_task=True, on_refused=refuse)
     email_ids = {row.id: message.id for (row, _), message in zip(outgoing, messages) if message is not None}
+    decided = [(row, CANCELLED, refused[row.id]) if row.id in refused else (row, status, reason)
+               for row, status, reason in decided]
     for row, status, reason in decided:
         set_status(row, status, reason=reason)
         row.email_message_id = email_ids.get(row.id)

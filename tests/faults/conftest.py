@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -118,12 +119,13 @@ class Worker:
         self.env, self.queue, self.log_path = env, queue, log_path
         self.process = None
 
+    def command(self) -> list[str]:
+        return [str(BIN / "celery"), "-A", "worker", "worker", "-Q", self.queue, "--pool", "solo",
+                "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"]
+
     def start(self):
         log = open(self.log_path, "a")
-        self.process = subprocess.Popen(
-            [str(BIN / "celery"), "-A", "worker", "worker", "-Q", self.queue, "--pool", "solo",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
     def kill(self):
@@ -144,12 +146,21 @@ class Worker:
         return self.log_path.read_text()[-4000:]
 
 
+class Beat(Worker):
+    """`celery -A worker beat`: the periodic tasks (the email sweep every EMAIL_SWEEP_SECONDS)."""
+
+    def command(self) -> list[str]:
+        return [str(BIN / "celery"), "-A", "worker", "beat", "--loglevel", "INFO",
+                "-s", str(self.log_path.with_suffix(".schedule"))]
+
+
 @pytest.fixture
 def make_worker(tmp_path):
-    """Factory: a Worker for an app (its database, broker, queue and mail settings)."""
+    """Factory: a Worker (or with `beat=True` the Beat) for an app (its database, broker, queue
+    and mail settings)."""
     workers = []
 
-    def make(app, **extra_env) -> Worker:
+    def make(app, beat: bool = False, **extra_env) -> Worker:
         config = app.config
         env = {
             **os.environ,
@@ -159,13 +170,16 @@ def make_worker(tmp_path):
             "MAIL_SERVER": config.get("MAIL_SERVER") or "",
             "MAIL_PORT": str(config.get("MAIL_PORT") or 25),
             "MAIL_TIMEOUT": "2",
+            **{key: str(config[key]) for key in (
+                "EMAIL_CLAIM_LEASE_SECONDS", "EMAIL_SWEEP_SECONDS", "EMAIL_RETRY_BACKOFF_SECONDS")},
             "MAIL_DEFAULT_SENDER": config["MAIL_DEFAULT_SENDER"],
             "SECRET_KEY": config["SECRET_KEY"],
             "PUBLIC_URL": config["PUBLIC_URL"],
             "SHOP_INSTANCE_PATH": str(tmp_path),
             **{key: str(value) for key, value in extra_env.items()},
         }
-        worker = Worker(env, config["CELERY_QUEUE"], tmp_path / f"worker{len(workers)}.log")
+        kind = Beat if beat else Worker
+        worker = kind(env, config["CELERY_QUEUE"], tmp_path / f"{kind.__name__.lower()}{len(workers)}.log")
         workers.append(worker)
         return worker
 
@@ -245,3 +259,20 @@ def private_database(private_postgres):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+# --- counting mail where it arrives -------------------------------------------------------------
+
+def arrivals(smtp) -> tuple[Counter, Counter]:
+    """How many times each message arrived at the SMTP server: by Message-ID, and by recipient
+    and subject (a resend under a new Message-ID would show only in the second)."""
+    messages = list(smtp.messages)
+    return (Counter(m["Message-ID"] for m in messages),
+            Counter((m["To"], m["Subject"]) for m in messages))
+
+
+def arrived_once_each(smtp, rows) -> bool:
+    """Every logged email arrived, under its own Message-ID, and nothing arrived twice."""
+    by_id, by_recipient = arrivals(smtp)
+    return (set(by_id) == {r.message_id for r in rows} and set(by_id.values()) == {1}
+            and len(by_recipient) == len(rows) and set(by_recipient.values()) == {1})

@@ -307,3 +307,18 @@ def test_no_helpers_without_a_backlog_nor_on_sqlite(app, mag_rr, make_order):
     assert beat_task.run(evening(0).isoformat()) == 3
     # then it asked no one to help
     assert [task.name for task, _ in app.config["TASKS_CAPTURE"] if task.name == beat_task.name] == []
+
+
+def test_a_followup_whose_email_header_is_refused_is_cancelled_and_the_others_go(mag_rr, delivered):
+    # given two delivered orders, and then a product name that would break the email's subject
+    order, _ = delivered(mag_rr, email="first@example.com")
+    other, _ = delivered(mag_rr, email="second@example.com")
+    mag_rr.name = "Mag R&R\r\nBcc: everyone@example.com"
+    db.session.commit()
+    # when the first evening's dispatch runs
+    result = dispatch_due_followups(now=evening(0))
+    # then nothing is sent with a broken header, each refused step is cancelled (the rest of the
+    # plan stays), and the dispatch neither failed nor will pick the same rows again
+    assert _emails() == [] and result.cancelled == 2
+    assert _statuses(order)[0] == (0, "cancelled") and _statuses(other)[1] == (7, "scheduled")
+    assert dispatch_due_followups(now=evening(0) + timedelta(minutes=1)).handled == 0
