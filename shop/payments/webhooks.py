@@ -240,7 +240,8 @@ def _paid(order: Order, session: dict, message: str) -> str:
         return f"already {order.status}"
     mismatch = charge_mismatch(order, session)
     if mismatch is not None:
-        services.flag_for_staff(order, mismatch.reason, kind="amount_mismatch", data=mismatch.figures)
+        if mismatch.reason not in (order.needs_attention or ""):  # the daily reconciliation asks again
+            services.flag_for_staff(order, mismatch.reason, kind="amount_mismatch", data=mismatch.figures)
         return "amount mismatch"
     services.mark_paid(order, message=message)
     refunds_reported, events_parked = db.session.execute(
