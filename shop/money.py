@@ -13,6 +13,12 @@ from babel.numbers import get_currency_precision, get_territory_currencies
 
 # Symbols the store's customers read; any other currency shows its code ("500 JPY").
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
+# Currencies whose minor unit in Stripe's API differs from the CLDR `digits` Babel reports
+# (Stripe keeps two decimals where CLDR shows none: ISK for backwards compatibility, the others
+# as ISO 4217 has them). A price in one of them would be charged at a hundredth of itself, so
+# no product is priced in them.
+STRIPE_DISAGREES = frozenset({"afn", "all", "iqd", "irr", "isk", "kpw", "lak", "lbp", "mmk", "rsd", "sos",
+                              "syp", "ugx", "yer"})
 
 
 class NotMinorUnits(ValueError):
@@ -21,12 +27,13 @@ class NotMinorUnits(ValueError):
 
 @cache
 def currencies() -> frozenset[str]:
-    """The ISO 4217 codes (lower case) that some country uses as legal tender today."""
+    """The ISO 4217 codes (lower case) that some country uses as legal tender today, and whose
+    minor unit Stripe and Babel agree on."""
     codes = set()
     for territory in Locale("en").territories:
         if territory.isalpha():  # "001", "150"... are regions, not countries
             codes.update(get_territory_currencies(territory, tender=True))
-    return frozenset(code.lower() for code in codes)
+    return frozenset(code.lower() for code in codes) - STRIPE_DISAGREES
 
 
 def is_currency(code: str) -> bool:

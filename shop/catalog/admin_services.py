@@ -119,7 +119,7 @@ def _checked_product_fields(fields: dict, product: Product | None) -> dict:
     elif text["slug"] and _slug_taken(text["slug"], product):
         fail("slug", "Another product uses this slug")
     if not is_currency(text["currency"]):
-        fail("currency", "A three-letter ISO 4217 currency code in use, e.g. usd")
+        fail("currency", "A three-letter ISO 4217 currency code the shop can charge in, e.g. usd")
 
     numbers = {}
     for name, minimum in (("price", 0), ("capsules_per_bottle", 1), ("serving_capsules", 1),

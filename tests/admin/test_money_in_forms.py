@@ -45,9 +45,10 @@ def test_a_three_decimal_currency_keeps_its_thousandths(staff_client):
     assert product("night-oil").price == 1250
 
 
-@pytest.mark.parametrize("currency", ["zzz", "xts", "dem", "usdd", "12$"])
+@pytest.mark.parametrize("currency", ["zzz", "xts", "dem", "usdd", "12$", "isk", "all"])
 def test_only_iso_currencies_in_use_are_accepted(staff_client, currency):
-    # given an admin typing a currency code that no country pays in (made up, test, withdrawn)
+    # given an admin typing a currency code that no country pays in (made up, test, withdrawn),
+    # or one whose minor unit Stripe counts otherwise than the currency data (ISK, ALL)
     client, _ = staff_client("admin")
     response = client.post("/admin/products/new", data={**NEW, "currency": currency})
     # then the form is shown again with the error, and nothing is created
