@@ -92,3 +92,28 @@ def test_a_product_priced_zero_cannot_be_published(staff_client, make_product):
     assert product("free").published is False and product("night-oil") is None
     # while a product priced 0 may still be kept unpublished
     assert client.post("/admin/products/new", data={**NEW, "price": "0"}).status_code == 303
+
+
+def test_a_refund_typed_in_yen_is_refunded_in_yen(staff_client, make_product, make_order):
+    from datetime import timedelta
+
+    from shop.db import utcnow
+    from shop.guarantee.models import Claim
+    from shop.guarantee.services import file_claim
+    from shop.orders.models import DELIVERED
+    from shop.payments.models import Refund
+
+    # given a claim on a delivered order of ¥1,000
+    order, _ = make_order(make_product(price=1000, currency="jpy", guarantee_days=30), status=DELIVERED,
+                          delivered_at=utcnow() - timedelta(days=5))
+    claim = file_claim(order.id, "It did not help")
+    db.session.commit()
+    client, _ = staff_client("support")
+    assert "1,000 JPY" in client.get(f"/admin/claims/{claim.id}").get_data(as_text=True)
+    # when support types a part of a yen, it is refused; ¥300 is asked of Stripe as 300
+    refused = client.post(f"/admin/claims/{claim.id}/approve", data={"amount": "300.50"})
+    assert refused.status_code == 422 and "JPY has no minor unit" in refused.get_data(as_text=True)
+    client.post(f"/admin/claims/{claim.id}/approve", data={"amount": "300"})
+    db.session.expire_all()
+    assert db.session.get(Claim, claim.id).approved_amount == 300
+    assert [r.amount for r in db.session.scalars(select(Refund))] == [300]
