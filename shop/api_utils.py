@@ -4,8 +4,10 @@ import threading
 from flask import request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import BadRequest
 
 from shop.extensions import csrf
+from shop.text_input import MESSAGE as LONE_SURROGATE, has_lone_surrogate, may_hold_surrogate
 
 MEMO_ENTRIES = 1024  # distinct query strings remembered per parser; hostile variety just re-parses
 
@@ -24,6 +26,15 @@ class ArgumentsParser(FlaskParser):
         super().__init__(*args, **kwargs)
         self._memo: dict[tuple[int, bytes], dict] = {}
         self._lock = threading.Lock()
+
+    def load_json(self, req, schema):
+        """The JSON body; one holding a lone surrogate is malformed (400), see shop.text_input."""
+        data = super().load_json(req, schema)
+        if may_hold_surrogate(req.get_data(cache=True)) and has_lone_surrogate(data):
+            refusal = BadRequest(LONE_SURROGATE)
+            refusal.data = {"messages": {"json": {"_schema": [LONE_SURROGATE]}}}
+            raise refusal
+        return data
 
     def parse(self, argmap, req=None, *, location=None, **kwargs):
         if location != "query" or not getattr(argmap, "memoize_query", False):

@@ -6,6 +6,7 @@ and answers a bare 500 (logged with its trace, never shown).
 import logging
 import traceback
 from http import HTTPStatus
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Request, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError
@@ -121,6 +122,23 @@ def _json_nested_too_deep(exc: Exception) -> bool:
     return any(name.endswith(("json/decoder.py", "json/__init__.py")) for name in files)
 
 
+def _utf8_request(req: Request) -> bool:
+    """Whether the raw path (WSGI's latin-1 string), the query and a urlencoded form body, once
+    percent-decoded, are UTF-8. (Werkzeug would quietly replace what is not: `%ED%A0%80`, a
+    surrogate, would reach a view as U+FFFD.)"""
+    try:
+        req.environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
+        encoded = [req.query_string]
+        if req.mimetype == "application/x-www-form-urlencoded":
+            encoded.append(req.get_data(cache=True))  # the form is parsed from this cached copy
+        for raw in encoded:
+            if b"%" in raw or not raw.isascii():
+                unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeError:
+        return False
+    return True
+
+
 def wants_json(req: Request) -> bool:
     return req.path.startswith("/api/")
 
@@ -134,6 +152,8 @@ def register_error_handlers(app: Flask) -> None:
         query = req.query_string
         if "\x00" in req.path or b"%00" in query or b"\x00" in query:
             raise BadRequest("The address contains a NUL character.")
+        if not _utf8_request(req):
+            raise BadRequest("The address or the form is not valid UTF-8.")
         # Every id is a 32-bit integer column; PostgreSQL refuses to compare one with a larger
         # number ("integer out of range"), and no such row can exist anyway.
         for value in (req.view_args or {}).values():

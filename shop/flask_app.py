@@ -4,7 +4,8 @@
   times per request here); the answer never changes for a function, so it is remembered.
 - The session cookie's signing serializer is built once per set of keys, not twice per request.
 
-Both are pure caches: behaviour is Flask's own.
+Both are pure caches: behaviour is Flask's own. Its JSON parser also refuses a lone surrogate
+(`shop.text_input`).
 """
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,8 @@ from typing import Any
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
+
+from shop.text_input import JSONProvider
 
 _MAX_REMEMBERED = 4096  # hooks and views are a few hundred; a bound all the same
 
@@ -31,6 +34,8 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 class ShopFlask(Flask):
+    json_provider_class = JSONProvider
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.session_interface = SessionInterface()

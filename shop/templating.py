@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
-from shop.catalog.presenters import format_money
 from shop.db import as_utc
+from shop.money import format_money
 
 
 def format_amount(value: Decimal | float | int) -> str:

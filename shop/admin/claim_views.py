@@ -6,7 +6,7 @@ from shop.admin import queries
 from shop.admin.access import SUPPORT, roles
 from shop.admin.blueprint import bp
 from shop.admin.forms import ApproveClaimForm, DenyClaimForm, attach_service_errors
-from shop.admin.presenters import to_cents
+from shop.admin.presenters import to_minor_units
 from shop.errors import ShopError
 from shop.extensions import db
 from shop.guarantee import refunds, services
@@ -36,7 +36,8 @@ def claim_approve(claim_id):
     if not form.validate_on_submit():
         return _detail_page(claim_id, approve_form=form, status=422)
     try:
-        approval = refunds.approve_claim(claim_id, current_user, to_cents(form.amount.data))
+        amount = to_minor_units(form.amount.data, services.get_claim(claim_id).currency)
+        approval = refunds.approve_claim(claim_id, current_user, amount)
     except ShopError as exc:
         db.session.rollback()
         attach_service_errors(form, exc)

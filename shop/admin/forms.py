@@ -23,6 +23,16 @@ from shop.fulfilment.schemas import CONTROL_CHARACTERS_MESSAGE, has_control_char
 REQUIRED = "Required field missing"
 
 
+class FiniteDecimalField(DecimalField):
+    """A decimal number a person typed: "inf", "-inf" and "nan" are not amounts."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
 class LoginForm(FlaskForm):
     email = StringField("Email", validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(REQUIRED), Length(max=500)])
@@ -62,7 +72,8 @@ class ProductForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=200)])
     summary = StringField("Summary", validators=[Optional(), Length(max=500)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
-    price = DecimalField("Price", places=2, validators=[InputRequired(REQUIRED)])
+    # Shown as stored: 24.50 for usd, 500 for jpy (places follow the currency, shop.money).
+    price = FiniteDecimalField("Price", places=None, validators=[InputRequired(REQUIRED)])
     currency = StringField("Currency", default="usd", validators=[DataRequired(REQUIRED), Length(min=3, max=3)])
     capsules_per_bottle = IntegerField("Capsules per bottle", validators=[InputRequired(REQUIRED)])
     serving_capsules = IntegerField("Capsules per serving", validators=[InputRequired(REQUIRED)])
@@ -74,7 +85,7 @@ class ProductForm(FlaskForm):
 
 class IngredientForm(FlaskForm):
     name = StringField("Ingredient", validators=[DataRequired(REQUIRED), Length(max=200)])
-    amount = DecimalField("Amount", places=3, validators=[InputRequired(REQUIRED)])
+    amount = FiniteDecimalField("Amount", places=3, validators=[InputRequired(REQUIRED)])
     unit = StringField("Unit", validators=[DataRequired(REQUIRED), Length(max=20)])
 
 
@@ -83,7 +94,7 @@ class IngredientRowForm(Form):
 
     position = IntegerField("Order", validators=[Optional()])
     name = StringField("Ingredient", validators=[Optional(), Length(max=200)])
-    amount = DecimalField("Amount", places=3, validators=[Optional()])
+    amount = FiniteDecimalField("Amount", places=3, validators=[Optional()])
     unit = StringField("Unit", validators=[Optional(), Length(max=20)])
     remove = BooleanField("Remove")
 
@@ -142,7 +153,7 @@ class DeliverForm(FlaskForm):
 
 class ApproveClaimForm(FlaskForm):
     # Empty: everything still refundable. In the order's currency, e.g. 24.50.
-    amount = DecimalField("Amount to refund", places=2, validators=[Optional(), NumberRange(min=0.01)])
+    amount = FiniteDecimalField("Amount to refund", places=None, validators=[Optional(), NumberRange(min=0.01)])
 
 
 class DenyClaimForm(FlaskForm):

@@ -1,10 +1,11 @@
 """Helpers the admin templates share: times in the store's zone, money input, CSRF fields."""
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from shop import money
 from shop.admin.access import may
 from shop.errors import Unprocessable
 from shop.templating import store_time, utc_iso
@@ -18,21 +19,19 @@ def csrf_field() -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="{}">').format(escape(generate_csrf()))
 
 
-def to_cents(value: Decimal | None, field: str = "amount") -> int | None:
-    """A price typed by a person ("24.50") as integer cents; fractions of a cent are refused."""
+def to_minor_units(value: Decimal | None, currency: str | None, field: str = "amount") -> int | None:
+    """An amount typed by a person ("24.50", "500" yen) as integer minor units of `currency`."""
     if value is None:
         return None
     try:
-        cents = Decimal(value) * 100
-        if cents != cents.to_integral_value():
-            raise InvalidOperation
-    except InvalidOperation as exc:
-        raise Unprocessable(errors={field: ["Use at most two decimal places"]}) from exc
-    return int(cents)
+        return money.to_minor(value, (currency or "").strip() or "usd")
+    except money.NotMinorUnits as exc:
+        raise Unprocessable(errors={field: [str(exc)]}) from exc
 
 
-def from_cents(amount: int | None) -> Decimal | None:
-    return None if amount is None else (Decimal(amount) / 100).quantize(Decimal("0.01"))
+def from_minor_units(amount: int | None, currency: str) -> Decimal | None:
+    """Minor units as the decimal amount a form shows (2450 usd → 24.50, 500 jpy → 500)."""
+    return None if amount is None else money.from_minor(amount, currency)
 
 
 def template_helpers() -> dict:
@@ -41,5 +40,5 @@ def template_helpers() -> dict:
         "local_time": local_time,
         "utc_iso": utc_iso,
         "may": may,
-        "from_cents": from_cents,
+        "from_minor_units": from_minor_units,
     }

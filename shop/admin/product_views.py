@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from shop.admin.access import ADMIN_ONLY, roles
 from shop.admin.blueprint import bp
 from shop.admin.forms import IngredientsForm, PlanForm, ProductForm, StepForm
-from shop.admin.presenters import from_cents, to_cents
+from shop.admin.presenters import from_minor_units, to_minor_units
 from shop.catalog import admin_services as catalog
 from shop.errors import ShopError
 from shop.extensions import db
@@ -49,7 +49,7 @@ def product_edit(product_id):
     product = catalog.get_product(product_id)
     form = ProductForm(obj=None if request.method == "POST" else product)
     if request.method == "GET":
-        form.price.data = from_cents(product.price)
+        form.price.data = from_minor_units(product.price, product.currency)
     elif form.validate_on_submit():
         try:
             catalog.update_product(product, _product_fields(form))
@@ -67,7 +67,13 @@ def product_edit(product_id):
 def product_publish(product_id):
     product = catalog.get_product(product_id)
     publish = request.form.get("published") == "1"
-    catalog.set_published(product, publish)
+    try:
+        catalog.set_published(product, publish)
+    except ShopError as exc:
+        form = ProductForm(obj=product, formdata=None)
+        form.price.data = from_minor_units(product.price, product.currency)
+        attach_form_errors(form, exc.errors)
+        return edit_page(product, form=form, status=exc.code)
     db.session.commit()
     flash(f"{product.name} is {'published' if publish else 'hidden from the shop'}.")
     return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
@@ -76,7 +82,7 @@ def product_publish(product_id):
 def edit_page(product, *, form=None, ingredients_form=None, plan_form=None, step_form=None, status=200):
     if form is None:
         form = ProductForm(obj=product, formdata=None)
-        form.price.data = from_cents(product.price)
+        form.price.data = from_minor_units(product.price, product.currency)
     if ingredients_form is None:
         ingredients_form = IngredientsForm(formdata=None, data={"rows": [
             {"position": i + 1, "name": x.name, "amount": x.amount, "unit": x.unit}
@@ -97,7 +103,7 @@ def edit_page(product, *, form=None, ingredients_form=None, plan_form=None, step
 def _product_fields(form: ProductForm) -> dict:
     return {
         "slug": form.slug.data, "name": form.name.data, "summary": form.summary.data or "",
-        "description": form.description.data or "", "price": to_cents(form.price.data, "price"),
+        "description": form.description.data or "", "price": to_minor_units(form.price.data, form.currency.data, "price"),
         "currency": form.currency.data, "capsules_per_bottle": form.capsules_per_bottle.data,
         "serving_capsules": form.serving_capsules.data, "stock": form.stock.data,
         "guarantee_days": form.guarantee_days.data, "disclaimer": form.disclaimer.data or "",

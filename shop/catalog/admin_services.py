@@ -14,12 +14,15 @@ from shop.catalog.models import FDA_DISCLAIMER, STEP_DOSE, STEP_KINDS, Ingredien
 from shop.catalog.services import escape_like
 from shop.errors import NotFound, Unprocessable
 from shop.extensions import db
+from shop.money import is_currency
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CURRENCY_PATTERN = re.compile(r"^[a-z]{3}$")
 MAX_GUARANTEE_DAYS = 3650
 MAX_STEP_DAY = 3650
 MAX_NUMBER = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
+
+# Stripe Checkout cannot take a payment of 0, so such an order would wait for payment forever.
+FREE_UNSELLABLE = "A product priced 0 cannot be sold: set a price before publishing it"
 
 PRODUCT_FIELDS = (
     "slug", "name", "summary", "description", "price", "currency", "capsules_per_bottle",
@@ -85,6 +88,9 @@ def update_product(product: Product, fields: dict) -> Product:
 
 
 def set_published(product: Product, published: bool) -> None:
+    """Show or hide the product; a product priced 0 is never published (see FREE_UNSELLABLE)."""
+    if published and product.price == 0:
+        raise Unprocessable(FREE_UNSELLABLE, errors={"price": [FREE_UNSELLABLE]})
     product.published = bool(published)
     db.session.flush()
 
@@ -112,8 +118,8 @@ def _checked_product_fields(fields: dict, product: Product | None) -> dict:
         fail("slug", "Use lower-case letters, digits and single hyphens (e.g. mag-rr)")
     elif text["slug"] and _slug_taken(text["slug"], product):
         fail("slug", "Another product uses this slug")
-    if not CURRENCY_PATTERN.match(text["currency"]):
-        fail("currency", "A three-letter ISO currency code, e.g. usd")
+    if not is_currency(text["currency"]):
+        fail("currency", "A three-letter ISO 4217 currency code the shop can charge in, e.g. usd")
 
     numbers = {}
     for name, minimum in (("price", 0), ("capsules_per_bottle", 1), ("serving_capsules", 1),
@@ -132,6 +138,8 @@ def _checked_product_fields(fields: dict, product: Product | None) -> dict:
     if "serving_capsules" in numbers and "capsules_per_bottle" in numbers \
             and numbers["serving_capsules"] > numbers["capsules_per_bottle"]:
         fail("serving_capsules", "A serving cannot be larger than the bottle")
+    if merged.get("published") and numbers.get("price") == 0:
+        fail("price", FREE_UNSELLABLE)
     if errors:
         raise Unprocessable("Please correct the highlighted fields", errors=errors)
 
@@ -164,7 +172,7 @@ def save_ingredients(product: Product, rows: list[IngredientRow]) -> None:
             errors.setdefault(f"ingredients.{index}.name", []).append("Required field missing")
         if not unit:
             errors.setdefault(f"ingredients.{index}.unit", []).append("Required field missing")
-        if amount is None or amount < 0 or amount >= Decimal("1e9"):
+        if amount is None or not amount.is_finite() or amount < 0 or amount >= Decimal("1e9"):
             errors.setdefault(f"ingredients.{index}.amount", []).append("A non-negative amount")
         clean.append((name[:200], amount, unit[:20]))
     if errors:

@@ -1,4 +1,4 @@
-"""Products as the store sells them; money in integer cents."""
+"""Products as the store sells them; money in integer minor units of the currency (shop.money)."""
 from datetime import datetime
 from decimal import Decimal
 

@@ -5,6 +5,7 @@ from flask import current_app, url_for
 
 from shop.catalog.models import STEP_CHECKIN, Product
 from shop.catalog.snapshots import ProductView
+from shop.money import from_minor
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,6 @@ def _label(day: int, next_day: int | None) -> str:
     return f"{weeks} (nights {day + 1}–{next_day})"
 
 
-def format_money(amount: int, currency: str) -> str:
-    symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency.lower())
-    value = f"{amount // 100:,}.{amount % 100:02d}"
-    return f"{symbol}{value}" if symbol else f"{value} {currency.upper()}"
-
-
 def product_json_ld(product: Product | ProductView) -> dict:
     data = {
         "@context": "https://schema.org",
@@ -60,7 +55,7 @@ def product_json_ld(product: Product | ProductView) -> dict:
         "url": current_app.config["PUBLIC_URL"] + url_for("catalog.product_detail", slug=product.slug),
         "offers": {
             "@type": "Offer",
-            "price": f"{product.price // 100}.{product.price % 100:02d}",
+            "price": f"{from_minor(product.price, product.currency):f}",
             "priceCurrency": product.currency.upper(),
             "availability": "https://schema.org/InStock" if product.in_stock else "https://schema.org/OutOfStock",
         },

@@ -37,9 +37,12 @@ BATCH = 200
 
 
 def stale_checkout_ids(limit: int = BATCH) -> list[int]:
+    """Orders waiting too long; not those flagged for staff (a person settles them, e.g. a
+    payment of another amount than the order's), which would otherwise be asked about forever."""
     cutoff = utcnow() - STALE_AFTER
     return list(db.session.scalars(
-        select(Order.id).where(Order.status == PENDING_PAYMENT, Order.created_at < cutoff)
+        select(Order.id).where(Order.status == PENDING_PAYMENT, Order.created_at < cutoff,
+                               Order.needs_attention.is_(None))
         .order_by(Order.id).limit(limit)
     ))
 
@@ -138,7 +141,7 @@ def _reconcile_session(session: dict) -> str:
 
 
 def _settle_session(order: Order | None, session: dict) -> str:
-    paid = session.get("status") == "complete" and session.get("payment_status") == "paid"
+    paid = session.get("status") == "complete" and session.get("payment_status") in webhooks.SETTLED
     if order is None:
         # Another integration on the same Stripe account, or an order since erased.
         return webhooks.UNKNOWN_ORDER if paid else IN_STEP

@@ -5,6 +5,7 @@ there; unset, to Stripe itself. Errors come out as PaymentProviderError, whose m
 to show; Stripe's own message is kept for staff in `detail`.
 """
 import json
+import time
 from dataclasses import dataclass
 
 import stripe
@@ -13,6 +14,7 @@ from flask import current_app
 from shop.errors import ProviderUnavailable, ShopError
 
 TIMEOUT_SECONDS = 10  # per attempt; STRIPE_TIMEOUT_SECONDS overrides it (tests shorten it)
+TOLERANCE_SECONDS = 300  # how far a webhook's signed timestamp may be from now, either way
 
 
 class PaymentProviderError(ProviderUnavailable):
@@ -92,7 +94,9 @@ def list_charge_refunds(charge_id: str) -> list[dict]:
 
 
 def construct_event(payload: bytes, signature_header: str | None) -> dict:
-    """Verify a webhook's signature over the raw body (300 s tolerance) and parse it.
+    """Verify a webhook's signature over the raw body and parse it.
+
+    Its timestamp must be within 300 s of now, either way (TOLERANCE_SECONDS).
 
     The body is parsed with the standard library (plain dicts, JSON numbers as int/float), so
     the event can be stored as it came.
@@ -102,15 +106,26 @@ def construct_event(payload: bytes, signature_header: str | None) -> dict:
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
     try:
         text = payload.decode("utf-8")
-        stripe.WebhookSignature.verify_header(text, signature_header, secret, tolerance=300)
+        stripe.WebhookSignature.verify_header(text, signature_header, secret, tolerance=TOLERANCE_SECONDS)
+        signed_at = _signed_at(signature_header)
         event = json.loads(text)
     except stripe.SignatureVerificationError as exc:
         raise InvalidWebhook() from exc
     except ValueError as exc:  # not UTF-8, not JSON
         raise InvalidWebhook("Malformed webhook payload") from exc
+    if signed_at > time.time() + TOLERANCE_SECONDS:
+        # The SDK refuses only timestamps too far in the past; one from the future is refused
+        # too, or a signature made with a clock running ahead would be replayable for longer.
+        raise InvalidWebhook("Stripe-Signature timestamp is in the future")
     if not isinstance(event, dict):
         raise InvalidWebhook("Malformed webhook payload")
     return event
+
+
+def _signed_at(signature_header: str) -> int:
+    """The `t=` of a Stripe-Signature header the SDK has verified (so it holds a number)."""
+    items = [item.split("=", 2) for item in signature_header.split(",")]
+    return int(next(item[1] for item in items if item[0] == "t"))  # read as the SDK reads it
 
 
 class _translated_errors:

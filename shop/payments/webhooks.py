@@ -5,6 +5,10 @@ NOTHING on the unique event id) before anything acts, so a duplicate delivery �
 the first on another worker — is acknowledged and does nothing. Should a handler fail, the whole
 transaction, the event row included, rolls back and Stripe's retry gets a clean second chance.
 
+A completed session pays its order only when Stripe charged the order's currency and subtotal
+(`amount_check`); otherwise the order stays unpaid and is flagged for staff. An event whose
+shape is not what its type promises (`event_shapes`) is logged and changes nothing.
+
 Out-of-order deliveries end in the right state:
 - `checkout.session.completed` after `expired`: the order was cancelled and its stock released.
   Payment cannot resurrect it (the state machine allows no cancelled → paid, and the stock may
@@ -15,6 +19,7 @@ Out-of-order deliveries end in the right state:
 - a refund reported while the order still waits for payment: its row is kept and counted once
   the order is paid.
 """
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -27,18 +32,35 @@ from shop.observability import record_webhook
 from shop.orders.checkout import cancel_unpaid_order
 from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order
 from shop.payments import services, stripe_gateway
+from shop.payments.amount_check import charge_mismatch
+from shop.payments.event_shapes import shape_problems
 from shop.payments.models import REFUND_SUCCEEDED, Refund, StripeEvent
 
 UNKNOWN_ORDER = "unknown order"
 DUPLICATE = "duplicate"
+MALFORMED = "malformed"
 # Event types whose object may reach us before the order knows its payment intent.
 PARKABLE_PREFIXES = ("charge.", "refund.")
 PARKED_FOR = timedelta(days=3)
 EVENTS = StripeEvent.__table__
+# A Checkout Session that settled the order: paid, or nothing to pay (a 100% discount).
+SETTLED = ("paid", "no_payment_required")
+
+log = logging.getLogger(__name__)
 
 
 def process_event(event: dict) -> str:
-    """Record and apply one verified event; returns what happened (also stored on the row)."""
+    """Record and apply one verified event; returns what happened (also stored on the row).
+
+    An event whose shape is not what its type promises is only logged (see event_shapes).
+    """
+    problems = shape_problems(event)
+    if problems:
+        event_type = event.get("type") if isinstance(event.get("type"), str) else None
+        log.warning("Stripe event %r (%s) is malformed and was ignored: %s",
+                    str(event.get("id"))[:255], event_type, problems)
+        record_webhook(event_type, MALFORMED)
+        return MALFORMED
     event_row_id = _record(event)
     if event_row_id is None:
         record_webhook(event.get("type"), DUPLICATE)
@@ -60,7 +82,7 @@ def process_event(event: dict) -> str:
 
 def session_completed(order: Order, session: dict) -> str:
     _store_session_payment(order, session)
-    if session.get("payment_status") != "paid":
+    if session.get("payment_status") not in SETTLED:
         return "awaiting payment"  # a delayed method (bank debit): async_payment_* follows
     return _paid(order, session, "Payment confirmed by Stripe")
 
@@ -229,6 +251,11 @@ def _paid(order: Order, session: dict, message: str) -> str:
         return "paid after cancellation"
     if order.status != PENDING_PAYMENT:
         return f"already {order.status}"
+    mismatch = charge_mismatch(order, session)
+    if mismatch is not None:
+        if mismatch.reason not in (order.needs_attention or ""):  # the daily reconciliation asks again
+            services.flag_for_staff(order, mismatch.reason, kind="amount_mismatch", data=mismatch.figures)
+        return "amount mismatch"
     services.mark_paid(order, message=message)
     refunds_reported, events_parked = db.session.execute(
         _REPORTED_BEFORE_PAYMENT, {"order_id": order.id, "since": utcnow() - PARKED_FOR}).one()

@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from shop.db import utcnow
 from shop.extensions import db
-from shop.orders.models import CANCELLED, PAID, PENDING_PAYMENT, Order
+from shop.orders.models import CANCELLED, PAID, PENDING_PAYMENT, Order, OrderItem
 from shop.payments.tasks import sweep_stale_checkouts
 from tests.payments.conftest import emails
 
@@ -53,6 +53,23 @@ def test_paid_session_without_webhook_is_marked_paid_once(stale_checkout, stripe
     assert first == {"paid": 1} and second == {}
     assert _order(body["order_id"]).status == PAID
     assert len(emails()) == 1
+
+
+def test_a_session_charged_otherwise_is_flagged_once_and_left_to_staff(stale_checkout, stripe_standin, sweep):
+    # given a customer who paid at Stripe, for other amounts than the order's lines say
+    body, _ = stale_checkout()
+    stripe_standin.pay(body["stripe_checkout_session_id"])
+    db.session.execute(update(OrderItem).values(unit_price=OrderItem.unit_price + 1))
+    db.session.commit()
+    # when the sweep runs, twice
+    first = sweep()
+    second = sweep()
+    # then the order stays unpaid and is flagged, once; the next sweep leaves it to staff
+    assert first == {"amount mismatch": 1} and second == {}
+    order = _order(body["order_id"])
+    assert order.status == PENDING_PAYMENT and "Stripe charged" in order.needs_attention
+    assert [e.kind for e in order.events].count("amount_mismatch") == 1
+    assert emails() == []
 
 
 def test_open_session_is_expired_at_stripe_and_the_stock_released(stale_checkout, stripe_standin, sweep):

@@ -2,7 +2,7 @@
 
 The operations are read from `/api/openapi.json`, so routes added later are fuzzed too. For each
 one, hypothesis builds requests from what the document declares (path and query parameters, the
-JSON body's fields) filled with SQL metacharacters, markup, NUL bytes, huge and negative numbers,
+JSON body's fields) filled with SQL metacharacters, markup, NUL bytes, lone surrogates, huge and negative numbers,
 10,000-character strings and values of the wrong type; POST operations also get bodies that are
 not JSON at all. Requests carry, at random, a valid staff token and a valid order token, so the
 fuzzing reaches past authentication. Every 4xx must have the exact error shape of API.md and
@@ -38,6 +38,9 @@ HOSTILE_TEXT = [
     "-1", "0", "1e309", "99999999999999999999999999999", "-99999999999999999999999999999", "0x1F", "1.5",
     "x" * 10_000, "é" * 5_000, "\r\nSet-Cookie: a=b",
 ]
+# Lone surrogates: JSON can write them ("\ud800"); no encoder can. Only in JSON bodies (a URL
+# cannot carry one; test_lone_surrogates sends the bytes that would decode to one).
+LONE_SURROGATES = ["a\ud800", "\udc00", "\udfff\ud800", "x\ud83d"]
 HOSTILE_NUMBERS = [0, -1, -(2**31), 2**31, 2**63, -(2**63) - 1, 10**30, -(10**30), 1.5, -0.0, 1e308]
 
 
@@ -55,8 +58,9 @@ def hostile_scalars():
 
 def hostile_json():
     return st.recursive(
-        hostile_scalars(),
-        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+        hostile_scalars() | st.sampled_from(LONE_SURROGATES),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(
+            st.text(max_size=12) | st.sampled_from(LONE_SURROGATES), children, max_size=4),
         max_leaves=10,
     )
 

@@ -25,20 +25,20 @@ def stripe_object(kind: str, **fields) -> dict:
 
 
 def checkout_session(order, *, payment_status="paid", status="complete", **fields) -> dict:
-    return stripe_object(
-        "checkout.session",
-        id=order.stripe_checkout_session_id,
-        client_reference_id=str(order.id),
-        metadata={"order_id": str(order.id)},
-        amount_total=order.total,
-        amount_subtotal=order.total,
-        currency=order.currency,
-        customer_email=order.email,
-        payment_intent=fields.pop("payment_intent", f"pi_for_order_{order.id}"),
-        payment_status=payment_status,
-        status=status,
+    """The order's session as Stripe reports it; `fields` override any of it (amounts included)."""
+    return stripe_object("checkout.session", **{
+        "id": order.stripe_checkout_session_id,
+        "client_reference_id": str(order.id),
+        "metadata": {"order_id": str(order.id)},
+        "amount_total": order.total,
+        "amount_subtotal": order.total,
+        "currency": order.currency,
+        "customer_email": order.email,
+        "payment_intent": f"pi_for_order_{order.id}",
+        "payment_status": payment_status,
+        "status": status,
         **fields,
-    )
+    })
 
 
 def charge(order, *, payment_intent=None, **fields) -> dict:
