@@ -67,11 +67,12 @@ def from_environment(instance_path: str) -> dict:
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE") or "celery",
         "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
-        or os.environ.get("REDIS_URL")
-        or "memory://",
+        # Unset: Redis when REDIS_URL is set, else the store's own database (`finalise`).
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or None,
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024),
         "CATALOGUE_CACHE_SECONDS": _int("CATALOGUE_CACHE_SECONDS", 30),
+        "CHECKOUT_RATE_LIMIT": os.environ.get("CHECKOUT_RATE_LIMIT") or "20/hour",
+        "CHECKOUT_MAX_UNPAID_UNITS": _int("CHECKOUT_MAX_UNPAID_UNITS", 30),
         "REVIEWS_RATE_LIMIT_IP": os.environ.get("REVIEWS_RATE_LIMIT_IP") or "30/hour",
         "REVIEWS_RATE_LIMIT_EMAIL": os.environ.get("REVIEWS_RATE_LIMIT_EMAIL") or "5/hour",
         "CATALOGUE_VERSION_CHECK_MS": _int("CATALOGUE_VERSION_CHECK_MS", 500),
@@ -106,6 +107,9 @@ def finalise(config: dict, instance_path: str | None = None) -> None:
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["SQLALCHEMY_DATABASE_URI"]))
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        # Counters every web process sees, the embedded SQLite default included (limits_storage).
+        config["RATELIMIT_STORAGE_URI"] = "database+" + config["SQLALCHEMY_DATABASE_URI"]
 
 
 def development_secret_key(instance_path: str | None) -> str:
