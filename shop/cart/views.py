@@ -7,6 +7,7 @@ from shop.cart import services as cart
 from shop.catalog.sections import register_section
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
+from shop.orders import limits
 from shop.orders.access import grant_access, no_store
 from shop.orders.checkout import CheckoutLine, start_checkout
 from shop.orders.models import Order
@@ -56,6 +57,7 @@ def remove():
 
 
 @bp.post("/cart/checkout")
+@limits.per_ip
 def checkout():
     """The same checkout as the API; the customer leaves for Stripe's page (303)."""
     email = (request.form.get("email") or "").strip()
@@ -66,7 +68,7 @@ def checkout():
         return redirect(url_for("cart.show"), 303)
     try:
         _validate_email(email)
-        started = start_checkout(email, lines)
+        started = start_checkout(email, lines, client_address=request.remote_addr)
     except ShopError as exc:
         flash(_readable(exc), "error")
         return redirect(url_for("cart.show"), 303)

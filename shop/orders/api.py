@@ -3,6 +3,7 @@ from flask import request
 
 from shop.api_utils import api_blueprint
 from shop.errors import NotFound
+from shop.orders import limits
 from shop.orders.access import no_store
 from shop.orders.checkout import CheckoutLine, start_checkout
 from shop.orders.schemas import CheckoutResultSchema, CheckoutSchema, OrderSchema
@@ -17,9 +18,12 @@ orders_blp.after_request(no_store)
 
 
 @checkout_blp.route("", methods=["POST"])
+@limits.per_ip
 @checkout_blp.arguments(CheckoutSchema)
 @checkout_blp.response(201, CheckoutResultSchema)
 @checkout_blp.alt_response(409, description="Stock cannot cover the order; nothing was reserved")
+@checkout_blp.alt_response(429, description="Too many checkouts from this address (CHECKOUT_RATE_LIMIT), or too "
+                           "many units waiting for payment (CHECKOUT_MAX_UNPAID_UNITS); nothing was reserved")
 @checkout_blp.alt_response(502, description="Stripe failed; the order was cancelled, nothing held")
 @checkout_blp.alt_response(503, description="Stripe could not be reached; the order was cancelled")
 def create_checkout(args):
@@ -35,6 +39,7 @@ def create_checkout(args):
         [CheckoutLine(item["slug"], item["quantity"]) for item in args["items"]],
         success_url=args["success_url"],
         cancel_url=args["cancel_url"],
+        client_address=request.remote_addr,
     )
     order = started.order
     return {
