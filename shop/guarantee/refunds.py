@@ -21,7 +21,7 @@ from shop.extensions import db
 from shop.guarantee import notifications, states
 from shop.guarantee.models import APPROVED, FAILED, REFUNDED, Claim
 from shop.guarantee.services import lock_claim, refundable_amount
-from shop.payments import stripe_gateway
+from shop.payments import refund_states, stripe_gateway
 from shop.payments.models import REFUND_CANCELED, REFUND_FAILED, REFUND_PENDING, REFUND_SUCCEEDED, Refund
 
 # A pending refund that never reached Stripe (the process died mid-approval) is sent again, with
@@ -84,8 +84,7 @@ def _unsettled_attempt(claim: Claim, amount: int) -> Refund | None:
             f"Stripe never answered the earlier refund of {earlier.amount}; it may have been made. "
             f"Retry with the same amount, or wait for the daily reconciliation."
         )
-    earlier.status = REFUND_PENDING
-    earlier.failure_reason = None
+    refund_states.transition(earlier, REFUND_PENDING)
     earlier.data = {k: v for k, v in (earlier.data or {}).items() if k != "outcome_unknown"}
     return earlier
 
@@ -151,8 +150,7 @@ def _record_refusal(claim: Claim, refund: Refund, exc: stripe_gateway.PaymentPro
     if refund.stripe_refund_id or refund.status != REFUND_PENDING or claim.refund_id != refund.id:
         return  # a webhook settled it meanwhile; Stripe's word there wins
     detail = exc.detail or exc.message
-    refund.status = REFUND_FAILED
-    refund.failure_reason = detail
+    refund_states.transition(refund, REFUND_FAILED, failure_reason=detail)
     if not exc.declined:  # a 5xx or a timeout: Stripe may have made it; a retry reuses the key
         refund.data = {**(refund.data or {}), "outcome_unknown": True}
     claim.failure_message = detail
@@ -165,8 +163,8 @@ def adopt_refund(claim: Claim, *, placeholder: Refund | None, real: Refund) -> N
     real.claim_id = claim.id
     claim.refund_id = real.id
     if placeholder is not None and placeholder.id != real.id and placeholder.status == REFUND_PENDING:
-        placeholder.status = REFUND_CANCELED
-        placeholder.failure_reason = f"Recorded as refund {real.stripe_refund_id}"
+        refund_states.transition(placeholder, REFUND_CANCELED,
+                                 failure_reason=f"Recorded as refund {real.stripe_refund_id}")
     db.session.flush()
 
 
