@@ -1,7 +1,7 @@
 """Approving a claim and refunding it through Stripe, never twice.
 
 An approval happens in two steps so no row lock is held across Stripe's HTTP call:
-1. `approve_claim` locks the order and the claim, moves the claim to `approved` and records a
+1. `approve_claim` locks the order, its claims and its refunds (the store's one lock order), moves the claim to `approved` and records a
    pending `Refund` whose idempotency key is derived from the claim and the attempt; the caller
    commits. A second approval (a double click, two staff at once) finds the claim `approved` and
    returns it unchanged: only the approval that made the transition sends a refund.
@@ -23,6 +23,7 @@ from shop.guarantee.models import APPROVED, FAILED, REFUNDED, Claim
 from shop.guarantee.services import lock_claim, refundable_amount
 from shop.payments import refund_states, stripe_gateway
 from shop.payments.models import REFUND_CANCELED, REFUND_FAILED, REFUND_PENDING, REFUND_SUCCEEDED, Refund
+from shop.payments.services import lock_refunds
 
 # A pending refund that never reached Stripe (the process died mid-approval) is sent again, with
 # the same idempotency key, by the next approval after this long.
@@ -46,6 +47,7 @@ def approve_claim(claim_id: int, staff, amount: int | None = None) -> Approval:
     order = claim.order
     if not order.stripe_payment_intent_id:
         raise Conflict("This order has no Stripe payment to refund.")
+    lock_refunds(order)  # after the order and its claims: the store's one lock order
     amount = _checked_amount(amount, refundable_amount(order))
 
     retry = claim.status == FAILED
@@ -126,11 +128,18 @@ def submit_refund(refund_id: int) -> Claim:
     try:
         result = stripe_gateway.create_refund(*request)
     except stripe_gateway.PaymentProviderError as exc:
-        claim = lock_claim(claim_id)
+        claim = _lock_for_refund(claim_id)
         _record_refusal(claim, db.session.get(Refund, refund_id), exc)
         return claim
-    claim = lock_claim(claim_id)
+    claim = _lock_for_refund(claim_id)
     _record_sent(claim, db.session.get(Refund, refund_id), result)
+    return claim
+
+
+def _lock_for_refund(claim_id: int) -> Claim:
+    """The order, its claims, its refunds: locked in the order every path takes them."""
+    claim = lock_claim(claim_id)
+    lock_refunds(claim.order)
     return claim
 
 

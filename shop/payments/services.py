@@ -26,7 +26,7 @@ from shop.payments.models import (
     REFUND_SUCCEEDED,
     Refund,
 )
-from shop.payments.signals import order_paid, refund_updated
+from shop.payments.signals import order_paid, refund_updated, refunds_locking
 
 # Statuses in which the money has been taken: refunds count against these orders.
 PAID_STATUSES = frozenset({PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED})
@@ -88,6 +88,7 @@ def record_refund(order: Order, refund_object: dict) -> Refund:
     approval created is matched by its Stripe id, or by the idempotency key it carries in its
     metadata (`refund_key`, when the webhook beats the approval's own commit of the Stripe id).
     """
+    lock_refunds(order)
     refund = _refund_row(order, refund_object)
     previous = refund.status if refund.id is not None else None
     status = refund_status(refund_object)
@@ -123,7 +124,7 @@ def settle_refunds(order: Order) -> None:
     if order.status not in PAID_STATUSES:
         return
     standing = 0
-    for refund in db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)):
+    for refund in lock_refunds(order):
         succeeded = refund.status == REFUND_SUCCEEDED
         if succeeded and standing + refund.amount > order.total:
             flag_for_staff(order, f"Refund {refund.stripe_refund_id} exceeds what is left to refund",
@@ -136,6 +137,19 @@ def settle_refunds(order: Order) -> None:
         standing += refund.amount if succeeded else 0
     order.refunded_total = standing
     _refund_status_of(order)
+
+
+def lock_refunds(order: Order) -> list[Refund]:
+    """The order's refunds under their row locks, in primary-key order (the caller holds the order's).
+
+    Every path takes its locks in one order: the order, its claims, its refunds, each in
+    primary-key order; `refunds_locking` lets the guarantee lock the claims first. Two
+    transactions about one order then wait for each other instead of deadlocking.
+    """
+    refunds_locking.send(order)
+    return list(db.session.scalars(
+        select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)
+        .with_for_update().execution_options(populate_existing=True)))
 
 
 def _refund_status_of(order: Order) -> None:
