@@ -60,9 +60,12 @@ SETTINGS: tuple[Setting, ...] = (
       "seconds before Redis hands a task a dead worker held to another worker"),
     S("REDIS_URL", TEXT, None, "Redis for shared state in production; also the default of `RATELIMIT_STORAGE_URI`"),
     S("RATELIMIT_ENABLED", FLAG, True, "`false` turns every rate limit off (load tests)"),
-    S("RATELIMIT_STORAGE_URI", TEXT, lambda values, _path: values["REDIS_URL"] or "memory://",
-      "where flask-limiter counts; shared storage when there are several web processes",
-      "`REDIS_URL`, else `memory://`"),
+    S("RATELIMIT_STORAGE_URI", TEXT, lambda values, _path: values["REDIS_URL"],
+      "where the rate limits count; every web process must see the same counters",
+      "`REDIS_URL`, else the store's own database (`database+` its URL)"),
+    S("CHECKOUT_RATE_LIMIT", TEXT, "20/hour", "checkouts a client address may start (the API and the cart together)"),
+    S("CHECKOUT_MAX_UNPAID_UNITS", NUMBER, 100,
+      "units that unpaid orders of one client address or email may hold at once; `0` turns the cap off"),
     S("REVIEWS_RATE_LIMIT_IP", TEXT, "30/hour", "review and question posts per client IP"),
     S("REVIEWS_RATE_LIMIT_EMAIL", TEXT, "5/hour", "review and question posts per email address"),
     S("ADMIN_LOGIN_RATE_LIMIT", TEXT, "10/minute", "staff sign-in attempts per client IP"),
@@ -163,6 +166,9 @@ def finalise(config: dict, instance_path: str | None = None) -> None:
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["SQLALCHEMY_DATABASE_URI"]))
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        # Counters every web process sees, the embedded SQLite default included (limits_storage).
+        config["RATELIMIT_STORAGE_URI"] = "database+" + config["SQLALCHEMY_DATABASE_URI"]
 
 
 def _check_production(config: dict) -> None:

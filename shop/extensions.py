@@ -10,6 +10,7 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy as _SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from shop import limits_storage  # noqa: F401  registers the database+ rate-limit storage schemes
 from shop.db import DATABASE_UNAVAILABLE, Base
 from shop.openapi import SecurityPlugin
 

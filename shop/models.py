@@ -7,3 +7,4 @@ from shop.guarantee.models import Claim, ClaimAudit  # noqa: F401
 from shop.orders.models import Order, OrderEvent, OrderItem  # noqa: F401
 from shop.payments.models import Refund, StripeEvent  # noqa: F401
 from shop.reviews.models import Entry, HelpfulVote  # noqa: F401
+from shop.limits_storage import counters as rate_limit_counters  # noqa: F401

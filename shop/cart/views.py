@@ -1,5 +1,5 @@
 """Cart and checkout pages. Every form is CSRF-protected; every POST answers 303 (PRG)."""
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -7,7 +7,8 @@ from shop.cart import services as cart
 from shop.catalog.sections import register_section
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
-from shop.orders.access import grant_access
+from shop.orders import limits
+from shop.orders.access import grant_access, no_store
 from shop.orders.checkout import CheckoutLine, start_checkout
 from shop.orders.models import Order
 
@@ -56,6 +57,7 @@ def remove():
 
 
 @bp.post("/cart/checkout")
+@limits.per_ip
 def checkout():
     """The same checkout as the API; the customer leaves for Stripe's page (303)."""
     email = (request.form.get("email") or "").strip()
@@ -66,7 +68,7 @@ def checkout():
         return redirect(url_for("cart.show"), 303)
     try:
         _validate_email(email)
-        started = start_checkout(email, lines)
+        started = start_checkout(email, lines, client_address=request.remote_addr)
     except ShopError as exc:
         flash(_readable(exc), "error")
         return redirect(url_for("cart.show"), 303)
@@ -86,7 +88,7 @@ def checkout_success():
         cart.clear()
         session.pop(CHECKOUT_KEY, None)
     has_access = order.id in session.get("order_access", [])
-    return render_template("cart/success.html", order=order, has_access=has_access)
+    return no_store(make_response(render_template("cart/success.html", order=order, has_access=has_access)))
 
 
 @bp.get("/checkout/cancel")

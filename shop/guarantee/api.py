@@ -21,11 +21,14 @@ from shop.guarantee.schemas import (
     ClaimSchema,
     DenySchema,
 )
+from shop.orders.access import no_store
 from shop.orders.services import order_for_customer
 
 blp = api_blueprint("guarantee_api", __name__, "/orders", "Money-back guarantee claims (customer)")
 admin_blp = api_blueprint("guarantee_admin_api", __name__, "/admin/claims",
                           "Guarantee claims: the queue and decisions (staff: support or admin)")
+blp.after_request(no_store)
+admin_blp.after_request(no_store)
 STAFF_ROLES = ("support", "admin")
 
 

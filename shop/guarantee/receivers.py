@@ -10,9 +10,15 @@ from shop.extensions import db
 from shop.guarantee import notifications
 from shop.guarantee.models import Claim
 from shop.guarantee.refunds import adopt_refund, settle_claim
-from shop.guarantee.services import lock_claim
+from shop.guarantee.services import lock_claim, lock_order_claims
 from shop.payments.models import REFUND_PENDING, REFUND_SUCCEEDED, Refund
-from shop.payments.signals import refund_updated
+from shop.payments.signals import refund_updated, refunds_locking
+
+
+@refunds_locking.connect
+def lock_claims_before_refunds(order, **_) -> None:
+    """The store's lock order is order, claims, refunds: the claims are locked before the refunds."""
+    lock_order_claims(order.id)
 
 
 @refund_updated.connect

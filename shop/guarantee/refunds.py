@@ -1,7 +1,7 @@
 """Approving a claim and refunding it through Stripe, never twice.
 
 An approval happens in two steps so no row lock is held across Stripe's HTTP call:
-1. `approve_claim` locks the order and the claim, moves the claim to `approved` and records a
+1. `approve_claim` locks the order, its claims and its refunds (the store's one lock order), moves the claim to `approved` and records a
    pending `Refund` whose idempotency key is derived from the claim and the attempt; the caller
    commits. A second approval (a double click, two staff at once) finds the claim `approved` and
    returns it unchanged: only the approval that made the transition sends a refund.
@@ -21,8 +21,9 @@ from shop.extensions import db
 from shop.guarantee import notifications, states
 from shop.guarantee.models import APPROVED, FAILED, REFUNDED, Claim
 from shop.guarantee.services import lock_claim, refundable_amount
-from shop.payments import stripe_gateway
+from shop.payments import refund_states, stripe_gateway
 from shop.payments.models import REFUND_CANCELED, REFUND_FAILED, REFUND_PENDING, REFUND_SUCCEEDED, Refund
+from shop.payments.services import lock_refunds
 
 # A pending refund that never reached Stripe (the process died mid-approval) is sent again, with
 # the same idempotency key, by the next approval after this long.
@@ -46,6 +47,7 @@ def approve_claim(claim_id: int, staff, amount: int | None = None) -> Approval:
     order = claim.order
     if not order.stripe_payment_intent_id:
         raise Conflict("This order has no Stripe payment to refund.")
+    lock_refunds(order)  # after the order and its claims: the store's one lock order
     amount = _checked_amount(amount, refundable_amount(order))
 
     retry = claim.status == FAILED
@@ -84,8 +86,7 @@ def _unsettled_attempt(claim: Claim, amount: int) -> Refund | None:
             f"Stripe never answered the earlier refund of {earlier.amount}; it may have been made. "
             f"Retry with the same amount, or wait for the daily reconciliation."
         )
-    earlier.status = REFUND_PENDING
-    earlier.failure_reason = None
+    refund_states.transition(earlier, REFUND_PENDING)
     earlier.data = {k: v for k, v in (earlier.data or {}).items() if k != "outcome_unknown"}
     return earlier
 
@@ -127,11 +128,18 @@ def submit_refund(refund_id: int) -> Claim:
     try:
         result = stripe_gateway.create_refund(*request)
     except stripe_gateway.PaymentProviderError as exc:
-        claim = lock_claim(claim_id)
+        claim = _lock_for_refund(claim_id)
         _record_refusal(claim, db.session.get(Refund, refund_id), exc)
         return claim
-    claim = lock_claim(claim_id)
+    claim = _lock_for_refund(claim_id)
     _record_sent(claim, db.session.get(Refund, refund_id), result)
+    return claim
+
+
+def _lock_for_refund(claim_id: int) -> Claim:
+    """The order, its claims, its refunds: locked in the order every path takes them."""
+    claim = lock_claim(claim_id)
+    lock_refunds(claim.order)
     return claim
 
 
@@ -151,8 +159,7 @@ def _record_refusal(claim: Claim, refund: Refund, exc: stripe_gateway.PaymentPro
     if refund.stripe_refund_id or refund.status != REFUND_PENDING or claim.refund_id != refund.id:
         return  # a webhook settled it meanwhile; Stripe's word there wins
     detail = exc.detail or exc.message
-    refund.status = REFUND_FAILED
-    refund.failure_reason = detail
+    refund_states.transition(refund, REFUND_FAILED, failure_reason=detail)
     if not exc.declined:  # a 5xx or a timeout: Stripe may have made it; a retry reuses the key
         refund.data = {**(refund.data or {}), "outcome_unknown": True}
     claim.failure_message = detail
@@ -165,8 +172,8 @@ def adopt_refund(claim: Claim, *, placeholder: Refund | None, real: Refund) -> N
     real.claim_id = claim.id
     claim.refund_id = real.id
     if placeholder is not None and placeholder.id != real.id and placeholder.status == REFUND_PENDING:
-        placeholder.status = REFUND_CANCELED
-        placeholder.failure_reason = f"Recorded as refund {real.stripe_refund_id}"
+        refund_states.transition(placeholder, REFUND_CANCELED,
+                                 failure_reason=f"Recorded as refund {real.stripe_refund_id}")
     db.session.flush()
 
 

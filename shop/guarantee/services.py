@@ -1,7 +1,8 @@
 """Guarantee use cases on the customer's side and for staff reading: file, deny, list, context.
 
 Approvals and refunds live in `guarantee.refunds`. Every function flushes; the caller commits.
-Locks are always taken order first, then claim, the order the webhook follows too.
+Locks are always taken in one order: the order, its claims, its refunds, each in primary-key
+order (`lock_claim`, `payments.services.lock_refunds`); the webhook follows it too.
 """
 from datetime import datetime, timedelta
 
@@ -161,18 +162,25 @@ def _is_repeat_claimer(order: Order) -> bool:
 
 
 def lock_claim(claim_id: int, *, order_locked: bool = False) -> Claim:
-    """The claim under its row lock, after its order's (webhooks lock the order first too).
+    """The claim under its row lock, taken in the store's lock order: the order, then its claims.
 
-    `order_locked`: the caller (the webhook) already holds the order's lock.
+    All the order's claims are locked, in primary-key order, as the refund webhook locks them
+    (`lock_order_claims`); the refunds come after. `order_locked`: the caller (the webhook)
+    already holds the order's lock.
     """
     order_id = db.session.scalar(select(Claim.order_id).where(Claim.id == claim_id))
     if order_id is None:
         raise NotFound("Claim not found")
     if not order_locked:
         lock_order(order_id)
-    return db.session.scalar(
-        select(Claim).where(Claim.id == claim_id).with_for_update().execution_options(populate_existing=True)
-    )
+    return next(claim for claim in lock_order_claims(order_id) if claim.id == claim_id)
+
+
+def lock_order_claims(order_id: int) -> list[Claim]:
+    """Every claim of an order under its row lock, in primary-key order (the order's lock held)."""
+    return list(db.session.scalars(
+        select(Claim).where(Claim.order_id == order_id).order_by(Claim.id)
+        .with_for_update().execution_options(populate_existing=True)))
 
 
 def deny_claim(claim_id: int, staff, note: str | None) -> Claim:

@@ -6,10 +6,11 @@ from shop.errors import ShopError
 from shop.extensions import db
 from shop.guarantee import services
 from shop.guarantee.models import Claim
-from shop.orders.access import order_for_page
+from shop.orders.access import no_store, order_for_page
 from shop.orders.models import CANCELLED, PENDING_PAYMENT
 
 bp = Blueprint("guarantee", __name__)
+bp.after_request(no_store)
 
 
 @bp.app_template_global("guarantee_panel")

@@ -31,6 +31,12 @@ def order_page_url(order: Order, external: bool = True) -> str:
     return url_for("orders.page", order_id=order.id, t=order_link_token(order.id))
 
 
+def no_store(response):
+    """Answers about an order (its token, address, payments) are never kept in any cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def grant_access(order_id: int) -> None:
     granted = [i for i in session.get(_SESSION_KEY, []) if i != order_id]
     session[_SESSION_KEY] = (granted + [order_id])[-20:]

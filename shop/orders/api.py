@@ -3,6 +3,8 @@ from flask import request
 
 from shop.api_utils import api_blueprint
 from shop.errors import NotFound
+from shop.orders import limits
+from shop.orders.access import no_store
 from shop.orders.checkout import CheckoutLine, start_checkout
 from shop.orders.schemas import CheckoutResultSchema, CheckoutSchema, OrderSchema
 from shop.orders.services import order_for_customer
@@ -11,12 +13,17 @@ checkout_blp = api_blueprint("checkout_api", __name__, "/checkout", "Start payin
 MAX_ID = 2**31 - 1  # larger ids cannot exist (and would overflow the column type)
 
 orders_blp = api_blueprint("orders_api", __name__, "/orders", "A customer's order, by its token")
+checkout_blp.after_request(no_store)
+orders_blp.after_request(no_store)
 
 
 @checkout_blp.route("", methods=["POST"])
+@limits.per_ip
 @checkout_blp.arguments(CheckoutSchema)
 @checkout_blp.response(201, CheckoutResultSchema)
 @checkout_blp.alt_response(409, description="Stock cannot cover the order; nothing was reserved")
+@checkout_blp.alt_response(429, description="Too many checkouts from this address (CHECKOUT_RATE_LIMIT), or too "
+                           "many units waiting for payment (CHECKOUT_MAX_UNPAID_UNITS); nothing was reserved")
 @checkout_blp.alt_response(502, description="Stripe failed; the order was cancelled, nothing held")
 @checkout_blp.alt_response(503, description="Stripe could not be reached; the order was cancelled")
 def create_checkout(args):
@@ -25,13 +32,14 @@ def create_checkout(args):
     Send the customer to `checkout_url`. The order becomes `paid` only when Stripe's webhook
     says so. Keep `order_token`: it is the only way to read the order (`X-Order-Token`).
     A slug listed twice counts as one line. `success_url` and `cancel_url`, when given, must be
-    http(s) addresses on the shop's own host (PUBLIC_URL).
+    addresses on the shop's own origin (PUBLIC_URL's scheme, host and port).
     """
     started = start_checkout(
         args["email"],
         [CheckoutLine(item["slug"], item["quantity"]) for item in args["items"]],
         success_url=args["success_url"],
         cancel_url=args["cancel_url"],
+        client_address=request.remote_addr,
     )
     order = started.order
     return {

@@ -26,7 +26,7 @@ from shop.db import as_utc, utcnow
 from shop.errors import Conflict, Unprocessable
 from shop.extensions import db
 from shop.observability import record_checkout
-from shop.orders import states, stock
+from shop.orders import limits, states, stock
 from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order, OrderItem
 from shop.orders.services import lock_order, new_order_token
 from shop.payments import stripe_gateway
@@ -51,21 +51,26 @@ class StartedCheckout:
 
 
 def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | None = None,
-                   cancel_url: str | None = None) -> StartedCheckout:
+                   cancel_url: str | None = None, client_address: str | None = None) -> StartedCheckout:
     """Reserve, create the order and its Checkout Session; see the module docstring for the steps.
 
     Raises Unprocessable (unknown product, too many units), Conflict (stock cannot cover it;
+    nothing reserved), TooManyUnpaidUnits (this client's unpaid orders hold too much already;
     nothing reserved) or PaymentProviderError (Stripe failed; the order is cancelled).
     """
     merged = _merge(lines)
     products = _published_products(merged)
     try:
-        order, token = _open_order(email, merged, products)
+        order, token = _open_order(email, merged, products, client_address)
         db.session.commit()
     except stock.OutOfStock as exc:
         db.session.rollback()
         record_checkout("out_of_stock")
         raise _out_of_stock(exc.product_id, merged, products) from None
+    except limits.TooManyUnpaidUnits:
+        db.session.rollback()
+        record_checkout("limited")
+        raise
     except BaseException:
         db.session.rollback()
         raise
@@ -153,17 +158,19 @@ def _published_products(merged: dict[str, tuple[int, int]]) -> dict[str, Product
     return products
 
 
-def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[str, Product]):
+def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[str, Product],
+                client_address: str | None):
     """The order and its items, stock reserved; flushed, not committed."""
     token, digest = new_order_token()
     order = Order(email=email, token_hash=digest, total=0, shipping=0, currency=next(iter(products.values())).currency,
-                  status=PENDING_PAYMENT, stock_reserved=True)
+                  status=PENDING_PAYMENT, stock_reserved=True, client_address=client_address[:64] if client_address else None)
     for slug, (_, quantity) in sorted(merged.items(), key=lambda entry: entry[1][0]):
         product = products[slug]
         order.items.append(OrderItem(product_id=product.id, slug=slug, name=product.name,
                                      quantity=quantity, unit_price=product.price))
     order.total = sum(item.line_total for item in order.items) + order.shipping
     stock.reserve({products[slug].id: quantity for slug, (_, quantity) in merged.items()})
+    limits.check_unpaid_units(email, client_address, sum(quantity for _, quantity in merged.values()))
     db.session.add(order)
     db.session.flush()
     states.record_event(order, actor="customer", kind="created", message="Order placed; awaiting payment",

@@ -45,6 +45,8 @@ class Order(Base):
     tracking_number: Mapped[str | None] = mapped_column(String(100))
     # Set when something needs a person: a dispute, a payment that failed late, drift found.
     needs_attention: Mapped[str | None] = mapped_column(Text)
+    # The address the checkout came from: unpaid units are capped per address (orders.limits).
+    client_address: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None]

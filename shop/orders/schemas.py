@@ -7,6 +7,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from shop.cart.services import MAX_LINES, MAX_QUANTITY
 from shop.db import as_utc
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
 
 class CheckoutItemSchema(Schema):
     slug = fields.String(required=True, validate=validate.Length(min=1, max=120))
@@ -14,15 +16,26 @@ class CheckoutItemSchema(Schema):
 
 
 def _same_site_url(value: str | None) -> None:
-    """Only http(s) addresses on this shop's own host: the checkout must not be an open redirect."""
+    """Only addresses on this shop's own origin (PUBLIC_URL's scheme, host and port).
+
+    The checkout must not be an open redirect: Stripe sends the customer to these addresses.
+    """
     if value is None:
         return
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValidationError("Must not contain control characters")
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError("Must be an http(s) address")
-    shop_host = urlsplit(current_app.config["PUBLIC_URL"]).hostname
-    if parts.hostname != shop_host:
-        raise ValidationError(f"Must be an address on {shop_host}")
+    shop = urlsplit(current_app.config["PUBLIC_URL"])
+    try:
+        same_origin = _origin(parts) == _origin(shop)
+    except ValueError:  # a port that is not a number
+        same_origin = False
+    if not same_origin or parts.username is not None or parts.password is not None:
+        raise ValidationError(f"Must be an address on {shop.scheme}://{shop.netloc}")
+
+
+def _origin(parts) -> tuple:
+    return parts.scheme, parts.hostname, parts.port or DEFAULT_PORTS.get(parts.scheme)
 
 
 class CheckoutSchema(Schema):

@@ -29,6 +29,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CANCELLED: frozenset(),
 }
 
+# A refund Stripe fails after it had succeeded gives the money back to the store: the order
+# returns to a status with less refunded, or to where its fulfilment stands (`fulfilment_status`).
+REFUND_REVERSALS: dict[str, frozenset[str]] = {
+    PARTIALLY_REFUNDED: frozenset({PAID, SHIPPED, DELIVERED}),
+    REFUNDED: frozenset({PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED}),
+}
+
 _INSERT_EVENT = insert(OrderEvent.__table__)
 
 # The timestamp each status sets when it is reached.
@@ -43,6 +50,15 @@ def can_transition(order: Order, new_status: str) -> bool:
     return new_status in TRANSITIONS[order.status]
 
 
+def fulfilment_status(order: Order) -> str:
+    """Where a paid order stands, refunds aside: delivered, shipped or paid."""
+    if order.delivered_at is not None:
+        return DELIVERED
+    if order.shipped_at is not None:
+        return SHIPPED
+    return PAID
+
+
 def transition(
     order: Order,
     new_status: str,
@@ -51,18 +67,22 @@ def transition(
     message: str = "",
     at: datetime | None = None,
     data: dict | None = None,
+    refund_reversed: bool = False,
 ) -> None:
     """Move `order` to `new_status`, stamp the time, and write it to the timeline.
 
-    Raises InvalidOrderTransition for a jump the pipeline does not allow. The caller holds the
-    order's row lock and owns the transaction.
+    Raises InvalidOrderTransition for a jump the pipeline does not allow. `refund_reversed`: a
+    refund failed after it had succeeded, and the order steps back (REFUND_REVERSALS); a status
+    reached again keeps its first timestamp. The caller holds the order's row lock and owns the
+    transaction.
     """
-    if not can_transition(order, new_status):
+    allowed = REFUND_REVERSALS.get(order.status, frozenset()) if refund_reversed else TRANSITIONS[order.status]
+    if new_status not in allowed:
         raise InvalidOrderTransition(f"Order {order.id} cannot go from {order.status} to {new_status}")
     previous = order.status
     order.status = new_status
     stamp = STAMPS.get(new_status)
-    if stamp:
+    if stamp and not refund_reversed:
         setattr(order, stamp, at or utcnow())
     record_event(order, actor=actor, kind="status", message=message, data=data,
                  from_status=previous, to_status=new_status)

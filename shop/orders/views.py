@@ -4,10 +4,11 @@ from sqlalchemy import select
 
 from shop.errors import NotFound
 from shop.extensions import db
-from shop.orders.access import order_for_page
+from shop.orders.access import no_store, order_for_page
 from shop.payments.models import Refund
 
 bp = Blueprint("orders", __name__)
+bp.after_request(no_store)
 
 # Timeline entries a customer may read; staff notes, disputes and Stripe bookkeeping stay internal.
 CUSTOMER_EVENT_KINDS = ("created", "status")

@@ -18,6 +18,7 @@ from shop.orders.models import (
     SHIPPED,
     Order,
 )
+from shop.payments import refund_states
 from shop.payments.models import (
     REFUND_CANCELED,
     REFUND_FAILED,
@@ -25,7 +26,7 @@ from shop.payments.models import (
     REFUND_SUCCEEDED,
     Refund,
 )
-from shop.payments.signals import order_paid, refund_updated
+from shop.payments.signals import order_paid, refund_updated, refunds_locking
 
 # Statuses in which the money has been taken: refunds count against these orders.
 PAID_STATUSES = frozenset({PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED})
@@ -87,14 +88,18 @@ def record_refund(order: Order, refund_object: dict) -> Refund:
     approval created is matched by its Stripe id, or by the idempotency key it carries in its
     metadata (`refund_key`, when the webhook beats the approval's own commit of the Stripe id).
     """
+    lock_refunds(order)
     refund = _refund_row(order, refund_object)
     previous = refund.status if refund.id is not None else None
     status = refund_status(refund_object)
-    if previous is None or _REFUND_RANK[status] >= _REFUND_RANK.get(previous, 0):
+    failure_reason = refund_object.get("failure_reason") or refund.failure_reason
+    if previous is None:
         refund.status = status
+    elif _REFUND_RANK[status] > _REFUND_RANK[previous] and refund_states.can_transition(refund, status):
+        refund_states.transition(refund, status)
     refund.amount = int(refund_object.get("amount") or refund.amount)
     refund.currency = (refund_object.get("currency") or refund.currency or order.currency).lower()
-    refund.failure_reason = refund_object.get("failure_reason") or refund.failure_reason
+    refund.failure_reason = failure_reason
     refund.data = {key: refund_object.get(key) for key in ("charge", "payment_intent", "reason", "metadata")}
     db.session.add(refund)
     db.session.flush()
@@ -109,39 +114,62 @@ def record_refund(order: Order, refund_object: dict) -> Refund:
 
 
 def settle_refunds(order: Order) -> None:
-    """Keep `refunded_total` the sum of succeeded refunds and the status in step with it.
+    """Keep `refunded_total` the sum of the refunds that stand, and the status in step with it.
 
-    Refunds are counted only once the order is paid (a refund may be reported first); each
-    counts at most once (`Refund.counted`), so replays never count twice.
+    Recomputed from the refunds each time, so a refund Stripe fails after it had succeeded
+    stops counting, and the order goes back to where its fulfilment stands. Refunds are counted
+    only once the order is paid (a refund may be reported first); `Refund.counted` marks those
+    in the total. A refund that would take the total past what was paid is left out and flagged.
     """
     if order.status not in PAID_STATUSES:
         return
-    for refund in db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)):
+    standing = 0
+    for refund in lock_refunds(order):
         succeeded = refund.status == REFUND_SUCCEEDED
-        if succeeded and not refund.counted:
-            if order.refunded_total + refund.amount > order.total:
-                flag_for_staff(order, f"Refund {refund.stripe_refund_id} exceeds what is left to refund",
-                               data={"refund_id": refund.id})
-                continue
-            order.refunded_total += refund.amount
-            refund.counted = True
+        if succeeded and standing + refund.amount > order.total:
+            flag_for_staff(order, f"Refund {refund.stripe_refund_id} exceeds what is left to refund",
+                           data={"refund_id": refund.id})
+            succeeded = False
         elif not succeeded and refund.counted:
-            order.refunded_total -= refund.amount
-            refund.counted = False
             flag_for_staff(order, f"Refund {refund.stripe_refund_id} {refund.status} after it had succeeded",
                            data={"refund_id": refund.id})
+        refund.counted = succeeded
+        standing += refund.amount if succeeded else 0
+    order.refunded_total = standing
     _refund_status_of(order)
 
 
+def lock_refunds(order: Order) -> list[Refund]:
+    """The order's refunds under their row locks, in primary-key order (the caller holds the order's).
+
+    Every path takes its locks in one order: the order, its claims, its refunds, each in
+    primary-key order; `refunds_locking` lets the guarantee lock the claims first. Two
+    transactions about one order then wait for each other instead of deadlocking.
+    """
+    refunds_locking.send(order)
+    return list(db.session.scalars(
+        select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)
+        .with_for_update().execution_options(populate_existing=True)))
+
+
 def _refund_status_of(order: Order) -> None:
-    if order.refunded_total <= 0:
+    """Partially refunded or refunded while refunds stand; else where fulfilment stands."""
+    if order.refunded_total >= order.total > 0:
+        target = REFUNDED
+    elif order.refunded_total > 0:
+        target = PARTIALLY_REFUNDED
+    elif order.status in (PARTIALLY_REFUNDED, REFUNDED):
+        target = states.fulfilment_status(order)
+    else:
         return
-    target = REFUNDED if order.refunded_total >= order.total else PARTIALLY_REFUNDED
     if target == order.status:
         return
+    message = f"Refunded {order.refunded_total} of {order.total} {order.currency}"
     if states.can_transition(order, target):
-        states.transition(order, target, actor="stripe",
-                          message=f"Refunded {order.refunded_total} of {order.total} {order.currency}")
+        states.transition(order, target, actor="stripe", message=message)
+    else:  # a refund failed after it had succeeded: less is refunded than the status says
+        states.transition(order, target, actor="stripe", message=f"A refund was reversed. {message}",
+                          refund_reversed=True)
 
 
 def _refund_row(order: Order, refund_object: dict) -> Refund:

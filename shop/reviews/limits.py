@@ -1,7 +1,8 @@
 """Posting limits, shared by the JSON API and the page forms: per client IP and per email.
 
 The limits are settings (REVIEWS_RATE_LIMIT_IP, REVIEWS_RATE_LIMIT_EMAIL) read per request;
-the counters live in flask-limiter's storage (Redis in production, memory in development).
+the counters live in flask-limiter's storage (Redis when configured, else the store's database,
+shared by every web process: shop.limits_storage).
 The IP limit counts every attempt; the email limit counts accepted posts only, so a form
 sent back for a typo does not use up a customer's allowance.
 """

@@ -119,11 +119,32 @@ def test_unpublished_products_cannot_be_bought(checkout, make_product):
 
 def test_own_host_redirects_are_passed_to_stripe(checkout, make_product, stripe_standin):
     make_product(slug="mag-rr", stock=5)
-    response = checkout([{"slug": "mag-rr", "quantity": 1}], success_url="https://shop.test/thanks",
-                        cancel_url="http://shop.test/cart")
+    response = checkout([{"slug": "mag-rr", "quantity": 1}], success_url="http://shop.test/thanks",
+                        cancel_url="http://shop.test:80/cart")
     assert response.status_code == 201
     session = stripe_standin.session(response.get_json()["stripe_checkout_session_id"])
-    assert (session["success_url"], session["cancel_url"]) == ("https://shop.test/thanks", "http://shop.test/cart")
+    assert (session["success_url"], session["cancel_url"]) == ("http://shop.test/thanks", "http://shop.test:80/cart")
+
+
+@pytest.mark.parametrize("url", [
+    "https://shop.test/thanks",          # another scheme than PUBLIC_URL's (http)
+    "http://shop.test:8443/thanks",      # another port
+    "http://shop.test.evil.example/",    # another host that starts like ours
+    "http://user@shop.test/thanks",      # credentials in the address
+    "http://shop.test/thanks\r\nSet-Cookie: a=b",
+    "http://shop.test/\x00thanks",
+    "http://shop.test:port/",
+])
+@pytest.mark.parametrize("field", ["success_url", "cancel_url"])
+def test_return_urls_must_be_on_public_urls_origin_without_control_characters(checkout, make_product, field, url):
+    # given a product in stock (PUBLIC_URL is http://shop.test)
+    product = make_product(slug="mag-rr", stock=5)
+    # when a checkout names a return address off the shop's origin, or one holding control characters
+    response = checkout([{"slug": "mag-rr", "quantity": 1}], **{field: url})
+    # then it answers 422 naming the field, and nothing is reserved
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["errors"]
+    assert _stock(product) == 5 and count(Order) == 0
 
 
 def test_stripe_failing_cancels_the_order_and_releases_the_stock(checkout, make_product, stripe_standin):

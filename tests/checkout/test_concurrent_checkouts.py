@@ -85,3 +85,44 @@ def test_the_same_event_delivered_concurrently_pays_once(stripe_app, make_produc
     assert db.session.get(Order, order.id).status == PAID
     assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
     assert db.session.scalar(select(func.count()).select_from(EmailMessage)) == 1
+
+
+@pytest.mark.postgres
+def test_one_clients_concurrent_checkouts_cannot_pass_the_unpaid_units_cap_together(stripe_app, make_product):
+    from shop.orders.limits import TooManyUnpaidUnits
+
+    # given two products in stock and the default cap of 100 unpaid units per client (a limit,
+    # so on only with the limits; the flask-limiter counters read the setting at start and stay off)
+    stripe_app.config["RATELIMIT_ENABLED"] = True
+    make_product(slug="mag-rr", stock=100)
+    make_product(slug="zinc", stock=100)
+    start = threading.Barrier(6)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def hoarder(n: int) -> None:
+        with stripe_app.app_context():
+            start.wait()
+            try:
+                start_checkout(f"hoarder{n}@example.com", [CheckoutLine(("mag-rr", "zinc")[n % 2], 60)],
+                               client_address="203.0.113.7")
+                outcome = "ok"
+            except TooManyUnpaidUnits:
+                outcome = "capped"
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                outcome = f"error: {exc!r}"
+            finally:
+                db.session.remove()
+            with lock:
+                results.append(outcome)
+
+    # when one address starts six checkouts of 60 units at the same moment, for two products
+    threads = [threading.Thread(target=hoarder, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # then exactly one gets through; the others are capped and hold nothing
+    assert sorted(results) == ["capped"] * 5 + ["ok"], results
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1

@@ -125,8 +125,8 @@ def test_a_refund_that_failed_late_is_updated_and_flagged(stripe_app, paid_order
     [row] = _refunds(paid_order)
     assert (row.status, row.counted) == (REFUND_FAILED, False)
     order = _order(paid_order.id)
-    # (the status stays where the refund took it, as the webhook leaves it: a person settles it)
-    assert (order.refunded_total, order.status) == (0, PARTIALLY_REFUNDED)
+    # (the status follows the money back, as the webhook does)
+    assert (order.refunded_total, order.status) == (0, PAID)
     assert refund["id"] in order.needs_attention
 
 

@@ -167,3 +167,22 @@ def test_a_refund_cancels_the_scheduled_follow_ups(claim_at_stripe, client, staf
     db.session.expire_all()
     statuses = {row.status for row in db.session.scalars(select(FollowUp).where(FollowUp.order_id == order.id))}
     assert SCHEDULED not in statuses and CANCELLED in statuses
+
+
+def test_a_refund_stripe_fails_after_confirming_it_fails_the_claim_and_the_order_follows_the_money(
+        claim_at_stripe, client, staff_member, stripe_standin, settled):
+    # given a claim approved and refunded in full, Stripe having confirmed the refund
+    order, claim_id = claim_at_stripe()
+    _, headers = staff_member("support")
+    assert approve(client, claim_id, headers).status_code == 200
+    settled()
+    assert fresh(Claim, claim_id).status == REFUNDED
+    assert fresh(Order, order.id).status in (PARTIALLY_REFUNDED, ORDER_REFUNDED)
+    # when Stripe reports that refund failed after all
+    stripe_standin.fail_refund(db.session.get(Refund, fresh(Claim, claim_id).refund_id).stripe_refund_id)
+    settled()
+    # then the claim failed, nothing counts as refunded, and the order is delivered again
+    claim = fresh(Claim, claim_id)
+    assert (claim.status, claim.refunded_amount) == (FAILED, 0)
+    order = fresh(Order, order.id)
+    assert (order.status, order.refunded_total) == ("delivered", 0)

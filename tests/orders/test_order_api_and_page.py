@@ -129,3 +129,25 @@ def test_confirmation_email_rendered_and_sent_once(make_app, smtp_server, mag_rr
     with app.app_context():
         page = app.test_client().get(link.removeprefix("http://shop.test"))
         assert page.status_code == 200
+
+
+def test_answers_about_an_order_are_never_cached(app, client, mag_rr, make_order):
+    from shop.orders.access import order_page_url
+
+    # given a delivered order, its token and its signed page link
+    order, token = make_order(mag_rr, status=DELIVERED)
+    with app.test_request_context():
+        link = order_page_url(order, external=False)
+    headers = {"X-Order-Token": token}
+    # when the customer reads it through the API, files a claim, and opens its page
+    answers = {
+        "order api": client.get(f"/api/v1/orders/{order.id}", headers=headers),
+        "claim api": client.post(f"/api/v1/orders/{order.id}/claims", json={"reason": "No help"}, headers=headers),
+        "page": client.get(link),
+        "claim form": client.post(f"/orders/{order.id}/claim", data={"reason": "Again"}),
+        "wrong token": client.get(f"/api/v1/orders/{order.id}", headers={"X-Order-Token": "wrong"}),
+    }
+    # then no answer may be kept by a browser or a shared cache
+    assert {name: r.status_code for name, r in answers.items()} == {
+        "order api": 200, "claim api": 201, "page": 200, "claim form": 303, "wrong token": 404}
+    assert {name: r.headers.get("Cache-Control") for name, r in answers.items()} == dict.fromkeys(answers, "no-store")

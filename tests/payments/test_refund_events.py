@@ -2,8 +2,9 @@
 import pytest
 from sqlalchemy import select
 
+from shop.db import as_utc
 from shop.extensions import db
-from shop.orders.models import PAID, PARTIALLY_REFUNDED, PENDING_PAYMENT, REFUNDED
+from shop.orders.models import DELIVERED, PAID, PARTIALLY_REFUNDED, PENDING_PAYMENT, REFUNDED
 from shop.payments.models import REFUND_FAILED, REFUND_SUCCEEDED, Refund
 from shop.payments.signals import refund_updated
 from tests.payments.stripe_events import charge, checkout_session, deliver, event, refund
@@ -62,14 +63,42 @@ def test_refund_created_arriving_after_updated_does_not_undo_it(client, paid_ord
 
 
 def test_a_refund_that_fails_after_succeeding_is_taken_back_and_flagged(client, paid_order, reload):
+    # given a paid order with a refund of 1000 that Stripe confirmed
     order = paid_order
     deliver(client, event("refund.updated", refund(order, "re_a", 1000)))
+    assert reload(order).status == PARTIALLY_REFUNDED
+    # when Stripe reports that refund failed after all
     deliver(client, event("refund.failed", refund(order, "re_a", 1000, status="failed", failure_reason="lost_or_stolen_card")))
+    # then nothing counts as refunded, the order is paid again, and staff are told
     order = reload(order)
-    assert order.refunded_total == 0
+    assert (order.status, order.refunded_total) == (PAID, 0)
     assert "failed after it had succeeded" in order.needs_attention
     [row] = refunds()
     assert (row.status, row.counted, row.failure_reason) == (REFUND_FAILED, False, "lost_or_stolen_card")
+    assert [(e.from_status, e.to_status) for e in order.events if e.kind == "status"][-2:] == [
+        (PAID, PARTIALLY_REFUNDED), (PARTIALLY_REFUNDED, PAID)]
+
+
+def test_the_order_status_follows_the_refunds_that_stand(client, make_product, make_order, reload):
+    # given a delivered order of 7800 refunded in full by two refunds
+    order, _ = make_order(make_product(price=3900), quantity=2, status=DELIVERED)
+    order.stripe_payment_intent_id, order.stripe_charge_id = f"pi_for_order_{order.id}", f"ch_for_order_{order.id}"
+    db.session.commit()
+    delivered_at = as_utc(order.delivered_at)
+    deliver(client, event("refund.updated", refund(order, "re_a", 5000)))
+    deliver(client, event("refund.updated", refund(order, "re_b", 2800)))
+    assert (reload(order).status, reload(order).refunded_total) == (REFUNDED, 7800)
+    # when the second fails after it had succeeded
+    deliver(client, event("refund.updated", refund(order, "re_b", 2800, status="failed")))
+    # then the order is partially refunded by what stands
+    assert (reload(order).status, reload(order).refunded_total) == (PARTIALLY_REFUNDED, 5000)
+    # and when the first fails too, it is delivered again, delivered when it was
+    deliver(client, event("refund.failed", refund(order, "re_a", 5000, status="failed")))
+    order = reload(order)
+    assert (order.status, order.refunded_total, as_utc(order.delivered_at)) == (DELIVERED, 0, delivered_at)
+    # and a later refund that succeeds counts as usual
+    deliver(client, event("refund.updated", refund(order, "re_c", 1000)))
+    assert (reload(order).status, reload(order).refunded_total) == (PARTIALLY_REFUNDED, 1000)
 
 
 def test_charge_refunded_listing_its_refunds_counts_them_once(client, paid_order, reload):
