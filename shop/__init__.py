@@ -5,14 +5,13 @@ import os
 from flask import Flask
 
 from shop import config as shop_config
-from shop.flask_app import ShopFlask
 from shop.extensions import api, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, commands."""
     project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    app = ShopFlask(
+    app = Flask(
         __name__,
         instance_path=os.environ.get("SHOP_INSTANCE_PATH") or os.path.join(project_root, "instance"),
         instance_relative_config=True,
@@ -56,7 +55,10 @@ def _api_settings() -> dict:
 
 
 def _init_extensions(app: Flask) -> None:
+    from shop.framework import init_framework
+
     db.init_app(app)
+    init_framework(app)
     migrate.init_app(
         app,
         db,

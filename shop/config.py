@@ -137,7 +137,6 @@ def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # WAL and a busy timeout let the web app, the worker and beat share one SQLite file.
         return {"connect_args": {"timeout": 30}}
-    # A restarted PostgreSQL costs one reconnect, not a 500: shop.db pings a pooled connection
-    # before use when its socket shows it was closed (or it sat idle), which is what
-    # pool_pre_ping does, without a round trip on every request.
-    return {"pool_pre_ping": False, "pool_size": 10, "max_overflow": 10}
+    # A restarted PostgreSQL costs one reconnect, not a 500: the pool pings a connection
+    # (`SELECT 1`) as it checks it out and replaces one the server closed.
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
