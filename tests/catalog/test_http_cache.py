@@ -48,3 +48,31 @@ def test_a_custom_max_age_is_sent(make_app, make_product):
     shop = make_app(CATALOGUE_MAX_AGE=5)
     make_product(slug="d3")
     assert shop.test_client().get("/api/v1/products").headers["Cache-Control"] == "public, max-age=5"
+
+
+def test_the_catalogue_page_answers_304_until_the_catalogue_changes(client, mag_rr):
+    # given a visitor who has the catalogue page, with its ETag
+    first = client.get("/products")
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "public, max-age=30"
+    # when they reload it, then it is unchanged: a 304
+    assert client.get("/products", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    # and once a product is renamed, the reload gets the new page
+    mag_rr.name = "Mag R&R Night"
+    db.session.commit()
+    again = client.get("/products", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and "Mag R&amp;R Night" in again.get_data(as_text=True)
+
+
+def test_a_waiting_message_is_shown_to_its_visitor_only(client, mag_rr):
+    # given the catalogue page, kept for everyone
+    plain = client.get("/products").get_data(as_text=True)
+    # when a visitor's cart add fails and they are sent back to the catalogue with a message
+    visitor = client.application.test_client()
+    visitor.post("/cart/add", data={"slug": "no-such-product", "quantity": 1})
+    with_message = visitor.get("/products")
+    # then they see their message, on a page no shared cache may keep
+    assert "flash-error" in with_message.get_data(as_text=True)
+    assert "public" not in with_message.headers.get("Cache-Control", "")
+    # and everyone else, and the visitor's next visit, get the plain page
+    assert client.get("/products").get_data(as_text=True) == plain
+    assert "flash-error" not in visitor.get("/products").get_data(as_text=True)
