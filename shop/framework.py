@@ -63,5 +63,8 @@ def close_session_at_teardown(exc: BaseException | None = None) -> None:
 
 def init_framework(app: Flask) -> None:
     """Call after `db.init_app(app)`."""
+    if app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
+        # Flask-Login would then write to every request's session, the API's null one included.
+        raise ValueError("REMEMBER_COOKIE_REFRESH_EACH_REQUEST is not supported: the API has no session")
     app.session_interface = CookieSessions()
     app.teardown_appcontext(close_session_at_teardown)
