@@ -15,6 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def instance_path() -> Path:
+    """`instance/bench`: the servers' instance folder (secret key) and logs; made if missing."""
+    path = ROOT / "instance" / "bench"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def prepare_database(url: str) -> str:
     """A fresh, empty database at `url` (dropped first if it exists); returns its URL."""
     from sqlalchemy import create_engine, text

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _harness import load_average, prepare_database, serve  # noqa: E402,F401  (bench/webhooks.py imports them from here too)
+from _harness import instance_path, load_average, prepare_database, serve  # noqa: E402,F401  (bench/webhooks.py imports them from here too)
 TARGETS = {  # route → minimum share of bare-Flask throughput
     "GET /api/v1/products": 0.50,
     "GET /products/<slug>": 0.35,
@@ -55,7 +55,7 @@ def main() -> int:
 
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench-secret-key", SHOP_ENV="development",
                RATELIMIT_ENABLED="false", CELERY_BROKER_URL="memory://", CATALOGUE_CACHE_SECONDS="30",
-               SHOP_INSTANCE_PATH=str(ROOT / "instance" / "bench"))
+               SHOP_INSTANCE_PATH=str(instance_path()))
     routes = (("GET /api/v1/products", "/api/v1/products"),
               ("GET /products/<slug>", f"/products/{slug}"),
               ("GET /products", "/products"))

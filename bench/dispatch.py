@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _harness import load_average, prepare_database, worker  # noqa: E402
+from _harness import instance_path, load_average, prepare_database, worker  # noqa: E402
 TARGET_SECONDS = 10.0
 STEPS = [(0, 1, "dose"), (7, 2, "dose"), (14, 3, "dose"), (29, 3, "reorder"), (30, 3, "checkin"), (60, 3, "checkin")]
 
@@ -166,7 +166,7 @@ def worker_pass(app, database_url: str, broker: str, send_queue: str, now: datet
     env = dict(os.environ, DATABASE_URL=database_url, CELERY_BROKER_URL=broker, CELERY_QUEUE=send_queue,
                SECRET_KEY="bench-secret-key", SHOP_ENV="development", PUBLIC_URL="https://shop.example",
                DISPATCH_BATCH_SIZE=str(batch), DISPATCH_HELPERS=str(processes - 1), MAIL_SERVER="",
-               SHOP_INSTANCE_PATH=str(ROOT / "instance" / "bench"))
+               SHOP_INSTANCE_PATH=str(instance_path()))
     celery = app.extensions["celery"]
     remaining = text("SELECT count(*) FROM followups WHERE status = 'scheduled' AND due_at <= :now")
     with tempfile.TemporaryFile() as log, worker(env, dispatch_queue, concurrency=processes, log=log):

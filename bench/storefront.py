@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _harness import load_average, prepare_database, process_group_cpu, serve, standin, worker  # noqa: E402
+from _harness import (  # noqa: E402
+    instance_path, load_average, prepare_database, process_group_cpu, serve, standin, worker)
 
 WEBHOOK_SECRET = "whsec_bench_storefront"
 STRIPE_KEY = "sk_test_bench_storefront"
@@ -66,12 +67,12 @@ def main() -> int:
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench-secret-key", SHOP_ENV="development",
                STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_SECRET_KEY=STRIPE_KEY, STRIPE_API_BASE=standin_url,
                RATELIMIT_ENABLED="false", CELERY_BROKER_URL=broker, CELERY_QUEUE=QUEUE,
-               PUBLIC_URL=shop_url, LOG_FORMAT="json", SHOP_INSTANCE_PATH=str(ROOT / "instance" / "bench"))
+               PUBLIC_URL=shop_url, LOG_FORMAT="json", SHOP_INSTANCE_PATH=str(instance_path()))
     env.pop("MAIL_SERVER", None)  # the outbox: a sent email is its row
     slugs, staff = load(database_url, broker)
     empty_queue(broker)
 
-    logs = open(ROOT / "instance" / "bench" / "storefront.log", "w")  # noqa: SIM115  servers' output
+    logs = open(instance_path() / "storefront.log", "w")  # noqa: SIM115  servers' output
     results = []
     with standin(port + 1, f"{shop_url}/api/v1/stripe/webhook", WEBHOOK_SECRET, env, log=logs), \
             serve("shop:create_app()", port, env, log=logs) as web, worker(env, QUEUE, log=logs):

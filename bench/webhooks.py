@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _harness import load_average, named_processes_cpu, prepare_database, process_group_cpu, serve  # noqa: E402
+from _harness import (  # noqa: E402
+    instance_path, load_average, named_processes_cpu, prepare_database, process_group_cpu, serve)
 
 ORDERS = 1400
 DUPLICATES = 600  # 2,000 deliveries in all
@@ -59,7 +60,7 @@ def main() -> int:
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench-secret-key", SHOP_ENV="development",
                STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, RATELIMIT_ENABLED="false", CELERY_BROKER_URL=broker,
                CELERY_QUEUE=QUEUE,
-               PUBLIC_URL="http://shop.bench", SHOP_INSTANCE_PATH=str(ROOT / "instance" / "bench"))
+               PUBLIC_URL="http://shop.bench", SHOP_INSTANCE_PATH=str(instance_path()))
     with serve("shop:create_app()", port, env) as server:
         cpu_before, client_before = process_group_cpu(server.process.pid), time.process_time()
         services_before = named_processes_cpu("postgres"), named_processes_cpu("redis-server")

@@ -6,14 +6,13 @@ import sys
 from flask import Flask
 
 from shop import config as shop_config
-from shop.flask_app import ShopFlask
 from shop.extensions import api, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, commands."""
     project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    app = ShopFlask(
+    app = Flask(
         __name__,
         instance_path=shop_config.read("SHOP_INSTANCE_PATH") or os.path.join(project_root, "instance"),
         instance_relative_config=True,
@@ -62,7 +61,10 @@ def _api_settings() -> dict:
 
 
 def _init_extensions(app: Flask) -> None:
+    from shop.framework import init_framework
+
     db.init_app(app)
+    init_framework(app)
     migrate.init_app(
         app,
         db,

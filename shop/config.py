@@ -107,6 +107,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("MAX_CONTENT_LENGTH", NUMBER, 64 * 1024, "largest request body in bytes; larger answers 413"),
     S("CATALOGUE_CACHE_SECONDS", NUMBER, 30, "how long a process keeps catalogue data; `0` turns the cache off"),
     S("CATALOGUE_VERSION_CHECK_MS", NUMBER, 500, "how often a process re-reads the catalogue version"),
+    S("CATALOGUE_MAX_AGE", NUMBER, 30, "seconds browsers and caches may keep the public catalogue answers"),
     S("GUARANTEE_REFUND_SHIPPING", FLAG, True, "an approved claim may refund shipping too"),
     S("GUARANTEE_ONE_PER_EMAIL", FLAG, True,
       "flag a claim from an email that claimed before (`repeat_claimer`); it is never refused for that"),
@@ -217,11 +218,9 @@ def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # WAL and a busy timeout let the web app, the worker and beat share one SQLite file.
         return {"connect_args": {"timeout": 30}}
-    # A restarted PostgreSQL costs one reconnect, not a 500: shop.db pings a pooled connection
-    # before use when its socket shows it was closed (or it sat idle), which is what
-    # pool_pre_ping does, without a round trip on every request.
-    return {"pool_pre_ping": False, "pool_size": 10, "max_overflow": 10}
+    # A restarted PostgreSQL costs one reconnect, not a 500: the pool pings a connection
+    # (`SELECT 1`) as it checks it out and replaces one the server closed.
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
-

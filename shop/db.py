@@ -1,6 +1,4 @@
 """The declarative base, the session helpers every domain shares, and after-commit hooks."""
-import select as _select
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -8,7 +6,6 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase, Session
 
 # Named constraints, so Alembic can drop and alter them on every database.
@@ -71,48 +68,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
-
-
-# A pooled PostgreSQL connection idle for longer than this is pinged before use (see below).
-IDLE_PING_SECONDS = 10.0
-
-
-@event.listens_for(Pool, "checkout")
-def _check_postgres_connection(dbapi_connection, connection_record, connection_proxy) -> None:
-    """A pre-ping that costs a round trip only when the connection may be gone.
-
-    A PostgreSQL that restarts, crashes or terminates a backend closes the connection's socket
-    (after a FATAL message), so an idle pooled connection that has become unusable is one
-    whose socket has something to read. Such a connection, a broken one, and one idle for
-    longer than IDLE_PING_SECONDS (a firewall may drop those silently) are pinged with
-    `SELECT 1`; a failed ping raises DisconnectionError and the pool opens a fresh connection,
-    as `pool_pre_ping` would. A healthy busy connection is used without the round trip.
-    """
-    if not type(dbapi_connection).__module__.startswith("psycopg"):
-        return
-    idle_since = connection_record.info.get("checked_in_at")
-    suspect = (getattr(dbapi_connection, "broken", False) or dbapi_connection.closed
-               or idle_since is None or time.monotonic() - idle_since > IDLE_PING_SECONDS)
-    if not suspect:
-        try:
-            poller = _select.poll()
-            poller.register(dbapi_connection.pgconn.socket, _select.POLLIN | _select.POLLERR | _select.POLLHUP)
-            suspect = bool(poller.poll(0))
-        except Exception:  # noqa: BLE001  no socket: certainly not usable as it is
-            suspect = True
-    if not suspect:
-        return
-    try:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        dbapi_connection.rollback()
-    except Exception as exc:  # noqa: BLE001  any failure means: reconnect
-        raise DisconnectionError("PostgreSQL connection lost; reconnecting") from exc
-
-
-@event.listens_for(Pool, "checkin")
-def _remember_checkin(dbapi_connection, connection_record) -> None:
-    connection_record.info["checked_in_at"] = time.monotonic()
 
 
 def is_postgres(session: Session) -> bool:

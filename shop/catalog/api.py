@@ -1,7 +1,8 @@
 """GET /api/v1/products and /api/v1/products/<slug>.
 
 The answers are plain functions of the catalogue, so their JSON is cached as bytes with it
-(shop/catalog/cache.py): a warm request reads the catalogue version and sends the bytes.
+(shop/catalog/cache.py), and whole answers are kept with an ETag (shop/catalog/http_cache.py):
+a warm request reads the catalogue version and sends the bytes, or a 304.
 """
 import json
 
@@ -10,6 +11,7 @@ from flask import current_app
 from shop.api_utils import api_blueprint
 from shop.catalog import services
 from shop.catalog.cache import cached
+from shop.catalog.http_cache import public_answer
 from shop.catalog.schemas import ProductDetailSchema, ProductPageSchema, ProductQuerySchema
 
 blp = api_blueprint("catalog_api", __name__, "/products", "The published product catalogue")
@@ -19,6 +21,7 @@ _detail_schema = ProductDetailSchema()
 
 
 @blp.route("")
+@public_answer
 @blp.arguments(ProductQuerySchema(), location="query")  # an instance: not rebuilt per request
 @blp.response(200, ProductPageSchema)
 def list_products(args):
@@ -33,6 +36,7 @@ def list_products(args):
 
 
 @blp.route("/<string:slug>")
+@public_answer
 @blp.response(200, ProductDetailSchema)
 @blp.alt_response(404, description="Unknown or unpublished product")
 def get_product(slug):

@@ -3,7 +3,6 @@ from marshmallow import Schema, fields, validate
 
 
 class ProductQuerySchema(Schema):
-    memoize_query = True  # plain validation: parsed once per distinct query string (shop/api_utils.py)
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=24, validate=validate.Range(min=1, max=100))

@@ -1,9 +1,11 @@
 """Storefront pages: home, catalogue, product.
 
-The parts of a page that are the same for every visitor (the product grid, the product's
-description, plan and ingredients) are rendered once per catalogue version and cached with it;
-the page around them renders per request, so what belongs to one visitor (flash messages, a
-form they posted back with its errors) is never shared.
+The home and catalogue pages are the same for every visitor with no flash message waiting: they
+are kept whole, with an ETag (shop/catalog/http_cache.py). Otherwise the parts of a page that are
+the same for every visitor (the product grid, the product's description, plan and ingredients)
+are rendered once per catalogue version and cached with it; the page around them renders per
+request, so what belongs to one visitor (flash messages, a form they posted back with its
+errors) is never shared.
 
 The product page, the one most visited, goes further: a plain visit (a GET of the page itself,
 no query, no message waiting in the session) is the same HTML for everyone but for the CSRF
@@ -18,6 +20,7 @@ from markupsafe import Markup
 
 from shop.catalog import services
 from shop.catalog.cache import cached
+from shop.catalog.http_cache import public_page
 from shop.catalog.presenters import product_json_ld, titration_weeks
 from shop.catalog.sections import sections_for
 
@@ -27,6 +30,7 @@ PER_PAGE = 24
 
 
 @bp.get("/")
+@public_page
 def home():
     products = services.catalogue_page(1, 4).items
     featured = products[0] if products else None
@@ -35,6 +39,7 @@ def home():
 
 
 @bp.get("/products")
+@public_page
 def product_list():
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), 100_000)

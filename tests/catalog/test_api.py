@@ -97,14 +97,6 @@ def test_catalogue_answers_set_no_cookie_and_do_not_vary_by_one(client, mag_rr):
         assert "cookie" not in response.headers.get("Vary", "").lower()
 
 
-def test_remembered_queries_are_bounded(client, mag_rr):
-    from shop.api_utils import MEMO_ENTRIES, _parser
-
-    for index in range(MEMO_ENTRIES + 50):
-        assert client.get(f"/api/v1/products?q=x{index}").status_code == 200
-    assert len(_parser._memo) <= MEMO_ENTRIES
-
-
 def test_search_is_case_insensitive_over_name_and_summary(client, make_product):
     make_product(slug="mag-rr", name="Mag R&R", summary="Night-time magnesium")
     make_product(slug="d3", name="Daylight D3", summary="Vitamin D for mornings")

@@ -247,7 +247,7 @@ def private_database(private_postgres):
     import shop.models  # noqa: F401  every table
 
     name = f"faults_{secrets.token_hex(4)}"
-    admin = create_engine(private_postgres.url(), isolation_level="AUTOCOMMIT")
+    admin = create_engine(private_postgres.url(), isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine = create_engine(private_postgres.url(name))

@@ -1,8 +1,7 @@
 """A PostgreSQL that drops the pool's connections (a restart, a crash) costs a reconnect, not a 500.
 
-The pool pings a connection before use only when its socket shows that the server closed it (or
-when it sat idle), instead of on every checkout; terminating the backends is what a restart
-does to those sockets.
+The pool pings a connection as it checks it out (`pool_pre_ping`) and replaces one the server
+closed; terminating the backends is what a restart does to them.
 """
 import time
 
