@@ -6,9 +6,6 @@
   saves no null session, so no API answer sets a cookie or says `Vary: Cookie` (Flask-Login's
   after-request hook reads the session on every request, which would otherwise add it), and the
   request skips reading and verifying a cookie it has no use for.
-- A page's session cookie is read and written by one signing serializer per set of keys
-  (`get_signing_serializer`, the documented way to choose how cookies are signed), instead of a
-  new one built twice per request; it changes when SECRET_KEY or SECRET_KEY_FALLBACKS do.
 - Flask's JSON parser refuses a body holding a lone surrogate (`shop.text_input.JSONProvider`,
   installed as `app.json`, Flask's documented way to choose a JSON provider).
 - The request's database session is closed by the shop, before Flask-SQLAlchemy would
@@ -26,7 +23,6 @@ import logging
 
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
 
 from shop.db import DATABASE_UNAVAILABLE
 from shop.extensions import db
@@ -39,16 +35,6 @@ API_PREFIX = "/api/v1/"
 
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions for pages; none for the token-authenticated API."""
-
-    def __init__(self):
-        self._serializer: tuple[tuple, URLSafeTimedSerializer | None] | None = None
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        kept = self._serializer
-        if kept is None or kept[0] != keys:  # a serializer holds no state of a request
-            kept = self._serializer = (keys, super().get_signing_serializer(app))
-        return kept[1]
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path.startswith(API_PREFIX):

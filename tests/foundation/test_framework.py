@@ -3,8 +3,6 @@
 Each test fails if the installed library stops behaving as the adjustment there assumes.
 """
 import pytest
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import OperationalError
 
 from shop.extensions import db
@@ -27,35 +25,6 @@ def test_the_api_answers_without_a_session_even_when_sent_a_cookie(client, mag_r
 def test_a_setting_that_would_write_to_the_api_session_is_refused(make_app):
     with pytest.raises(ValueError, match="REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
         make_app(REMEMBER_COOKIE_REFRESH_EACH_REQUEST=True)
-
-
-def test_page_cookies_are_signed_by_one_serializer_per_secret_key(make_app, monkeypatch):
-    # given a count of the signing serializers Flask's session interface builds
-    built = []
-    original = SecureCookieSessionInterface.get_signing_serializer
-
-    def counting(self, app):
-        built.append(app.secret_key)
-        return original(self, app)
-
-    monkeypatch.setattr(SecureCookieSessionInterface, "get_signing_serializer", counting)
-    shop = make_app(SECRET_KEY="first-key")
-    client = shop.test_client()
-    # when a visitor fills a cart over several requests
-    for _ in range(3):
-        client.post("/cart/add", data={"slug": "none", "quantity": 1})
-    # then one serializer read and wrote every cookie
-    assert built == ["first-key"]
-    # and when the key is rotated, cookies are signed with the new key from then on
-    shop.config.update(SECRET_KEY="second-key", SECRET_KEY_FALLBACKS=["first-key"])
-    client.post("/cart/add", data={"slug": "none", "quantity": 1})
-    assert built == ["first-key", "second-key"]
-    cookie = client.get_cookie("session").value
-    salt = SecureCookieSessionInterface.salt
-    assert URLSafeTimedSerializer("second-key", salt=salt, serializer=SecureCookieSessionInterface.serializer,
-                                  signer_kwargs={"key_derivation": "hmac"}).loads(cookie) is not None
-    with pytest.raises(BadSignature):
-        URLSafeTimedSerializer("first-key", salt=salt, signer_kwargs={"key_derivation": "hmac"}).loads(cookie)
 
 
 def test_an_answer_survives_a_database_lost_while_the_session_closes(make_app):
