@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from shop.cart.services import MAX_QUANTITY
 from shop.catalog.models import Product
-from shop.db import as_utc, utcnow
+from shop.db import as_utc, is_postgres, utcnow
 from shop.errors import Conflict, Unprocessable
 from shop.extensions import db
 from shop.observability import record_checkout
@@ -169,8 +169,16 @@ def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[s
         order.items.append(OrderItem(product_id=product.id, slug=slug, name=product.name,
                                      quantity=quantity, unit_price=product.price))
     order.total = sum(item.line_total for item in order.items) + order.shipping
+    units = sum(quantity for _, quantity in merged.values())
+    # The cap is counted before the stock is touched where an advisory lock can serialise one
+    # client's checkouts (PostgreSQL): a hoarder is then told "capped", not "sold out" by itself.
+    # SQLite has no such lock; there the reservation's write lock comes first and serialises it.
+    count_first = is_postgres(db.session)
+    if count_first:
+        limits.check_unpaid_units(email, client_address, units)
     stock.reserve({products[slug].id: quantity for slug, (_, quantity) in merged.items()})
-    limits.check_unpaid_units(email, client_address, sum(quantity for _, quantity in merged.values()))
+    if not count_first:
+        limits.check_unpaid_units(email, client_address, units)
     db.session.add(order)
     db.session.flush()
     states.record_event(order, actor="customer", kind="created", message="Order placed; awaiting payment",

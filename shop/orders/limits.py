@@ -37,10 +37,10 @@ per_ip = limiter.shared_limit(_checkout_limit, scope="checkout-ip", key_func=get
 def check_unpaid_units(email: str, client_address: str | None, units: int) -> None:
     """Refuse a checkout that would hold too many unpaid units for one client; flushes nothing.
 
-    Runs after the checkout's stock is reserved, inside its transaction, so two checkouts of one
-    client are counted one after the other: SQLite's write lock is held by then, and on
-    PostgreSQL a transaction-scoped advisory lock per address and per email serialises them
-    (taken after the product rows, in a fixed order, so they cannot deadlock).
+    Two checkouts of one client must be counted one after the other. On PostgreSQL this takes a
+    transaction-scoped advisory lock per address and per email, in a fixed order, before any
+    product row is locked (so they cannot deadlock with the stock's row locks); on SQLite the
+    caller runs it after reserving stock, when the database's write lock is already held.
     """
     limit = current_app.config["CHECKOUT_MAX_UNPAID_UNITS"]
     if not limit or not current_app.config["RATELIMIT_ENABLED"]:
