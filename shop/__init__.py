@@ -44,6 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_observability(app)
     register_error_handlers(app)
     register_commands(app)
+    from shop import unit_of_work
+
+    unit_of_work.init_app(app)  # last: the commit runs before every other after-request function
     return app
 
 
