@@ -1,10 +1,7 @@
-"""The Celery worker: `celery -A worker worker` (and `celery -A worker beat`, or `-B` in development).
+"""The Celery worker: `celery -A worker worker` (and `celery -A worker beat`, or `--beat` in development).
 
-The Celery app is built from `create_app()`, so every task runs inside the Flask app context
-with the same settings as the web app (the broker, and `CELERY_QUEUE`, the queue the web side
-sends to and the worker reads).
+Celery finds the app in `worker.celery`, which builds it from `create_app()`, so every task runs
+inside the Flask app context with the same settings as the web app. Celery's own settings are
+in `worker.config`, the periodic work in `worker.schedule`; this package imports nothing else,
+so the web app can read both without starting a worker.
 """
-from shop import create_app
-
-flask_app = create_app()
-celery = app = flask_app.extensions["celery"]

@@ -5,7 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from shop.extensions import db
+from shop.cli import command
 
 
 def register_commands(app: Flask) -> None:
@@ -14,11 +14,12 @@ def register_commands(app: Flask) -> None:
     @customers.command("export")
     @click.argument("email")
     @click.option("--output", "-o", type=click.File("w"), default="-", help="File to write (default: stdout).")
+    @command
     def export_command(email, output):
         """Print (or write) JSON of everything held about EMAIL."""
         from shop.customers.services import export_customer_data
 
-        data = _run(lambda: export_customer_data(email))
+        data = export_customer_data(email)
         json.dump(data, output, indent=2, ensure_ascii=False)
         output.write("\n")
 
@@ -26,27 +27,17 @@ def register_commands(app: Flask) -> None:
     @click.argument("email")
     @click.option("--remove-review-bodies", is_flag=True, help="Also remove the text of their reviews and questions.")
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    @command
     def erase_command(email, remove_review_bodies, yes):
         """Anonymise everything held about EMAIL, keeping the accounting rows."""
         from shop.customers.services import erase_customer_data
 
         if not yes:
             click.confirm(f"Erase the personal data of {email}? This cannot be undone", abort=True)
-        report = _run(lambda: erase_customer_data(email, remove_review_bodies=remove_review_bodies, actor="cli"))
-        db.session.commit()
+        report = erase_customer_data(email, remove_review_bodies=remove_review_bodies, actor="cli")
         click.echo(f"Erased the personal data of {report.email}:")
         for line in report.lines():
             click.echo(f"  - {line}")
 
     app.cli.add_command(customers)
 
-
-def _run(action):
-    from shop.errors import ShopError
-
-    try:
-        return action()
-    except ShopError as exc:
-        db.session.rollback()
-        details = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
-        raise click.ClickException(f"{exc.message}{' (' + details + ')' if details else ''}") from exc

@@ -1,4 +1,4 @@
-"""The beat task: one dispatch pass every minute (the schedule is in shop/worker_bridge.py)."""
+"""The beat task: one dispatch pass every minute (the schedule is in worker/schedule.py)."""
 from datetime import datetime
 
 from celery import shared_task

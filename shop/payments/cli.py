@@ -8,11 +8,14 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from shop.cli import command
+
 
 def register_commands(app: Flask) -> None:
     payments = AppGroup("payments", help="Stripe payments.")
 
     @payments.command("reconcile")
+    @command
     def reconcile():
         """Ask Stripe about orders still waiting for payment an hour after checkout, and settle them."""
         from shop.payments.reconcile import sweep_stale_checkouts
@@ -24,6 +27,7 @@ def register_commands(app: Flask) -> None:
     @stripe.command("reconcile")
     @click.option("--days", default=3, show_default=True, type=click.IntRange(1, 90),
                   help="How far back to compare Checkout Sessions and refunds.")
+    @command
     def stripe_reconcile(days):
         """Settle stale checkouts, then apply paid sessions and refunds the webhooks never brought."""
         from shop.payments.reconcile import reconcile_with_stripe

@@ -1,0 +1,34 @@
+"""The periodic work, in code so every deployment runs the same schedule (`celery -A worker beat`)."""
+
+DISPATCH_FOLLOWUPS_SECONDS = 60.0
+SWEEP_STALE_CHECKOUTS_SECONDS = 600.0
+RECONCILE_WITH_STRIPE_SECONDS = 86400.0
+
+
+def beat_schedule(config) -> dict:
+    """Beat's schedule for the Flask settings `config`.
+
+    - follow-up emails due: every minute, so a dose email goes out within a minute of its time;
+    - checkouts that never got a Stripe session: every 10 minutes (their stock goes back);
+    - emails whose worker died: every EMAIL_SWEEP_SECONDS (60); with the claim lease (120 s) that
+      bounds how late such an email goes out (about three minutes);
+    - reconciliation with Stripe (payments and refunds a lost webhook never told us): daily.
+    """
+    return {
+        "dispatch-due-followups": {
+            "task": "shop.followups.tasks.dispatch_due_followups",
+            "schedule": DISPATCH_FOLLOWUPS_SECONDS,
+        },
+        "sweep-stale-checkouts": {
+            "task": "shop.payments.tasks.sweep_stale_checkouts",
+            "schedule": SWEEP_STALE_CHECKOUTS_SECONDS,
+        },
+        "resend-stranded-emails": {
+            "task": "shop.emails.tasks.resend_stranded_emails",
+            "schedule": float(config["EMAIL_SWEEP_SECONDS"]),
+        },
+        "reconcile-with-stripe": {
+            "task": "shop.payments.tasks.reconcile_with_stripe",
+            "schedule": RECONCILE_WITH_STRIPE_SECONDS,
+        },
+    }
