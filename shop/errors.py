@@ -50,11 +50,6 @@ class Unprocessable(ShopError):
     message = "Validation failed"
 
 
-class Forbidden(ShopError):
-    code = 403
-    message = "Forbidden"
-
-
 class ProviderUnavailable(ShopError):
     """The payment provider failed; nothing was charged and nothing is held."""
 

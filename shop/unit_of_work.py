@@ -10,16 +10,15 @@ flush, never commit. The work of one request is committed here, once, when the r
   unavailable is a 503 with Retry-After, a constraint that only the commit caught (two
   requests racing for one unique row) a 409; the customer never sees a 500 for either.
 
-Tasks (`worker_bridge.FlaskTask`) and CLI commands (`@transactional`) go through `transaction()`:
+Tasks (`worker_bridge.FlaskTask`) and CLI commands (`shop.cli.command`) go through `transaction()`:
 commit when the work returns, roll back when it raises.
 
 A use case that must put something on record before it calls Stripe (a checkout reserving stock,
 a claim approved before its refund is asked for, an email marked handed-off before SMTP) commits
 those steps itself, inside that one service function, and says so in its docstring.
 """
-import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, Response, current_app
@@ -63,17 +62,6 @@ def transaction() -> Iterator[None]:
         db.session.rollback()
         raise
     db.session.commit()
-
-
-def transactional(work: Callable) -> Callable:
-    """`transaction()` around a whole function: for CLI commands."""
-
-    @functools.wraps(work)
-    def run(*args, **kwargs):
-        with transaction():
-            return work(*args, **kwargs)
-
-    return run
 
 
 def _error_response(exc: Exception) -> Response:
