@@ -11,6 +11,8 @@ from functools import cache
 from babel import Locale
 from babel.numbers import get_currency_precision, get_territory_currencies
 
+# The currency of a product priced without one, and of an empty cart's total of 0.
+DEFAULT_CURRENCY = "usd"
 # Symbols the store's customers read; any other currency shows its code ("500 JPY").
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 # Currencies whose minor unit in Stripe's API differs from the CLDR `digits` Babel reports

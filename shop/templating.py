@@ -42,7 +42,7 @@ def utc_iso(value: datetime | str | None) -> str:
 
 
 def init_templating(app: Flask) -> None:
-    app.add_template_filter(lambda amount, currency="usd": format_money(amount, currency), "money")
+    app.add_template_filter(format_money, "money")
     app.add_template_filter(format_amount, "amount")
     app.add_template_filter(store_time, "store_time")
     app.add_template_filter(utc_iso, "utc_iso")

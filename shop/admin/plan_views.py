@@ -1,7 +1,8 @@
 """The product editor's ingredient list and titration plan (admins only).
 
 Rows arrive in the order staff numbered them; `shop.catalog.admin_services` checks the rules
-(days ascending, capsules at least one) and replaces the list, or refuses it whole.
+(days ascending, capsules at least one) and replaces the list, or refuses it whole before
+changing anything; a refusal is answered 422, so the request's unit of work keeps nothing.
 """
 from flask import flash, redirect, request, url_for
 
@@ -11,7 +12,6 @@ from shop.admin.forms import IngredientsForm, PlanForm, StepForm
 from shop.admin.product_views import attach_form_errors, edit_page
 from shop.catalog import admin_services as catalog
 from shop.errors import ShopError
-from shop.extensions import db
 
 
 @bp.post("/products/<int:product_id>/ingredients")
@@ -28,12 +28,10 @@ def product_ingredients(product_id):
             ])
         except ShopError as exc:
             _attach_row_errors(kept, exc.errors)
-            db.session.rollback()
         else:
-            db.session.commit()
             flash("Ingredients saved.")
             return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="ingredients"), code=303)
-    return edit_page(catalog.get_product(product_id), ingredients_form=form, status=422)
+    return edit_page(product, ingredients_form=form, status=422)
 
 
 @bp.post("/products/<int:product_id>/ingredients/<int:ingredient_id>/move")
@@ -41,7 +39,6 @@ def product_ingredients(product_id):
 def ingredient_move(product_id, ingredient_id):
     product = catalog.get_product(product_id)
     catalog.move_ingredient(product, ingredient_id, -1 if request.form.get("direction") == "up" else 1)
-    db.session.commit()
     return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="ingredients"), code=303)
 
 
@@ -50,7 +47,6 @@ def ingredient_move(product_id, ingredient_id):
 def ingredient_remove(product_id, ingredient_id):
     product = catalog.get_product(product_id)
     catalog.remove_ingredient(product, ingredient_id)
-    db.session.commit()
     flash("Ingredient removed.")
     return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="ingredients"), code=303)
 
@@ -69,12 +65,10 @@ def product_plan(product_id):
             ])
         except ShopError as exc:
             _attach_row_errors(kept, exc.errors)
-            db.session.rollback()
         else:
-            db.session.commit()
             flash("Titration plan saved.")
             return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="plan"), code=303)
-    return edit_page(catalog.get_product(product_id), plan_form=form, status=422)
+    return edit_page(product, plan_form=form, status=422)
 
 
 @bp.post("/products/<int:product_id>/plan/add")
@@ -88,12 +82,10 @@ def step_add(product_id):
                                                       form.note.data or ""))
         except ShopError as exc:
             attach_form_errors(form, exc.errors)
-            db.session.rollback()
         else:
-            db.session.commit()
             flash("Step added.")
             return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="plan"), code=303)
-    return edit_page(catalog.get_product(product_id), step_form=form, status=422)
+    return edit_page(product, step_form=form, status=422)
 
 
 @bp.post("/products/<int:product_id>/plan/<int:step_id>/remove")
@@ -101,7 +93,6 @@ def step_add(product_id):
 def step_remove(product_id, step_id):
     product = catalog.get_product(product_id)
     catalog.remove_step(product, step_id)
-    db.session.commit()
     flash("Step removed.")
     return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="plan"), code=303)
 

@@ -24,7 +24,7 @@ def to_minor_units(value: Decimal | None, currency: str | None, field: str = "am
     if value is None:
         return None
     try:
-        return money.to_minor(value, (currency or "").strip() or "usd")
+        return money.to_minor(value, (currency or "").strip() or money.DEFAULT_CURRENCY)
     except money.NotMinorUnits as exc:
         raise Unprocessable(errors={field: [str(exc)]}) from exc
 

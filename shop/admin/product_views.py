@@ -11,7 +11,7 @@ from shop.admin.forms import IngredientsForm, PlanForm, ProductForm, StepForm
 from shop.admin.presenters import from_minor_units, to_minor_units
 from shop.catalog import admin_services as catalog
 from shop.errors import ShopError
-from shop.extensions import db
+from shop.pagination import page_number
 
 PER_PAGE = 50
 
@@ -19,11 +19,9 @@ PER_PAGE = 50
 @bp.get("/products")
 @roles(*ADMIN_ONLY)
 def products():
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     q = (request.args.get("q") or "")[:200]
-    items, total = catalog.list_all_products(page, PER_PAGE, q)
-    pages = max(1, -(-total // PER_PAGE))
-    return render_template("admin/products/list.html", products=items, total=total, page=page, pages=pages, q=q)
+    result = catalog.list_all_products(page_number(request.args), PER_PAGE, q)
+    return render_template("admin/products/list.html", result=result, q=q)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -36,7 +34,6 @@ def product_new():
         except ShopError as exc:
             attach_form_errors(form, exc.errors)
         else:
-            db.session.commit()
             flash(f"{product.name} created. Add its ingredients and titration plan below.")
             return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
     status = 422 if request.method == "POST" else 200
@@ -56,7 +53,6 @@ def product_edit(product_id):
         except ShopError as exc:
             attach_form_errors(form, exc.errors)
         else:
-            db.session.commit()
             flash("Product saved.")
             return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
     return edit_page(product, form=form, status=422 if request.method == "POST" else 200)
@@ -74,7 +70,6 @@ def product_publish(product_id):
         form.price.data = from_minor_units(product.price, product.currency)
         attach_form_errors(form, exc.errors)
         return edit_page(product, form=form, status=exc.code)
-    db.session.commit()
     flash(f"{product.name} is {'published' if publish else 'hidden from the shop'}.")
     return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
 

@@ -15,26 +15,9 @@ from shop.extensions import db
 from shop.followups.models import FollowUp
 from shop.guarantee.models import Claim, ClaimAudit
 from shop.orders.models import STATUSES, Order
+from shop.pagination import Page, paginate
 from shop.payments.models import Refund
 from shop.reviews.moderation import moderation_queue_query
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def _page(query, page: int, per_page: int) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(items), total, page, per_page)
 
 
 def search_orders(q: str = "", status: str = "", page: int = 1, per_page: int = 50) -> Page:
@@ -49,12 +32,12 @@ def search_orders(q: str = "", status: str = "", page: int = 1, per_page: int = 
             query = query.where(func.lower(Order.email).like(f"%{escape_like(q.lower())}%", escape="\\"))
     if status in STATUSES:
         query = query.where(Order.status == status)
-    return _page(query, page, per_page)
+    return paginate(query, page, per_page)
 
 
 def moderation_queue(page: int = 1, per_page: int = 50) -> Page:
     """One page of the entries waiting for moderation, oldest first."""
-    return _page(moderation_queue_query(), page, per_page)
+    return paginate(moderation_queue_query(), page, per_page)
 
 
 @dataclass
@@ -95,7 +78,7 @@ def search_emails(to: str = "", status: str = "", kind: str = "", page: int = 1,
         query = query.where(func.lower(EmailMessage.to).like(f"%{escape_like(to)}%", escape="\\"))
     if status:
         query = query.where(EmailMessage.status == status)
-    return _page(query, page, per_page)
+    return paginate(query, page, per_page)
 
 
 def get_email(message_id: int) -> EmailMessage:
@@ -120,4 +103,4 @@ def audit_log(page: int = 1, per_page: int = 100) -> Page:
     """Every claim decision and refund event, newest first."""
     query = (select(ClaimAudit).options(selectinload(ClaimAudit.claim))
              .order_by(ClaimAudit.created_at.desc(), ClaimAudit.id.desc()))
-    return _page(query, page, per_page)
+    return paginate(query, page, per_page)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from shop.catalog.models import Product
 from shop.errors import Unprocessable
 from shop.extensions import db
+from shop.money import DEFAULT_CURRENCY
 
 SESSION_KEY = "cart"
 MAX_LINES = 20  # as many as one checkout takes
@@ -82,6 +83,26 @@ def lines() -> list[CartLine]:
     found = db.session.scalars(select(Product).where(Product.slug.in_(cart), Product.published.is_(True))).all()
     by_slug = {p.slug: p for p in found}
     return [CartLine(by_slug[slug], qty) for slug, qty in cart.items() if slug in by_slug]
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    """What the cart page shows: its lines, and what they come to."""
+
+    lines: list[CartLine]
+    total: int  # minor units of `currency`
+    currency: str
+
+
+def summary() -> CartSummary:
+    """The cart's lines and their total, in the currency of its first product.
+
+    One order is paid in one currency (the checkout refuses a cart that mixes them), so the
+    first line's currency is the cart's; an empty cart comes to 0 in the shop's default.
+    """
+    found = lines()
+    currency = found[0].product.currency if found else DEFAULT_CURRENCY
+    return CartSummary(found, sum(line.line_total for line in found), currency)
 
 
 def count() -> int:

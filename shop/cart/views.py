@@ -11,6 +11,7 @@ from shop.orders import limits
 from shop.orders.access import grant_access, no_store
 from shop.orders.checkout import CheckoutLine, start_checkout
 from shop.orders.models import Order
+from shop.urls import local_path
 
 bp = Blueprint("cart", __name__)
 
@@ -23,10 +24,7 @@ register_section("cart", "buy", "cart/_buy.html",
 
 @bp.get("/cart")
 def show():
-    lines = cart.lines()
-    total = sum(line.line_total for line in lines)
-    currency = lines[0].product.currency if lines else "usd"
-    return render_template("cart/cart.html", lines=lines, total=total, currency=currency,
+    return render_template("cart/cart.html", cart=cart.summary(), max_quantity=cart.MAX_QUANTITY,
                            email=session.get("checkout_email", ""))
 
 
@@ -36,7 +34,7 @@ def add():
         product = cart.add(request.form.get("slug", ""), request.form.get("quantity", 1, type=int))
     except ShopError as exc:
         flash(exc.message, "error")
-        return redirect(request.referrer if _is_local(request.referrer) else url_for("cart.show"), 303)
+        return redirect(local_path(request.referrer, origin=request.host_url) or url_for("cart.show"), 303)
     flash(f"{product.name} is in your cart.", "success")
     return redirect(url_for("cart.show"), 303)
 
@@ -109,9 +107,3 @@ def _readable(exc: ShopError) -> str:
     details = [m for messages in exc.errors.values() for m in messages]
     return f"{exc.message} ({'; '.join(details)})" if details else exc.message
 
-
-def _is_local(url: str | None) -> bool:
-    """Only go back to a page of this shop (no open redirect through the Referer)."""
-    from urllib.parse import urlsplit
-
-    return bool(url) and urlsplit(url).netloc in ("", request.host)

@@ -14,7 +14,8 @@ from shop.catalog.models import FDA_DISCLAIMER, STEP_DOSE, STEP_KINDS, Ingredien
 from shop.catalog.services import escape_like
 from shop.errors import NotFound, Unprocessable
 from shop.extensions import db
-from shop.money import is_currency
+from shop.money import DEFAULT_CURRENCY, is_currency
+from shop.pagination import Page, paginate
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_GUARANTEE_DAYS = 3650
@@ -45,7 +46,7 @@ class StepRow:
     note: str = ""
 
 
-def list_all_products(page: int = 1, per_page: int = 50, q: str | None = None) -> tuple[list[Product], int]:
+def list_all_products(page: int = 1, per_page: int = 50, q: str | None = None) -> Page:
     """Every product, published or not, by name; `q` matches name or slug."""
     query = select(Product)
     q = (q or "").strip()
@@ -53,9 +54,7 @@ def list_all_products(page: int = 1, per_page: int = 50, q: str | None = None) -
         pattern = f"%{escape_like(q.lower())}%"
         query = query.where(or_(func.lower(Product.name).like(pattern, escape="\\"),
                                 Product.slug.like(pattern, escape="\\")))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(Product.name, Product.id).limit(per_page).offset((page - 1) * per_page))
-    return list(items), total
+    return paginate(query.order_by(Product.name, Product.id), page, per_page)
 
 
 def get_product(product_id: int) -> Product:
@@ -110,7 +109,7 @@ def _checked_product_fields(fields: dict, product: Product | None) -> dict:
         if len(text[name]) > limit:
             fail(name, f"At most {limit} characters")
     text["slug"] = text["slug"].lower()
-    text["currency"] = text["currency"].lower() or "usd"
+    text["currency"] = text["currency"].lower() or DEFAULT_CURRENCY
     for name in ("slug", "name"):
         if not text[name]:
             fail(name, "Required field missing")
@@ -188,10 +187,6 @@ def save_ingredients(product: Product, rows: list[IngredientRow]) -> None:
     for ingredient in existing[len(clean):]:
         product.ingredients.remove(ingredient)
     db.session.flush()
-
-
-def add_ingredient(product: Product, row: IngredientRow) -> None:
-    save_ingredients(product, [_ingredient_row(i) for i in product.ingredients] + [row])
 
 
 def remove_ingredient(product: Product, ingredient_id: int) -> None:

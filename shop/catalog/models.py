@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Numeric, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import Base, utcnow
+from shop.money import DEFAULT_CURRENCY
 
 FDA_DISCLAIMER = (
     "These statements have not been evaluated by the Food and Drug Administration. "
@@ -36,7 +37,7 @@ class Product(Base):
     summary: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     price: Mapped[int]  # minor units
-    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY)
     capsules_per_bottle: Mapped[int]
     serving_capsules: Mapped[int]
     stock: Mapped[int] = mapped_column(default=0)

@@ -1,10 +1,12 @@
 """Marshmallow schemas of the catalogue API (they also document it in the OpenAPI file)."""
 from marshmallow import Schema, fields, validate
 
+from shop.pagination import MAX_PAGE
+
 
 class ProductQuerySchema(Schema):
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=24, validate=validate.Range(min=1, max=100))
     q = fields.String(load_default=None, validate=validate.Length(max=200))
 

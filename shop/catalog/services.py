@@ -12,6 +12,7 @@ from shop.catalog.models import Product
 from shop.catalog.snapshots import CataloguePage, ProductView, product_view
 from shop.errors import NotFound
 from shop.extensions import db
+from shop.pagination import Page, paginate
 
 
 def escape_like(text: str) -> str:
@@ -33,19 +34,13 @@ def published_products_query(q: str | None):
     return query
 
 
-def list_products(page: int = 1, per_page: int = 24, q: str | None = None,
-                  fresh: bool = False) -> tuple[list[Product], int]:
+def list_products(page: int = 1, per_page: int = 24, q: str | None = None, fresh: bool = False) -> Page:
     """One page of published products, by name, and how many match in all.
 
     `fresh` refreshes rows the session already holds from what the database says.
     """
-    query = published_products_query(q)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.order_by(Product.name, Product.id).limit(per_page).offset((page - 1) * per_page)
-        .execution_options(populate_existing=fresh)
-    ).all()
-    return list(items), total
+    query = published_products_query(q).order_by(Product.name, Product.id)
+    return paginate(query.execution_options(populate_existing=fresh), page, per_page)
 
 
 def get_published_product(slug: str) -> Product:
@@ -64,8 +59,8 @@ def catalogue_page(page: int = 1, per_page: int = 24, q: str | None = None) -> C
     q = (q or "").strip()
 
     def load() -> CataloguePage:
-        items, total = list_products(page, per_page, q, fresh=True)
-        return CataloguePage(tuple(product_view(p) for p in items), total)
+        result = list_products(page, per_page, q, fresh=True)
+        return CataloguePage(tuple(product_view(p) for p in result.items), result.total)
 
     return cached(("page", page, per_page, q.lower()), load)
 

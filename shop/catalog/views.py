@@ -23,6 +23,7 @@ from shop.catalog.cache import cached
 from shop.catalog.http_cache import public_page
 from shop.catalog.presenters import product_json_ld, titration_weeks
 from shop.catalog.sections import sections_for
+from shop.pagination import page_count, page_number
 
 bp = Blueprint("catalog", __name__)
 
@@ -41,11 +42,10 @@ def home():
 @bp.get("/products")
 @public_page
 def product_list():
-    page = request.args.get("page", 1, type=int) or 1
-    page = min(max(page, 1), 100_000)
+    page = page_number(request.args)
     q = (request.args.get("q") or "")[:200].strip()
     result = services.catalogue_page(page, PER_PAGE, q)
-    pages = max(1, -(-result.total // PER_PAGE))
+    pages = page_count(result.total, PER_PAGE)
     grid = _fragment(("grid", page, q.lower()), "catalog/_grid.html", products=result.items)
     return render_template("catalog/list.html", products=result.items, total=result.total,
                            page=page, pages=pages, q=q, grid=grid)

@@ -14,7 +14,6 @@ from shop.db import utcnow
 HOLD = "hold"
 STARTED = "started"
 UNSUBSCRIBE = "unsubscribe"
-ACTIONS = (HOLD, STARTED, UNSUBSCRIBE)
 
 
 class LinkError(Exception):

@@ -33,8 +33,6 @@ def _page(action: str, token: str, done_service):
     if request.method == "GET":
         return render_template(f"followups/{action}.html", followup=row, token=token, done=None)
     outcome = done_service(row.id)
-    db.session.commit()
-    db.session.refresh(row)
     return render_template(f"followups/{action}.html", followup=row, token=token, done=outcome,
                            schedule=services.plan_schedule(row))
 

@@ -5,7 +5,6 @@ from shop.accounts.auth import staff_token_required
 from shop.accounts.models import ROLE_SUPPORT
 from shop.api_utils import api_blueprint
 from shop.catalog.services import get_published_product
-from shop.extensions import db
 from shop.reviews import limits, listing, moderation, services
 from shop.reviews.proof import buyer_proof
 from shop.reviews.schemas import (
@@ -52,7 +51,6 @@ def create_entry(data, slug):
     """
     product = get_published_product(slug)
     entry, _ = services.submit_entry(product, proof=buyer_proof(), **data)
-    db.session.commit()
     return {"id": entry.id, "status": entry.status}
 
 
@@ -71,7 +69,6 @@ def unanswered_questions(args):
 def publish(entry_id):
     """Publish a review, question or reply (a no-op when already published)."""
     entry = moderation.publish_entry(entry_id, g.staff)
-    db.session.commit()
     return listing.threads_of([entry])[0]
 
 
@@ -81,7 +78,6 @@ def publish(entry_id):
 def reject(entry_id):
     """Reject (or unpublish) an entry; it leaves the page and the product's rating."""
     entry = moderation.reject_entry(entry_id, g.staff)
-    db.session.commit()
     return listing.threads_of([entry])[0]
 
 
@@ -93,5 +89,4 @@ def answer(data, entry_id):
     """Publish a staff answer; a question in moderation is published with it and its asker
     is emailed once with a link to the answer."""
     reply = moderation.answer_question(entry_id, g.staff, data["body"])
-    db.session.commit()
     return listing.Thread(reply)

@@ -75,6 +75,9 @@ class ReviewForm(_EntryForm):
         super().__init__(*args, prefix="review", **kwargs)
         self.body.label.text = "Your review"
 
+    def entry_data(self) -> dict:
+        return {**super().entry_data(), "rating": self.rating.data}
+
 
 class QuestionForm(_EntryForm):
     website = StringField("Website (optional)", validators=[valid_website])

@@ -5,6 +5,7 @@ from sqlalchemy import and_, case, func, or_, select, union_all
 
 from shop.catalog.models import Product
 from shop.extensions import db
+from shop.pagination import one_page
 from shop.reviews.models import KIND_QUESTION, KIND_REVIEW, PUBLISHED, Entry
 
 
@@ -49,9 +50,8 @@ def published_threads(product: Product, kind: str | None, page: int = 1, per_pag
     query = select(Entry).where(*_published_top_level(product.id))
     if kind:
         query = query.where(Entry.kind == kind)
-    entries = db.session.scalars(
-        query.order_by(Entry.created_at.desc(), Entry.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    newest_first = query.order_by(Entry.created_at.desc(), Entry.id.desc())
+    entries = db.session.scalars(one_page(newest_first, page, per_page)).all()
     return threads_of(entries)
 
 
@@ -86,9 +86,8 @@ def product_page_threads(product: Product, reviews_page: int, questions_page: in
     ).where(*top_level).subquery("counts")
 
     def page_of(kind: str, page: int):
-        ids = (select(Entry.id).where(*top_level, Entry.kind == kind)
-               .order_by(Entry.created_at.desc(), Entry.id.desc())
-               .limit(per_page).offset((page - 1) * per_page)).subquery()
+        ids = one_page(select(Entry.id).where(*top_level, Entry.kind == kind)
+                       .order_by(Entry.created_at.desc(), Entry.id.desc()), page, per_page).subquery()
         return select(ids.c.id)
 
     shown = union_all(page_of(KIND_REVIEW, reviews_page), page_of(KIND_QUESTION, questions_page)).cte("shown")

@@ -83,10 +83,6 @@ class Entry(Base):
     parent: Mapped["Entry | None"] = relationship(remote_side=[id])
 
     @property
-    def is_reply(self) -> bool:
-        return self.parent_id is not None
-
-    @property
     def flagged(self) -> bool:
         return any(self.flags.values()) if self.flags else False
 

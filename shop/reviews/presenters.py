@@ -13,6 +13,7 @@ from flask import current_app, g, request, url_for
 from shop.catalog.cache import cached
 from shop.catalog.models import Product
 from shop.db import as_utc
+from shop.pagination import page_count, page_number
 from shop.reviews.listing import ProductThreads, product_page_threads
 
 PER_PAGE = 10
@@ -73,24 +74,20 @@ def section_threads(product: Product, reviews_page: int, questions_page: int) ->
                   lambda: ThreadsView.of(product_page_threads(product, reviews_page, questions_page, PER_PAGE)))
 
 
-def _page_arg(name: str) -> int:
-    page = request.args.get(name, 1, type=int) or 1
-    return min(max(page, 1), 100_000)
-
-
 def section_context(product: Product) -> dict:
     """The reviews section of the product page: at most one query (see `product_page_threads`)."""
     from shop.reviews.forms import QuestionForm, ReplyForm, ReviewForm, blank_form, blank_fragment
 
-    reviews_page, questions_page = _page_arg("reviews_page"), _page_arg("questions_page")
+    reviews_page = page_number(request.args, "reviews_page")
+    questions_page = page_number(request.args, "questions_page")
     threads = section_threads(product, reviews_page, questions_page)
     posted = g.get("review_forms") or {}
     return {
         "threads": threads,
         "reviews_page": reviews_page,
-        "reviews_pages": max(1, -(-threads.review_count // PER_PAGE)),
+        "reviews_pages": page_count(threads.review_count, PER_PAGE),
         "questions_page": questions_page,
-        "questions_pages": max(1, -(-threads.question_count // PER_PAGE)),
+        "questions_pages": page_count(threads.question_count, PER_PAGE),
         "review_form": posted.get("ReviewForm") or blank_form(ReviewForm),
         "question_form": posted.get("QuestionForm") or blank_form(QuestionForm),
         # A reply form with errors is shown open under the entry it answers.

@@ -6,6 +6,7 @@ whichever way a client leaves it out.
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shop.db import as_utc
+from shop.pagination import MAX_PAGE
 from shop.reviews import validation as v
 from shop.reviews.models import KIND_QUESTION, KIND_REVIEW, KINDS
 
@@ -118,7 +119,7 @@ class EntryCreatedSchema(Schema):
 
 class ReviewListQuerySchema(Schema):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
 
 

@@ -1,8 +1,12 @@
 """Customers writing: reviews, questions, replies, helpful votes. Services flush, never commit."""
 import hashlib
+import hmac
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
+from itsdangerous import Signer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +17,7 @@ from shop.errors import NotFound, Unprocessable
 from shop.extensions import db
 from shop.reviews.buyers import BuyerProof, confirmation_url, confirmed_entry_id, proven_purchase, purchase_record
 from shop.reviews.flags import detect_flags
+from shop.reviews.listing import page_of_entry
 from shop.reviews.models import KIND_REVIEW, MAX_ID, PENDING, PUBLISHED, Entry, HelpfulVote
 
 log = logging.getLogger(__name__)
@@ -109,6 +114,27 @@ def find_entry(entry_id: int) -> Entry | None:
     return db.session.get(Entry, entry_id) if 0 < entry_id <= MAX_ID else None
 
 
+@dataclass(frozen=True)
+class EntryPlace:
+    """Where a published entry shows on its product's page: its thread's kind, and its page."""
+
+    entry_id: int
+    kind: str
+    page: int
+
+
+def place_of_entry(product: Product, entry_id: int, per_page: int) -> EntryPlace:
+    """Where a permalink leads. Only what the public sees has a place: the entry must be
+    published on this product, and so must the review or question whose thread shows it."""
+    entry = find_entry(entry_id)
+    if entry is None or entry.product_id != product.id or entry.status != PUBLISHED:
+        raise NotFound("Review or question not found")
+    top = entry.parent if entry.parent_id else entry
+    if top.status != PUBLISHED:
+        raise NotFound("Review or question not found")
+    return EntryPlace(entry.id, top.kind, page_of_entry(top, per_page))
+
+
 def _reply_parent(product: Product, parent_id: int) -> Entry:
     parent = find_entry(parent_id)
     if (parent is None or parent.product_id != product.id or parent.parent_id is not None
@@ -154,6 +180,36 @@ def titration_stage(product: Product, delivered_at: datetime | None,
     if step.day == 0:
         return day, f"{dose}, day {day}"
     return day, f"{dose} since day {step.day}"
+
+
+@dataclass(frozen=True)
+class Voter:
+    """Who is voting "helpful": `digest` is what a vote records, `visitor` what the browser keeps
+    (signed, in its visitor cookie) so that it is the same voter next time."""
+
+    digest: str
+    visitor: str
+
+
+def identify_voter(visitor: str | None, remote_addr: str | None, user_agent: str) -> Voter:
+    """The voter behind a click, from the signed visitor id the browser sent (if any).
+
+    A browser without a valid visitor id is known by its address and user agent, and its new
+    cookie keeps that identity: its second vote is not counted, whether it kept the cookie or
+    came back from the same place without it. A vote records only an HMAC of the visitor id
+    under SECRET_KEY, from which neither the address nor the cookie can be read back.
+    """
+    signer = _visitor_signer()
+    known = signer.unsign(visitor) if visitor and signer.validate(visitor) else None
+    if known is None:
+        source = f"{remote_addr}|{user_agent}".encode()
+        known = hashlib.sha256(source).hexdigest()[:32].encode()
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), known, hashlib.sha256).hexdigest()
+    return Voter(digest=digest, visitor=signer.sign(known).decode())
+
+
+def _visitor_signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt="reviews-visitor")
 
 
 def vote_helpful(product: Product, entry_id: int, voter: str) -> bool:

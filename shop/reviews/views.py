@@ -3,20 +3,15 @@
 A form with errors is answered with the product page itself (422), the messages beside the
 fields; an accepted one redirects back with a "waiting for moderation" note.
 """
-import hashlib
-import hmac
 import logging
 
-from flask import Blueprint, current_app, flash, g, redirect, request, url_for
-from itsdangerous import Signer
+from flask import Blueprint, flash, g, redirect, request, url_for
 
 from shop.catalog.sections import register_section
 from shop.catalog.services import get_published_product
-from shop.errors import NotFound
-from shop.extensions import db
-from shop.reviews import limits, listing, services
+from shop.reviews import limits, services
 from shop.reviews.forms import QuestionForm, ReplyForm, ReviewForm
-from shop.reviews.models import KIND_QUESTION, KIND_REVIEW, PUBLISHED
+from shop.reviews.models import KIND_QUESTION, KIND_REVIEW
 from shop.reviews.presenters import PER_PAGE, section_context
 from shop.reviews.proof import buyer_proof
 
@@ -65,11 +60,7 @@ def _post(slug: str, form, kind: str | None, thanks: str, anchor: str, parent_id
     if not form.validate_on_submit():
         g.review_forms = {type(form).__name__: form}
         return _page_with_errors(slug)
-    data = form.entry_data()
-    if kind == KIND_REVIEW:
-        data["rating"] = form.rating.data
-    services.submit_entry(product, kind=kind, parent_id=parent_id, proof=buyer_proof(), **data)
-    db.session.commit()
+    services.submit_entry(product, kind=kind, parent_id=parent_id, proof=buyer_proof(), **form.entry_data())
     flash(thanks, "success")
     return redirect(back, 303)
 
@@ -83,31 +74,20 @@ def _page_with_errors(slug: str):
 @bp.post("/products/<slug>/entries/<int:entry_id>/helpful")
 def vote_helpful(slug, entry_id):
     product = get_published_product(slug)
-    visitor = request.cookies.get(VISITOR_COOKIE)
-    visitor = _signer().unsign(visitor) if visitor and _signer().validate(visitor) else None
-    if visitor is None:
-        # No cookie yet: the visitor is known by address and browser, and keeps that identity.
-        source = f"{request.remote_addr}|{request.user_agent.string}".encode()
-        visitor = hashlib.sha256(source).hexdigest()[:32].encode()
-    voter = hmac.new(current_app.config["SECRET_KEY"].encode(), visitor, hashlib.sha256).hexdigest()
-    counted = services.vote_helpful(product, entry_id, voter)
-    db.session.commit()
+    voter = services.identify_voter(request.cookies.get(VISITOR_COOKIE), request.remote_addr,
+                                    request.user_agent.string)
+    counted = services.vote_helpful(product, entry_id, voter.digest)
     flash("Thanks for your vote" if counted else "You have already voted for this review", "success")
     response = redirect(url_for("catalog.product_detail", slug=slug, _anchor=f"entry-{entry_id}"), 303)
-    response.set_cookie(VISITOR_COOKIE, _signer().sign(visitor).decode(), max_age=VISITOR_COOKIE_DAYS * 86400,
+    response.set_cookie(VISITOR_COOKIE, voter.visitor, max_age=VISITOR_COOKIE_DAYS * 86400,
                         httponly=True, samesite="Lax", secure=request.is_secure)
     return response
-
-
-def _signer() -> Signer:
-    return Signer(current_app.config["SECRET_KEY"], salt="reviews-visitor")
 
 
 @bp.get("/reviews/confirm/<token>")
 def confirm_buyer(token):
     """The link emailed to a buyer whose address was given with a post: it was them."""
     entry = services.confirm_buyer(token)
-    db.session.commit()
     flash("Thanks — your post now shows that you bought this product.", "success")
     return redirect(url_for("catalog.product_detail", slug=entry.product.slug), 303)
 
@@ -115,14 +95,7 @@ def confirm_buyer(token):
 @bp.get("/products/<slug>/entries/<int:entry_id>")
 def entry_permalink(slug, entry_id):
     """A stable link to an entry (emails use it): the page of the product where it is shown."""
-    product = get_published_product(slug)
-    entry = services.find_entry(entry_id)
-    if entry is None or entry.product_id != product.id or entry.status != PUBLISHED:
-        raise NotFound("Review or question not found")
-    top = entry.parent if entry.parent_id else entry
-    if top.status != PUBLISHED:
-        raise NotFound("Review or question not found")
-    page = listing.page_of_entry(top, PER_PAGE)
-    param = "reviews_page" if top.kind == KIND_REVIEW else "questions_page"
-    args = {param: page} if page > 1 else {}
-    return redirect(url_for("catalog.product_detail", slug=slug, _anchor=f"entry-{entry.id}", **args))
+    place = services.place_of_entry(get_published_product(slug), entry_id, PER_PAGE)
+    param = "reviews_page" if place.kind == KIND_REVIEW else "questions_page"
+    args = {param: place.page} if place.page > 1 else {}
+    return redirect(url_for("catalog.product_detail", slug=slug, _anchor=f"entry-{place.entry_id}", **args))

@@ -98,3 +98,28 @@ def test_the_ingredient_editor(staff_client, make_product):
     assert [i.name for i in product("ing").ingredients] == ["B", "C", "A"]
     client.post(f"/admin/products/{made.id}/ingredients/{last}/remove")
     assert [i.name for i in product("ing").ingredients] == ["B", "A"]
+
+
+def test_the_product_list_pages_and_searches(staff_client, make_product):
+    # given 51 products, one page and one more of the admin list
+    for n in range(51):
+        make_product(slug=f"p-{n:02d}", name=f"Product {n:02d}", published=n % 2 == 0)
+    client, _ = staff_client("admin")
+    # when the second page is opened
+    html = client.get("/admin/products?page=2").get_data(as_text=True)
+    # then it holds the last product, published or not, and counts them all
+    assert "51 products" in html and "p-50" in html and "p-49" not in html
+    # and an unreadable page is the first
+    assert "p-00" in client.get("/admin/products?page=x").get_data(as_text=True)
+    # and a search counts what it found
+    assert "1 product<" in client.get("/admin/products?q=p-07").get_data(as_text=True)
+
+
+def test_a_refused_ingredient_list_changes_nothing(staff_client, make_product):
+    made = make_product(slug="ing", ingredients=[("A", "1", "mg")])
+    client, _ = staff_client("admin")
+    form = {"rows-0-position": "1", "rows-0-name": "B", "rows-0-amount": "2", "rows-0-unit": "mg",
+            "rows-1-position": "2", "rows-1-name": "C", "rows-1-amount": "-1", "rows-1-unit": "mg"}
+    response = client.post(f"/admin/products/{made.id}/ingredients", data=form)
+    assert response.status_code == 422 and "A non-negative amount" in response.get_data(as_text=True)
+    assert [i.name for i in product("ing").ingredients] == ["A"]

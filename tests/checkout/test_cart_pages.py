@@ -150,3 +150,34 @@ def test_cancel_page_keeps_the_cart(browser, make_product):
     add_to_cart(browser, "mag-rr")
     html = browser.get("/checkout/cancel").get_data(as_text=True)
     assert "Payment cancelled" in html and "still here" in html
+
+
+def test_the_cart_summary_totals_its_lines_in_their_currency(app, make_product):
+    from shop.cart import services as cart
+    from shop.money import DEFAULT_CURRENCY
+
+    make_product(slug="night", price=2450, currency="eur", stock=10)
+    make_product(slug="day", price=1000, currency="eur", stock=10)
+    gone = make_product(slug="gone", price=500, currency="eur", stock=10)
+    with app.test_request_context():
+        # given an empty cart, it comes to nothing in the shop's default currency
+        empty = cart.summary()
+        assert (empty.lines, empty.total, empty.currency) == ([], 0, DEFAULT_CURRENCY)
+        # when three products are added, and one of them is hidden from the shop since
+        cart.add("night", 2)
+        cart.add("gone", 3)
+        cart.add("day", 1)
+        gone.published = False
+        db.session.commit()
+        summary = cart.summary()
+    # then the hidden one drops out, and the rest total in their own currency
+    assert [(line.product.slug, line.quantity, line.line_total) for line in summary.lines] == [
+        ("night", 2, 4900), ("day", 1, 1000)]
+    assert (summary.total, summary.currency) == (5900, "eur")
+
+
+def test_the_cart_page_shows_the_summary(browser, make_product):
+    make_product(slug="night", name="Night Oil", price=2450, currency="eur", stock=10)
+    add_to_cart(browser, "night", 2)
+    html = browser.get("/cart").get_data(as_text=True)
+    assert "€49.00" in html and 'max="99"' in html
