@@ -6,6 +6,7 @@ from shop.catalog.cache import invalidate_catalogue
 from shop.catalog.models import CatalogueVersion, Ingredient, Product
 from shop.db import utcnow
 from shop.extensions import db
+from shop.reviews import models
 
 PAGES = ["/", "/products", "/products?q=mag", "/products/mag-rr", "/api/v1/products",
          "/api/v1/products?q=night&per_page=5", "/api/v1/products/mag-rr"]
@@ -38,7 +39,6 @@ def test_a_page_costs_at_most_four_queries_whatever_its_size(client, make_produc
 
 
 def test_the_product_page_does_not_grow_with_its_reviews(client, mag_rr, sql):
-    models = pytest.importorskip("shop.reviews.models")
     # given a product page read once with no reviews, and once more after 25 reviews with replies
     with sql:
         client.get("/products/mag-rr")
@@ -125,7 +125,6 @@ def test_an_ingredient_or_plan_change_shows_at_once(client, mag_rr):
 
 
 def test_a_model_that_affects_the_catalogue_bumps_its_version(client, mag_rr):
-    models = pytest.importorskip("shop.reviews.models")
     before = _version()
     db.session.add(models.Entry(product_id=mag_rr.id, kind=models.KIND_QUESTION, name="Ann",
                                 email="ann@example.com", body="With food?", body_digest="q" * 64))
