@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from shop.accounts.services import normalise_email
 from shop.db import as_utc, utcnow
 from shop.emails.models import FAILED, QUEUED, SENDING, EmailMessage, EmailSuppression
+from shop.errors import Unprocessable
 from shop.extensions import db
 from shop.followups.models import CANCELLED as FOLLOWUP_CANCELLED, SCHEDULED, FollowUp
 from shop.followups.states import set_status as set_followup_status
@@ -26,6 +27,7 @@ from shop.reviews.models import Entry
 FORMER_CUSTOMER = "Former customer"
 ERASED_TEXT = "[erased at the customer's request]"
 ERASURE_REASON = "erased"
+ADDRESSES_DIFFER = "The two addresses differ"
 
 
 def placeholder_email(order_id: int) -> str:
@@ -133,6 +135,13 @@ def _claim(claim: Claim) -> dict:
         "requested_amount": claim.requested_amount, "refunded_amount": claim.refunded_amount,
         "currency": claim.currency, "created_at": _when(claim.created_at), "decided_at": _when(claim.decided_at),
     }
+
+
+def confirm_erase(email: str, confirmation: str) -> None:
+    """An erasure cannot be undone, so the address is typed twice and both must name the same
+    customer (letter case and surrounding spaces aside); else a 422 on `confirm_email`."""
+    if (email or "").strip().lower() != (confirmation or "").strip().lower():
+        raise Unprocessable(errors={"confirm_email": [ADDRESSES_DIFFER]})
 
 
 def erase_customer_data(email: str, *, remove_review_bodies: bool = False, actor: str = "system") -> ErasureReport:
