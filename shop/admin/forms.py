@@ -88,12 +88,6 @@ class ProductForm(FlaskForm):
     published = BooleanField("Published")
 
 
-class IngredientForm(FlaskForm):
-    name = StringField("Ingredient", validators=[DataRequired(REQUIRED), Length(max=200)])
-    amount = FiniteDecimalField("Amount", places=3, validators=[InputRequired(REQUIRED)])
-    unit = StringField("Unit", validators=[DataRequired(REQUIRED), Length(max=20)])
-
-
 class IngredientRowForm(Form):
     """One line of the ingredients editor; a blank line adds nothing."""
 

@@ -6,7 +6,7 @@ numbers and free text they wrote (claim reasons, review names and websites) go, 
 emails sent to them are deleted, scheduled follow-ups are cancelled, and the address is kept on
 the suppression list only, so nothing is ever sent to it again. Services flush; the caller commits.
 """
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -57,9 +57,6 @@ class ErasureReport:
             "address kept on the suppression list: nothing will be sent to it again"
             if self.suppressed else "address was already on the suppression list",
         ]
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _address(email: str) -> str:
