@@ -1,17 +1,22 @@
 """Signing in (password, then a code for members with a second factor) and out of the admin
-panel, and changing one's own password."""
+panel, and changing one's own password.
+
+A sign-in's server-side session row is committed by the request's unit of work
+(`shop.unit_of_work`) before the redirect leaves, so the page it leads to finds the session; a
+refused attempt answers 401 or 422, which rolls back whatever the attempt touched.
+"""
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
 from shop.accounts.second_factor import verify_second_factor
-from shop.accounts.services import authenticate, set_password
+from shop.accounts.services import authenticate, change_password
 from shop.accounts.sessions import end_session
 from shop.admin import sign_in as steps
 from shop.admin.access import EVERY_ROLE, PUBLIC, roles, safe_next
 from shop.admin.blueprint import bp
 from shop.admin.forms import CodeForm, LoginForm, PasswordChangeForm
 from shop.errors import ShopError
-from shop.extensions import db, limiter
+from shop.extensions import limiter
 
 # One message for every failed sign-in: it never tells whether the account exists.
 LOGIN_FAILED = "Email or password is incorrect"
@@ -38,7 +43,6 @@ def login():
             return redirect(url_for("admin.login_code", next=next_url), code=303)
         if staff is not None:
             steps.sign_in(staff)
-            db.session.commit()
             return redirect(next_url or url_for("admin.dashboard"), code=303)
         error = LOGIN_FAILED
     elif request.method == "POST":
@@ -63,7 +67,6 @@ def login_code():
     if form.validate_on_submit():
         if verify_second_factor(staff, form.code.data):
             steps.sign_in(staff)
-            db.session.commit()
             return redirect(next_url or url_for("admin.dashboard"), code=303)
         error = CODE_FAILED
     elif request.method == "POST":
@@ -76,7 +79,6 @@ def login_code():
 @roles(*EVERY_ROLE)
 def logout():
     end_session(current_user._get_current_object())  # a copy of the cookie opens nothing now
-    db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.")
@@ -90,21 +92,17 @@ def password():
     status = 200
     if form.validate_on_submit():
         staff = current_user._get_current_object()
-        if authenticate(staff.email, form.current_password.data) is None:
-            form.current_password.errors.append("The current password is not right")
-            status = 422
+        try:
+            change_password(staff, form.current_password.data, form.new_password.data)  # ends every session
+        except ShopError as exc:
+            form.current_password.errors.extend(exc.errors.get("current_password", []))
+            form.new_password.errors.extend(exc.errors.get("password", []))
+            status = exc.code
         else:
-            try:
-                set_password(staff, form.new_password.data)  # ends every session, this one included
-            except ShopError as exc:
-                form.new_password.errors.extend(exc.errors.get("password", [exc.message]))
-                status = 422
-            else:
-                steps.sign_in(staff)  # this browser carries on in a new session
-                db.session.commit()
-                flash("Your password is changed; other sessions are signed out. API tokens keep "
-                      "working: an admin revokes them on the staff page.")
-                return redirect(url_for("admin.dashboard"), code=303)
+            steps.sign_in(staff)  # this browser carries on in a new session
+            flash("Your password is changed; other sessions are signed out. API tokens keep "
+                  "working: an admin revokes them on the staff page.")
+            return redirect(url_for("admin.dashboard"), code=303)
     elif request.method == "POST":
         status = 422
     return render_template("admin/password.html", form=form), status

@@ -1,7 +1,11 @@
-"""Customer data requests in the admin (admin role): export or erase what is held about an email."""
+"""Customer data requests in the admin (admin role): export or erase what is held about an email.
+
+An erasure is committed by the request's unit of work with the page that reports it; a refused
+one answers 422, which rolls back anything it touched.
+"""
 import json
 
-from flask import Response, render_template, request
+from flask import Response, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
@@ -9,9 +13,9 @@ from wtforms.validators import DataRequired, Length
 
 from shop.admin.access import ADMIN_ONLY, roles
 from shop.admin.blueprint import bp
-from shop.customers.services import erase_customer_data, export_customer_data
+from shop.admin.forms import attach_service_errors
+from shop.customers.services import confirm_erase, erase_customer_data, export_customer_data
 from shop.errors import ShopError
-from shop.extensions import db
 
 REQUIRED = "Required field missing"
 
@@ -40,7 +44,7 @@ def data_export():
         try:
             data = export_customer_data(form.email.data)
         except ShopError as exc:
-            form.email.errors.extend(exc.errors.get("email", [exc.message]))
+            attach_service_errors(form, exc, fallback=form.email)
         else:
             filename = "customer-data.json"
             return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
@@ -53,16 +57,12 @@ def data_export():
 def data_erase():
     form = ErasureForm(prefix="erase")
     if form.validate_on_submit():
-        if form.email.data.strip().lower() != form.confirm_email.data.strip().lower():
-            form.confirm_email.errors.append("The two addresses differ")
+        try:
+            confirm_erase(form.email.data, form.confirm_email.data)
+            report = erase_customer_data(form.email.data, remove_review_bodies=form.remove_review_bodies.data,
+                                         actor=f"staff:{current_user.email}")
+        except ShopError as exc:  # the 422 below rolls back whatever was touched
+            attach_service_errors(form, exc, fallback=form.email)
         else:
-            try:
-                report = erase_customer_data(form.email.data, remove_review_bodies=form.remove_review_bodies.data,
-                                             actor=f"staff:{current_user.email}")
-            except ShopError as exc:
-                db.session.rollback()
-                form.email.errors.extend(exc.errors.get("email", [exc.message]))
-            else:
-                db.session.commit()
-                return render_template("admin/data/erased.html", report=report)
+            return render_template("admin/data/erased.html", report=report)
     return render_template("admin/data/requests.html", export_form=DataRequestForm(prefix="export"), erase_form=form), 422

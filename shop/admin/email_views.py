@@ -4,10 +4,9 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from shop.admin import queries
 from shop.admin.access import SUPPORT, roles
 from shop.admin.blueprint import bp
-from shop.emails.models import FAILED, QUEUED, SENDING, SENT
-from shop.emails.services import resend_email
+from shop.emails.models import STATUSES
+from shop.emails.services import can_resend, needing_attention, resend_email
 from shop.errors import ShopError
-from shop.extensions import db
 from shop.security import view_policy
 
 PER_PAGE = 50
@@ -19,17 +18,18 @@ def emails():
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     to = (request.args.get("to") or "")[:254]
     status = request.args.get("status") or ""
-    status = status if status in (QUEUED, SENDING, SENT, FAILED) else ""
+    status = status if status in STATUSES else ""
     kind = (request.args.get("kind") or "")[:50]
     result = queries.search_emails(to, status, kind, page, PER_PAGE)
     return render_template("admin/emails/list.html", result=result, to=to, status=status, kind=kind,
-                           statuses=(QUEUED, SENDING, SENT, FAILED))
+                           statuses=STATUSES, attention=needing_attention(result.items))
 
 
 @bp.get("/emails/<int:message_id>")
 @roles(*SUPPORT)
 def email_detail(message_id):
-    return render_template("admin/emails/detail.html", message=queries.get_email(message_id), failed=FAILED)
+    message = queries.get_email(message_id)
+    return render_template("admin/emails/detail.html", message=message, can_resend=can_resend(message))
 
 
 @bp.get("/emails/<int:message_id>/html")
@@ -60,12 +60,10 @@ def email_html(message_id):
 def email_resend(message_id):
     try:
         message = resend_email(message_id)
-    except ShopError as exc:
-        db.session.rollback()
+    except ShopError as exc:  # refused before anything changed: the redirect commits nothing
         if exc.code == 404:
             raise
         flash(exc.message, "error")
     else:
-        db.session.commit()
         flash(f"The email to {message.to} is queued again.")
     return redirect(url_for("admin.email_detail", message_id=message_id), code=303)

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from shop.accounts.models import ROLES
+from shop.accounts.services import PASSWORD_MIN_LENGTH
 from shop.catalog.models import STEP_KINDS
 from shop.fulfilment.schemas import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
@@ -45,7 +46,8 @@ class CodeForm(FlaskForm):
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired(REQUIRED)])
-    new_password = PasswordField("New password", validators=[DataRequired(REQUIRED), Length(min=10, max=500)])
+    new_password = PasswordField("New password", description=f"At least {PASSWORD_MIN_LENGTH} characters.",
+                                 validators=[DataRequired(REQUIRED), Length(min=PASSWORD_MIN_LENGTH, max=500)])
     confirm_password = PasswordField(
         "New password again",
         validators=[DataRequired(REQUIRED), EqualTo("new_password", "The two new passwords differ")],
@@ -56,7 +58,10 @@ class StaffForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(REQUIRED), Length(max=254)])
     name = StringField("Name", validators=[Optional(), Length(max=120)])
     role = SelectField("Role", choices=list(ROLES))
-    password = PasswordField("Password", validators=[DataRequired(REQUIRED), Length(min=10, max=500)])
+    password = PasswordField(
+        "Password", description=f"At least {PASSWORD_MIN_LENGTH} characters; they can change it after signing in.",
+        validators=[DataRequired(REQUIRED), Length(min=PASSWORD_MIN_LENGTH, max=500)],
+    )
 
 
 class RoleForm(FlaskForm):
@@ -81,12 +86,6 @@ class ProductForm(FlaskForm):
     guarantee_days = IntegerField("Guarantee days", default=0, validators=[InputRequired(REQUIRED)])
     disclaimer = TextAreaField("Disclaimer", validators=[Optional(), Length(max=5000)])
     published = BooleanField("Published")
-
-
-class IngredientForm(FlaskForm):
-    name = StringField("Ingredient", validators=[DataRequired(REQUIRED), Length(max=200)])
-    amount = FiniteDecimalField("Amount", places=3, validators=[InputRequired(REQUIRED)])
-    unit = StringField("Unit", validators=[DataRequired(REQUIRED), Length(max=20)])
 
 
 class IngredientRowForm(Form):
@@ -164,13 +163,18 @@ class AnswerForm(FlaskForm):
     body = TextAreaField("Answer", validators=[DataRequired(REQUIRED), Length(max=5000)])
 
 
-def attach_service_errors(form, exc) -> None:
-    """Show a service's refusal on the form: per field where it names one, else above it."""
+def attach_service_errors(form, exc, fallback=None) -> None:
+    """Show a service's refusal on the form: per field where it names one, else on `fallback`
+    (a field of the form) or, without one, above the form."""
     placed = False
     for name, messages in (exc.errors or {}).items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors) + list(messages)
             placed = True
-    if not placed:
+    if placed:
+        return
+    if fallback is not None:
+        fallback.errors = list(fallback.errors) + [exc.message]
+    else:
         form.form_errors.append(exc.message)

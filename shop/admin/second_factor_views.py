@@ -1,7 +1,9 @@
 """Setting up one's second factor (an authenticator app) and renewing recovery codes.
 
 The secret being set up waits in the signed session cookie (nothing is stored until a first
-code from the app confirms it).
+code from the app confirms it). The recovery codes are shown in a 201 answer, whose work the
+request's unit of work commits before the page leaves; a refused code answers 422 or 409, and
+whatever it touched is rolled back.
 
 Every member may set one up; admins and support must where STAFF_TOTP_REQUIRED (the guard in
 `shop.admin.access` sends them here before any other page).
@@ -15,7 +17,7 @@ from shop.admin.access import EVERY_ROLE, roles
 from shop.admin.blueprint import bp
 from shop.admin.forms import CodeForm
 from shop.errors import ShopError
-from shop.extensions import db, limiter
+from shop.extensions import limiter
 
 DRAFT_KEY = "second_factor_draft"
 
@@ -42,11 +44,9 @@ def second_factor_confirm():
     try:
         codes = second_factor.confirm_enrolment(staff, session.get(DRAFT_KEY), form.code.data)
     except ShopError as exc:
-        db.session.rollback()
         form.code.errors.extend(exc.errors.get("code", [exc.message]))
         return _page(form, status=exc.code)
     steps.sign_in(staff)  # other sessions end; this one carries on, now with the second factor
-    db.session.commit()
     return render_template("admin/second_factor/codes.html", codes=codes), 201
 
 
@@ -58,11 +58,9 @@ def second_factor_new_codes():
     staff = current_user._get_current_object()
     form = CodeForm()
     if not form.validate_on_submit() or not second_factor.verify_second_factor(staff, form.code.data):
-        db.session.rollback()
         form.code.errors.append(second_factor.CODE_INVALID)
         return _page(form, status=422)
     codes = second_factor.new_recovery_codes(staff)
-    db.session.commit()
     return render_template("admin/second_factor/codes.html", codes=codes), 201
 
 

@@ -46,7 +46,11 @@ def pending_key() -> str:
 
 
 def sign_in(staff: Staff) -> None:
-    """Start a server-side session for `staff` in a fresh cookie (the caller commits it)."""
+    """Start a server-side session for `staff` in a fresh cookie.
+
+    The session row is flushed here and committed with the request's answer (`shop.unit_of_work`),
+    before the redirect reaches the browser: the next request finds it.
+    """
     session.clear()
     start_session(staff)
     login_user(staff)

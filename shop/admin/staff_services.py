@@ -7,11 +7,23 @@ active admin.
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from shop.accounts.models import ROLE_ADMIN, ROLES, ApiToken, Staff
+from shop.accounts.models import ROLE_ADMIN, ROLE_FULFILMENT, ROLE_SUPPORT, ROLES, ApiToken, Staff
 from shop.accounts.services import revoke_token
 from shop.accounts.sessions import end_every_session
 from shop.errors import Conflict, NotFound, Unprocessable
 from shop.extensions import db
+
+# What each role opens in the admin panel (the views' `@roles` declarations), for the staff form.
+ROLE_SCOPES = {
+    ROLE_ADMIN: "everything",
+    ROLE_SUPPORT: "claims, reviews, questions, emails",
+    ROLE_FULFILMENT: "orders, shipping",
+}
+
+
+def role_hint() -> str:
+    """One line telling whoever picks a role what it opens."""
+    return " · ".join(f"{role}: {ROLE_SCOPES[role]}" for role in ROLES)
 
 
 def list_staff() -> list[Staff]:

@@ -6,7 +6,7 @@ numbers and free text they wrote (claim reasons, review names and websites) go, 
 emails sent to them are deleted, scheduled follow-ups are cancelled, and the address is kept on
 the suppression list only, so nothing is ever sent to it again. Services flush; the caller commits.
 """
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from shop.accounts.services import normalise_email
 from shop.db import as_utc, utcnow
 from shop.emails.models import FAILED, QUEUED, SENDING, EmailMessage, EmailSuppression
+from shop.errors import Unprocessable
 from shop.extensions import db
 from shop.followups.models import CANCELLED as FOLLOWUP_CANCELLED, SCHEDULED, FollowUp
 from shop.followups.states import set_status as set_followup_status
@@ -26,6 +27,7 @@ from shop.reviews.models import Entry
 FORMER_CUSTOMER = "Former customer"
 ERASED_TEXT = "[erased at the customer's request]"
 ERASURE_REASON = "erased"
+ADDRESSES_DIFFER = "The two addresses differ"
 
 
 def placeholder_email(order_id: int) -> str:
@@ -55,9 +57,6 @@ class ErasureReport:
             "address kept on the suppression list: nothing will be sent to it again"
             if self.suppressed else "address was already on the suppression list",
         ]
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _address(email: str) -> str:
@@ -133,6 +132,13 @@ def _claim(claim: Claim) -> dict:
         "requested_amount": claim.requested_amount, "refunded_amount": claim.refunded_amount,
         "currency": claim.currency, "created_at": _when(claim.created_at), "decided_at": _when(claim.decided_at),
     }
+
+
+def confirm_erase(email: str, confirmation: str) -> None:
+    """An erasure cannot be undone, so the address is typed twice and both must name the same
+    customer (letter case and surrounding spaces aside); else a 422 on `confirm_email`."""
+    if (email or "").strip().lower() != (confirmation or "").strip().lower():
+        raise Unprocessable(errors={"confirm_email": [ADDRESSES_DIFFER]})
 
 
 def erase_customer_data(email: str, *, remove_review_bodies: bool = False, actor: str = "system") -> ErasureReport:

@@ -24,6 +24,7 @@ QUEUED = "queued"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+STATUSES = (QUEUED, SENDING, SENT, FAILED)
 
 TRANSACTIONAL = "transactional"
 MARKETING = "marketing"

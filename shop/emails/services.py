@@ -185,15 +185,38 @@ def suppress_marketing(address: str) -> bool:
     return True
 
 
+def resend_refusal(message: EmailMessage) -> str | None:
+    """Why staff may not send `message` again, or None when they may.
+
+    Only a failed email is sent again (a queued or sending one is still on its way, a sent one
+    arrived), and only a transactional one: marketing mail is not worth a second try.
+    """
+    if message.status != FAILED:
+        return f"Only a failed email can be sent again; this one is {message.status}"
+    if message.category != TRANSACTIONAL:
+        return "Only transactional email is sent again; marketing mail is not retried"
+    return None
+
+
+def can_resend(message: EmailMessage) -> bool:
+    """Whether the admin offers "Send again" for `message` (see `resend_refusal`)."""
+    return resend_refusal(message) is None
+
+
+def needing_attention(messages: list[EmailMessage]) -> set[int]:
+    """The ids among `messages` the email log marks for staff: failed, so the customer never got them."""
+    return {message.id for message in messages if message.status == FAILED}
+
+
 def resend_email(message_id: int) -> EmailMessage:
-    """Try a failed transactional email again (staff action); it goes out after commit."""
+    """Try a failed transactional email again (staff action); it goes out after commit.
+    Refuses (409) before changing anything."""
     message = db.session.get(EmailMessage, message_id)
     if message is None:
         raise NotFound("Email not found")
-    if message.status != FAILED:
-        raise Conflict(f"Only a failed email can be sent again; this one is {message.status}")
-    if message.category != TRANSACTIONAL:
-        raise Conflict("Only transactional email is sent again; marketing mail is not retried")
+    refusal = resend_refusal(message)
+    if refusal is not None:
+        raise Conflict(refusal)
     message.status = QUEUED
     message.attempts = 0
     message.claimed_until = task_claim_deadline()

@@ -2,8 +2,13 @@
 import re
 
 import pytest
+from sqlalchemy import func, select
 
+from shop.accounts.models import Staff, StaffSession
+from shop.accounts.services import CURRENT_PASSWORD_WRONG, authenticate, change_password
+from shop.errors import Unprocessable
 from shop.extensions import db
+from tests.admin.conftest import PASSWORD
 
 FAILED = "Email or password is incorrect"
 
@@ -156,13 +161,44 @@ def test_changing_the_password_ends_other_sessions(web, make_staff, sign_in):
       "confirm_password": "short"}, "at least 10"),
 ])
 def test_a_refused_password_change_changes_nothing(web, make_staff, sign_in, fields, error):
+    # Given a signed-in member
     staff, _ = make_staff("support")
     client = web.test_client()
     sign_in(client, staff)
+    before = _stored(staff.id)
+    # When the change is refused
     response = client.post("/admin/password", data=fields)
+    # Then the form says why, and the member is as they were: same password, same sessions
     assert response.status_code == 422
     assert error.lower() in response.get_data(as_text=True).lower()
+    assert _stored(staff.id) == before
+    assert client.get("/admin").status_code == 200
     assert sign_in(web.test_client(), staff).status_code == 303
+
+
+def _stored(staff_id: int) -> tuple:
+    """What the database holds of a member's password and sessions."""
+    db.session.expire_all()
+    staff = db.session.get(Staff, staff_id)
+    ended = db.session.scalar(select(func.count(StaffSession.id)).where(StaffSession.staff_id == staff_id,
+                                                                        StaffSession.ended_at.is_not(None)))
+    return staff.password_hash, staff.session_version, ended
+
+
+def test_a_password_change_needs_the_current_password(app, make_staff):
+    # Given a member
+    staff, _ = make_staff("support")
+    version = staff.session_version
+    # When the current password given is wrong
+    with pytest.raises(Unprocessable) as refused:
+        change_password(staff, "not my password", "a much better secret")
+    # Then it is refused on that field, before anything changed
+    assert refused.value.errors == {"current_password": [CURRENT_PASSWORD_WRONG]}
+    assert staff.session_version == version and authenticate(staff.email, PASSWORD) is staff
+    # ... and with the right one, the new password replaces it and every session ends
+    change_password(staff, PASSWORD, "a much better secret")
+    assert staff.session_version == version + 1
+    assert authenticate(staff.email, "a much better secret") is staff
 
 
 def test_login_attempts_are_rate_limited(make_app, make_staff):

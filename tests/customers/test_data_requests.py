@@ -4,7 +4,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from shop.customers.services import ERASED_TEXT, FORMER_CUSTOMER, erase_customer_data, export_customer_data
+from shop.customers.services import (ADDRESSES_DIFFER, ERASED_TEXT, FORMER_CUSTOMER, confirm_erase,
+                                     erase_customer_data, export_customer_data)
+from shop.errors import Unprocessable
 from shop.emails.models import FAILED, QUEUED, SENT, EmailMessage, EmailSuppression
 from shop.extensions import db
 from shop.followups.models import CANCELLED, SCHEDULED, FollowUp
@@ -144,6 +146,33 @@ def test_admin_exports_and_erases(make_app, make_staff, customer):
     assert erased.status_code == 200 and b"order(s) scrubbed" in erased.data
     db.session.expire_all()
     assert db.session.get(Order, customer.id).email.endswith("@erased.invalid")
+
+
+@pytest.mark.parametrize("confirmation", [EMAIL, EMAIL.upper(), f"  {EMAIL.lower()} "])
+def test_an_erasure_is_confirmed_by_the_same_address_in_any_case(confirmation):
+    confirm_erase(EMAIL, confirmation)  # no refusal
+
+
+def test_an_erasure_confirmed_by_another_address_is_refused_on_the_confirmation():
+    with pytest.raises(Unprocessable) as refused:
+        confirm_erase(EMAIL, "jane.do@example.com")
+    assert refused.value.errors == {"confirm_email": [ADDRESSES_DIFFER]}
+
+
+def test_a_refused_erasure_in_the_admin_changes_nothing(make_app, make_staff, customer):
+    # Given an admin, and Jane's data as it is
+    client = _signed_in(make_app, make_staff, "admin")
+    before = export_customer_data(EMAIL)
+    # When the two addresses typed differ
+    response = client.post("/admin/data/erase", data={"erase-email": EMAIL, "erase-confirm_email": "jane@example.com",
+                                                      "erase-remove_review_bodies": "y"})
+    # Then the form says so, and everything held about Jane is as it was (nothing suppressed either)
+    assert response.status_code == 422 and ADDRESSES_DIFFER.encode() in response.data
+    db.session.expire_all()
+    after = export_customer_data(EMAIL)
+    assert {k: v for k, v in after.items() if k != "exported_at"} == \
+        {k: v for k, v in before.items() if k != "exported_at"}
+    assert after["suppressions"] == []
 
 
 @pytest.mark.parametrize("role", ["support", "fulfilment"])
