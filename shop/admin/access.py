@@ -12,8 +12,6 @@ from flask_login import current_user
 
 from shop.accounts.models import ROLE_ADMIN, ROLE_FULFILMENT, ROLE_SUPPORT
 from shop.accounts.second_factor import enrolment_required
-# The login's `next` goes through the shop's one redirect guard; auth_views imports it from here.
-from shop.urls import local_path as safe_next  # noqa: F401
 
 ADMIN_ONLY = (ROLE_ADMIN,)
 SUPPORT = (ROLE_SUPPORT,)

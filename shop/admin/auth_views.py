@@ -12,11 +12,12 @@ from shop.accounts.second_factor import verify_second_factor
 from shop.accounts.services import authenticate, change_password
 from shop.accounts.sessions import end_session
 from shop.admin import sign_in as steps
-from shop.admin.access import EVERY_ROLE, PUBLIC, roles, safe_next
+from shop.admin.access import EVERY_ROLE, PUBLIC, roles
 from shop.admin.blueprint import bp
 from shop.admin.forms import CodeForm, LoginForm, PasswordChangeForm
 from shop.errors import ShopError
 from shop.extensions import limiter
+from shop.urls import local_path
 
 # One message for every failed sign-in: it never tells whether the account exists.
 LOGIN_FAILED = "Email or password is incorrect"
@@ -32,7 +33,7 @@ def _login_limit() -> str:
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     form = LoginForm()
-    next_url = safe_next(request.args.get("next"))
+    next_url = local_path(request.args.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url or url_for("admin.dashboard"))
     error = None
@@ -57,7 +58,7 @@ def login():
 @limiter.limit(steps.code_limit, key_func=steps.pending_key, methods=["POST"])
 def login_code():
     """The second step: a code from the authenticator app, or a recovery code."""
-    next_url = safe_next(request.args.get("next"))
+    next_url = local_path(request.args.get("next"))
     staff = steps.pending_staff()
     if staff is None:
         flash("Sign in again: the sign-in was not finished in time.", "error")

@@ -7,6 +7,7 @@ from shop.admin.blueprint import bp
 from shop.emails.models import STATUSES
 from shop.emails.services import can_resend, needing_attention, resend_email
 from shop.errors import ShopError
+from shop.pagination import page_number
 from shop.security import view_policy
 
 PER_PAGE = 50
@@ -15,7 +16,7 @@ PER_PAGE = 50
 @bp.get("/emails")
 @roles(*SUPPORT)
 def emails():
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    page = page_number(request.args)
     to = (request.args.get("to") or "")[:254]
     status = request.args.get("status") or ""
     status = status if status in STATUSES else ""
