@@ -18,7 +18,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 TOKEN_PREFIX = "shp_"  # nosec B105
 PASSWORD_MIN_LENGTH = 10
-CURRENT_PASSWORD_WRONG = "The current password is not right"
+WRONG_CURRENT_SIGN_IN = "The current password is not right"
 
 
 def normalise_email(email: str) -> str:
@@ -57,7 +57,7 @@ def change_password(staff: Staff, current_password: str, new_password: str) -> N
     the account over. Refuses (422, per field) before anything changes.
     """
     if authenticate(staff.email, current_password) is None:
-        raise Unprocessable(errors={"current_password": [CURRENT_PASSWORD_WRONG]})
+        raise Unprocessable(errors={"current_password": [WRONG_CURRENT_SIGN_IN]})
     set_password(staff, new_password)
 
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.accounts.models import Staff, StaffSession
-from shop.accounts.services import CURRENT_PASSWORD_WRONG, authenticate, change_password
+from shop.accounts.services import WRONG_CURRENT_SIGN_IN, authenticate, change_password
 from shop.errors import Unprocessable
 from shop.extensions import db
 from tests.admin.conftest import PASSWORD
@@ -193,7 +193,7 @@ def test_a_password_change_needs_the_current_password(app, make_staff):
     with pytest.raises(Unprocessable) as refused:
         change_password(staff, "not my password", "a much better secret")
     # Then it is refused on that field, before anything changed
-    assert refused.value.errors == {"current_password": [CURRENT_PASSWORD_WRONG]}
+    assert refused.value.errors == {"current_password": [WRONG_CURRENT_SIGN_IN]}
     assert staff.session_version == version and authenticate(staff.email, PASSWORD) is staff
     # ... and with the right one, the new password replaces it and every session ends
     change_password(staff, PASSWORD, "a much better secret")
