@@ -8,9 +8,9 @@ from shop.admin.blueprint import bp
 from shop.admin.forms import ApproveClaimForm, DenyClaimForm, attach_service_errors
 from shop.admin.presenters import to_minor_units
 from shop.errors import ShopError
-from shop.extensions import db
 from shop.guarantee import refunds, services
 from shop.guarantee.models import FAILED, OPEN, STATUSES
+from shop.pagination import page_number
 
 
 @bp.get("/claims")
@@ -37,17 +37,10 @@ def claim_approve(claim_id):
         return _detail_page(claim_id, approve_form=form, status=422)
     try:
         amount = to_minor_units(form.amount.data, services.get_claim(claim_id).currency)
-        approval = refunds.approve_claim(claim_id, current_user, amount)
+        claim = refunds.approve_and_refund(claim_id, current_user, amount)
     except ShopError as exc:
-        db.session.rollback()
         attach_service_errors(form, exc)
         return _detail_page(claim_id, approve_form=form, status=exc.code)
-    # The approval and its pending refund are on record before Stripe is asked (see refunds).
-    db.session.commit()
-    claim = approval.claim
-    if approval.refund_id is not None:
-        claim = refunds.submit_refund(approval.refund_id)
-        db.session.commit()
     if claim.status == FAILED:
         flash(f"Stripe refused the refund: {claim.failure_message}", "error")
     else:
@@ -65,10 +58,8 @@ def claim_deny(claim_id):
     try:
         services.deny_claim(claim_id, current_user, form.note.data)
     except ShopError as exc:
-        db.session.rollback()
         attach_service_errors(form, exc)
         return _detail_page(claim_id, deny_form=form, status=exc.code)
-    db.session.commit()
     flash(f"Claim #{claim_id} denied; the customer is emailed your note.")
     return redirect(url_for("admin.claim_detail", claim_id=claim_id), code=303)
 
@@ -76,8 +67,7 @@ def claim_deny(claim_id):
 @bp.get("/claims/audit")
 @roles(*SUPPORT)
 def claim_audit():
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
-    return render_template("admin/claims/audit.html", result=queries.audit_log(page))
+    return render_template("admin/claims/audit.html", result=queries.audit_log(page_number(request.args)))
 
 
 def _detail_page(claim_id: int, *, approve_form=None, deny_form=None, status=200):

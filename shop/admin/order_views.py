@@ -8,12 +8,12 @@ from shop.admin import queries
 from shop.admin.access import EVERY_ROLE, FULFILMENT, roles
 from shop.admin.blueprint import bp
 from shop.admin.forms import DeliverForm, ShipForm, attach_service_errors
-from shop.templating import store_zone
 from shop.errors import ShopError
-from shop.extensions import db
 from shop.fulfilment.services import deliver_order, ship_order
 from shop.orders.models import DELIVERED, SHIPPED, STATUSES
 from shop.orders.states import can_transition
+from shop.pagination import page_number
+from shop.templating import store_zone
 
 PER_PAGE = 50
 
@@ -25,7 +25,7 @@ def _actor() -> str:
 @bp.get("/orders")
 @roles(*EVERY_ROLE)
 def orders():
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    page = page_number(request.args)
     q = (request.args.get("q") or "")[:254]
     status = request.args.get("status") or ""
     result = queries.search_orders(q, status, page, PER_PAGE)
@@ -48,10 +48,8 @@ def order_ship(order_id):
         ship_order(order_id, carrier=form.carrier.data.strip(), tracking_number=form.tracking_number.data.strip(),
                    actor=_actor())
     except ShopError as exc:
-        db.session.rollback()
         attach_service_errors(form, exc)
         return _detail_page(order_id, ship_form=form, status=exc.code)
-    db.session.commit()
     flash(f"Order #{order_id} is shipped; the customer is emailed the tracking number.")
     return redirect(url_for("admin.order_detail", order_id=order_id), code=303)
 
@@ -65,10 +63,8 @@ def order_deliver(order_id):
     try:
         deliver_order(order_id, delivered_at=_from_store_time(form.delivered_at.data), actor=_actor())
     except ShopError as exc:
-        db.session.rollback()
         attach_service_errors(form, exc)
         return _detail_page(order_id, deliver_form=form, status=exc.code)
-    db.session.commit()
     flash(f"Order #{order_id} is delivered; its titration follow-ups are scheduled.")
     return redirect(url_for("admin.order_detail", order_id=order_id), code=303)
 

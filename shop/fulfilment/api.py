@@ -3,7 +3,6 @@ from flask import g
 
 from shop.accounts.auth import staff_token_required
 from shop.api_utils import api_blueprint
-from shop.extensions import db
 from shop.fulfilment import services
 from shop.fulfilment.schemas import DeliverSchema, ShipSchema
 from shop.orders.schemas import OrderSchema  # the same Order as GET /api/v1/orders/<id>
@@ -24,7 +23,6 @@ def ship(args, order_id):
     """Mark a paid order shipped; the customer is emailed the carrier and tracking number."""
     order = services.ship_order(order_id, carrier=args["carrier"].strip(),
                                 tracking_number=args["tracking_number"].strip(), actor=_actor())
-    db.session.commit()
     return order
 
 
@@ -36,6 +34,4 @@ def ship(args, order_id):
 @blp.alt_response(422, description="delivered_at is in the future, or malformed")
 def deliver(args, order_id):
     """Mark the order delivered (default now) and schedule its titration follow-ups."""
-    order = services.deliver_order(order_id, delivered_at=args["delivered_at"], actor=_actor())
-    db.session.commit()
-    return order
+    return services.deliver_order(order_id, delivered_at=args["delivered_at"], actor=_actor())

@@ -10,7 +10,6 @@ from flask import g, request
 
 from shop.accounts.auth import staff_token_required
 from shop.api_utils import api_blueprint
-from shop.extensions import db
 from shop.guarantee import refunds, services
 from shop.guarantee.schemas import (
     ApproveSchema,
@@ -45,7 +44,6 @@ def create_claim(args, order_id):
     order = order_for_customer(order_id, request.headers.get("X-Order-Token"))
     claim = services.file_claim(order.id, args["reason"], details=args["details"],
                                 doses_reached=args["doses_reached"], side_effects=args["side_effects"])
-    db.session.commit()
     return services.claim_dict(claim)
 
 
@@ -72,13 +70,7 @@ def claim_context(claim_id):
 @admin_blp.response(200, ClaimSchema)
 def approve_claim(args, claim_id):
     """Approve and refund through Stripe (default: all still refundable; 422 above that)."""
-    approval = refunds.approve_claim(claim_id, g.staff, args["amount"])
-    db.session.commit()  # the approval and its pending refund are on record before Stripe is asked
-    claim = approval.claim
-    if approval.refund_id is not None:
-        claim = refunds.submit_refund(approval.refund_id)
-        db.session.commit()
-    return services.claim_dict(claim)
+    return services.claim_dict(refunds.approve_and_refund(claim_id, g.staff, args["amount"]))
 
 
 @admin_blp.route("/<int:claim_id>/deny", methods=["POST"])
@@ -87,6 +79,4 @@ def approve_claim(args, claim_id):
 @admin_blp.response(200, ClaimSchema)
 def deny_claim(args, claim_id):
     """Deny with a note; the customer is emailed the note."""
-    claim = services.deny_claim(claim_id, g.staff, args["note"])
-    db.session.commit()
-    return services.claim_dict(claim)
+    return services.claim_dict(services.deny_claim(claim_id, g.staff, args["note"]))

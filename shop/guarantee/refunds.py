@@ -8,6 +8,10 @@ An approval happens in two steps so no row lock is held across Stripe's HTTP cal
 2. `submit_refund` sends that refund to Stripe, then, under the locks again, stores Stripe's
    refund id, or marks the claim `failed` with Stripe's message when Stripe refused.
 The claim becomes `refunded` only when Stripe confirms (the webhook, see `settle_claim`).
+
+`approve_and_refund` is the use case staff screens and the staff API call: it commits step 1
+itself, so the approval and its pending refund are on record before Stripe is asked, and leaves
+step 2's result to the request's unit of work.
 """
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,6 +38,19 @@ RESEND_AFTER = timedelta(minutes=2)
 class Approval:
     claim: Claim
     refund_id: int | None  # the refund this request must send to Stripe, if any
+
+
+def approve_and_refund(claim_id: int, staff, amount: int | None = None) -> Claim:
+    """Approve a claim and ask Stripe for its refund; the claim as it stands afterwards.
+
+    Commits the approval before Stripe is called (a crash in between leaves a pending refund
+    that the next approval resends with the same idempotency key, see `RESEND_AFTER`).
+    """
+    approval = approve_claim(claim_id, staff, amount)
+    db.session.commit()
+    if approval.refund_id is None:
+        return approval.claim
+    return submit_refund(approval.refund_id)
 
 
 def approve_claim(claim_id: int, staff, amount: int | None = None) -> Approval:

@@ -24,7 +24,7 @@ from shop.guarantee.models import (
     STATUSES,
     Claim,
 )
-from shop.orders.models import DELIVERED, PARTIALLY_REFUNDED, Order
+from shop.orders.models import CANCELLED, DELIVERED, PARTIALLY_REFUNDED, PENDING_PAYMENT, Order
 from shop.orders.services import lock_order
 from shop.orders.states import record_event
 from shop.payments.models import REFUND_PENDING, Refund
@@ -82,6 +82,14 @@ def refundable_amount(order: Order) -> int:
 
 def live_claim(order_id: int) -> Claim | None:
     return db.session.scalar(select(Claim).where(Claim.order_id == order_id, Claim.status.in_(LIVE_STATUSES)))
+
+
+def order_page_panel(order: Order) -> dict:
+    """What the order page's guarantee panel shows: the window, the latest claim, may one be filed."""
+    latest = db.session.scalar(select(Claim).where(Claim.order_id == order.id).order_by(Claim.id.desc()).limit(1))
+    window = claim_window(order)
+    return {**window, "claim": latest, "can_file": window["open"] and (latest is None or not latest.is_live),
+            "shown": order.status not in (PENDING_PAYMENT, CANCELLED)}
 
 
 def claim_window(order: Order, now: datetime | None = None) -> dict:

@@ -1,13 +1,9 @@
 """The claim form on the order page: its POST route and what the panel shows."""
 from flask import Blueprint, flash, redirect, request, url_for
-from sqlalchemy import select
 
 from shop.errors import ShopError
-from shop.extensions import db
 from shop.guarantee import services
-from shop.guarantee.models import Claim
 from shop.orders.access import no_store, order_for_page
-from shop.orders.models import CANCELLED, PENDING_PAYMENT
 
 bp = Blueprint("guarantee", __name__)
 bp.after_request(no_store)
@@ -16,10 +12,7 @@ bp.after_request(no_store)
 @bp.app_template_global("guarantee_panel")
 def guarantee_panel(order) -> dict:
     """For templates/guarantee/_order_panel.html: the window and the latest claim of `order`."""
-    latest = db.session.scalar(select(Claim).where(Claim.order_id == order.id).order_by(Claim.id.desc()).limit(1))
-    window = services.claim_window(order)
-    return {**window, "claim": latest, "can_file": window["open"] and (latest is None or not latest.is_live),
-            "shown": order.status not in (PENDING_PAYMENT, CANCELLED)}
+    return services.order_page_panel(order)
 
 
 @bp.post("/orders/<int:order_id>/claim")
@@ -33,10 +26,8 @@ def file_claim(order_id):
             doses_reached=int(doses) if doses.isdigit() else None,
             side_effects=request.form.get("side_effects"),
         )
-        db.session.commit()
         flash("We received your claim. We will email you our decision.", "success")
-    except ShopError as exc:
-        db.session.rollback()
+    except ShopError as exc:  # refused before anything changed
         messages = [m for msgs in exc.errors.values() for m in msgs] or [exc.message]
         flash("Your claim was not filed: " + "; ".join(messages), "error")
     return redirect(url_for("orders.page", order_id=order.id) + "#guarantee", code=303)

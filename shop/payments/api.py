@@ -3,7 +3,6 @@ from flask import request
 from marshmallow import Schema, fields
 
 from shop.api_utils import api_blueprint
-from shop.extensions import db
 from shop.payments import stripe_gateway, webhooks
 
 blp = api_blueprint("stripe_api", __name__, "/stripe", "Stripe's webhook endpoint")
@@ -27,5 +26,4 @@ def stripe_webhook():
     """
     event = stripe_gateway.construct_event(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
     outcome = webhooks.process_event(event)
-    db.session.commit()
     return {"received": True, "outcome": outcome}

@@ -1,8 +1,8 @@
 """Stripe's webhook events: recorded once by event id, applied under the order's row lock.
 
-`process_event` flushes; the view commits. An event is recorded (INSERT ... ON CONFLICT DO
-NOTHING on the unique event id) before anything acts, so a duplicate delivery — even one racing
-the first on another worker — is acknowledged and does nothing. Should a handler fail, the whole
+`process_event` flushes; the request's unit of work commits. An event is recorded (INSERT ...
+ON CONFLICT DO NOTHING on the unique event id) before anything acts, so a duplicate delivery —
+even one racing the first on another worker — is acknowledged and does nothing. Should a handler fail, the whole
 transaction, the event row included, rolls back and Stripe's retry gets a clean second chance.
 
 A completed session pays its order only when Stripe charged the order's currency and subtotal
