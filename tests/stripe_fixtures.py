@@ -19,6 +19,11 @@ Fixtures
 `stripe_client`
     An official `stripe.StripeClient` pointed at the stand-in (no retries, 5 s timeout).
 
+`paid_at_stripe`
+    A function that gives a factory order a real card payment at the stand-in: the payment
+    intent, charge and card are stored on the order; that payment's webhooks are dropped (the
+    factory already moved the order through payment).
+
 The `StandIn` API (methods return Stripe-shaped dicts)
 ------------------------------------------------------
 Where it is:       `.url` (the API base), `.webhook_secret`.
@@ -100,3 +105,29 @@ def stripe_client(stripe_standin):
     return stripe.StripeClient(STANDIN_API_KEY, base_addresses={"api": stripe_standin.url},
                                http_client=stripe.RequestsClient(timeout=5),
                                max_network_retries=0)
+
+
+@pytest.fixture
+def paid_at_stripe(stripe_standin, stripe_client):
+    from shop.extensions import db
+
+    def attach(order):
+        stripe_standin.pause_webhooks()
+        session = stripe_client.v1.checkout.sessions.create({
+            "mode": "payment", "success_url": "http://shop.test/ok", "client_reference_id": str(order.id),
+            "metadata": {"order_id": str(order.id)},
+            "line_items": [{"quantity": 1, "price_data": {
+                "currency": order.currency, "unit_amount": order.total, "product_data": {"name": "Order"}}}],
+        })
+        stripe_standin.pay(session.id)
+        stripe_standin.resume_webhooks(drop_pending=True)
+        intent = stripe_standin.payment_intent(stripe_standin.session(session.id)["payment_intent"])
+        charge = stripe_standin.charge(intent["latest_charge"])
+        order.stripe_payment_intent_id = intent["id"]
+        order.stripe_charge_id = charge["id"]
+        card = (charge.get("payment_method_details") or {}).get("card") or {}
+        order.card_brand, order.card_last4 = card.get("brand"), card.get("last4")
+        db.session.commit()
+        return order
+
+    return attach

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.stripe_fixtures import *  # noqa: F401,F403  stripe_standin, stripe_client
+from tests.stripe_fixtures import *  # noqa: F401,F403  stripe_standin, stripe_client, paid_at_stripe
 from tests.stripe_fixtures import STANDIN_API_KEY
 
 CHROMIUM = "/usr/bin/chromium"
@@ -102,28 +102,3 @@ def live_shop(make_app, stripe_standin):
     stripe_standin.deliver_to(None)
     server.shutdown()
     thread.join(timeout=5)
-
-
-@pytest.fixture
-def paid_at_stripe(stripe_standin, stripe_client):
-    """Give a factory order a real card payment at the stand-in (that payment's webhooks are
-    dropped: the factory already moved the order through payment)."""
-    from shop.extensions import db
-
-    def attach(order):
-        stripe_standin.pause_webhooks()
-        session = stripe_client.v1.checkout.sessions.create({
-            "mode": "payment", "success_url": "http://shop.example/ok", "client_reference_id": str(order.id),
-            "metadata": {"order_id": str(order.id)},
-            "line_items": [{"quantity": 1, "price_data": {
-                "currency": order.currency, "unit_amount": order.total, "product_data": {"name": "Order"}}}],
-        })
-        stripe_standin.pay(session.id)
-        stripe_standin.resume_webhooks(drop_pending=True)
-        intent = stripe_standin.payment_intent(stripe_standin.session(session.id)["payment_intent"])
-        order.stripe_payment_intent_id = intent["id"]
-        order.stripe_charge_id = intent["latest_charge"]
-        db.session.commit()
-        return order
-
-    return attach

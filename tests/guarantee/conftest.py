@@ -48,35 +48,7 @@ def staff_member(make_staff):
     return make
 
 
-from tests.stripe_fixtures import *  # noqa: E402,F401,F403  stripe_standin, stripe_app, stripe_client
-
-
-@pytest.fixture
-def paid_at_stripe(stripe_app, stripe_standin, stripe_client):
-    """Attach a real card payment at the stand-in to a factory order (its webhooks dropped: the
-    factory already moved the order through payment and delivery)."""
-    from shop.extensions import db
-
-    def attach(order):
-        stripe_standin.pause_webhooks()
-        session = stripe_client.v1.checkout.sessions.create({
-            "mode": "payment", "success_url": "http://shop.test/ok", "client_reference_id": str(order.id),
-            "metadata": {"order_id": str(order.id)},
-            "line_items": [{"quantity": 1, "price_data": {
-                "currency": order.currency, "unit_amount": order.total, "product_data": {"name": "Order"}}}],
-        })
-        stripe_standin.pay(session.id)
-        stripe_standin.resume_webhooks(drop_pending=True)
-        intent = stripe_standin.payment_intent(stripe_standin.session(session.id)["payment_intent"])
-        charge = stripe_standin.charge(intent["latest_charge"])
-        order.stripe_payment_intent_id = intent["id"]
-        order.stripe_charge_id = charge["id"]
-        card = (charge.get("payment_method_details") or {}).get("card") or {}
-        order.card_brand, order.card_last4 = card.get("brand"), card.get("last4")
-        db.session.commit()
-        return order
-
-    return attach
+from tests.stripe_fixtures import *  # noqa: E402,F401,F403  stripe_standin, stripe_app, stripe_client, paid_at_stripe
 
 
 @pytest.fixture
