@@ -2,6 +2,7 @@
 from flask import g
 
 from shop.accounts.auth import staff_token_required
+from shop.accounts.models import ROLE_FULFILMENT
 from shop.api_utils import api_blueprint
 from shop.fulfilment import services
 from shop.fulfilment.schemas import DeliverSchema, ShipSchema
@@ -15,7 +16,7 @@ def _actor() -> str:
 
 
 @blp.route("/<int:order_id>/ship", methods=["POST"])
-@staff_token_required("fulfilment")
+@staff_token_required(ROLE_FULFILMENT)
 @blp.arguments(ShipSchema)
 @blp.response(200, OrderSchema)
 @blp.alt_response(409, description="The order cannot be shipped from its status")
@@ -27,7 +28,7 @@ def ship(args, order_id):
 
 
 @blp.route("/<int:order_id>/deliver", methods=["POST"])
-@staff_token_required("fulfilment")
+@staff_token_required(ROLE_FULFILMENT)
 @blp.arguments(DeliverSchema)
 @blp.response(200, OrderSchema)
 @blp.alt_response(409, description="The order cannot be delivered from its status")

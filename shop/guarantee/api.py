@@ -9,6 +9,7 @@ idempotency key.
 from flask import g, request
 
 from shop.accounts.auth import staff_token_required
+from shop.accounts.models import ROLE_SUPPORT
 from shop.api_utils import api_blueprint
 from shop.guarantee import refunds, services
 from shop.guarantee.schemas import (
@@ -28,7 +29,6 @@ admin_blp = api_blueprint("guarantee_admin_api", __name__, "/admin/claims",
                           "Guarantee claims: the queue and decisions (staff: support or admin)")
 blp.after_request(no_store)
 admin_blp.after_request(no_store)
-STAFF_ROLES = ("support", "admin")
 
 
 @blp.route("/<int:order_id>/claims", methods=["POST"])
@@ -48,7 +48,7 @@ def create_claim(args, order_id):
 
 
 @admin_blp.route("")
-@staff_token_required(*STAFF_ROLES)
+@staff_token_required(ROLE_SUPPORT)
 @admin_blp.arguments(ClaimQuerySchema, location="query")
 @admin_blp.response(200, ClaimListSchema)
 def list_claims(args):
@@ -57,7 +57,7 @@ def list_claims(args):
 
 
 @admin_blp.route("/<int:claim_id>")
-@staff_token_required(*STAFF_ROLES)
+@staff_token_required(ROLE_SUPPORT)
 @admin_blp.response(200, ClaimContextSchema)
 def claim_context(claim_id):
     """One claim with what support needs to decide: order, deadline, follow-ups, history, audit."""
@@ -65,7 +65,7 @@ def claim_context(claim_id):
 
 
 @admin_blp.route("/<int:claim_id>/approve", methods=["POST"])
-@staff_token_required(*STAFF_ROLES)
+@staff_token_required(ROLE_SUPPORT)
 @admin_blp.arguments(ApproveSchema, required=False)
 @admin_blp.response(200, ClaimSchema)
 def approve_claim(args, claim_id):
@@ -74,7 +74,7 @@ def approve_claim(args, claim_id):
 
 
 @admin_blp.route("/<int:claim_id>/deny", methods=["POST"])
-@staff_token_required(*STAFF_ROLES)
+@staff_token_required(ROLE_SUPPORT)
 @admin_blp.arguments(DenySchema)
 @admin_blp.response(200, ClaimSchema)
 def deny_claim(args, claim_id):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from shop.db import as_utc
 from shop.emails.models import EmailMessage
 from shop.extensions import db
+from shop.guarantee import states
 from shop.guarantee.models import Claim
 from shop.guarantee.services import claim_dict, get_claim, guarantee_days, guarantee_deadline, refundable_amount
 from shop.orders.models import Order, OrderEvent
@@ -69,6 +70,7 @@ def claim_context(claim_id: int) -> dict:
         "stay_at_dose_clicks": holds,
         "earlier_claims": [{**claim_dict(c), "order_email": order.email} for c in earlier],
         "audit": [audit_dict(entry) for entry in claim.audits],
+        "decisions": states.decisions(claim),
     }
 
 

@@ -61,3 +61,4 @@ class ClaimContextSchema(Schema):
     stay_at_dose_clicks = fields.List(fields.Dict())
     earlier_claims = fields.List(fields.Dict())
     audit = fields.List(fields.Dict())
+    decisions = fields.Dict(metadata={"description": "Which decisions the claim allows now: approve, deny, retry"})

@@ -31,6 +31,12 @@ def can_transition(claim: Claim, new_status: str) -> bool:
     return new_status in TRANSITIONS[claim.status]
 
 
+def decisions(claim: Claim) -> dict:
+    """Which decisions staff may take on the claim now (what its page offers)."""
+    return {"approve": can_transition(claim, APPROVED), "deny": can_transition(claim, DENIED),
+            "retry": claim.status == FAILED}
+
+
 def transition(
     claim: Claim,
     new_status: str,

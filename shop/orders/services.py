@@ -8,6 +8,7 @@ from sqlalchemy import select
 from shop.errors import NotFound
 from shop.extensions import db
 from shop.orders.models import Order
+from shop.payments.models import Refund
 
 
 def new_order_token() -> tuple[str, str]:
@@ -36,3 +37,14 @@ def lock_order(order_id: int) -> Order | None:
     return db.session.scalar(
         select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
     )
+
+
+# Timeline entries a customer may read; staff notes, disputes and Stripe bookkeeping stay internal.
+CUSTOMER_EVENT_KINDS = ("created", "status")
+
+
+def customer_page(order: Order) -> dict:
+    """What the customer's order page shows besides the order: its refunds and its timeline."""
+    refunds = db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).all()
+    timeline = [event for event in order.events if event.kind in CUSTOMER_EVENT_KINDS]
+    return {"refunds": refunds, "timeline": timeline}

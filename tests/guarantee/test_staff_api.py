@@ -113,3 +113,13 @@ def test_the_context_shows_what_support_needs(delivered_order, file_claim, clien
     assert [c["id"] for c in context["earlier_claims"]] == [earlier_claim]
     assert [a["action"] for a in context["audit"]] == ["filed"]
     assert db.session.scalar(select(FollowUp.id).where(FollowUp.order_id == order.id)) is not None
+
+
+def test_the_context_offers_only_the_decisions_the_claim_allows(open_claim, client, staff_member):
+    _, claim_id = open_claim
+    _, headers = staff_member("support")
+    assert client.get(f"/api/v1/admin/claims/{claim_id}", headers=headers).get_json()["decisions"] == {
+        "approve": True, "deny": True, "retry": False}
+    client.post(f"/api/v1/admin/claims/{claim_id}/deny", json={"note": "Outside our policy."}, headers=headers)
+    assert client.get(f"/api/v1/admin/claims/{claim_id}", headers=headers).get_json()["decisions"] == {
+        "approve": False, "deny": False, "retry": False}
