@@ -20,6 +20,7 @@ from shop.accounts.models import ROLES
 from shop.accounts.services import PASSWORD_MIN_LENGTH
 from shop.catalog.models import STEP_KINDS
 from shop.fulfilment.schemas import CONTROL_CHARACTERS_MESSAGE, has_control_characters
+from shop.money import DEFAULT_CURRENCY
 
 REQUIRED = "Required field missing"
 
@@ -79,7 +80,7 @@ class ProductForm(FlaskForm):
     description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
     # Shown as stored: 24.50 for usd, 500 for jpy (places follow the currency, shop.money).
     price = FiniteDecimalField("Price", places=None, validators=[InputRequired(REQUIRED)])
-    currency = StringField("Currency", default="usd", validators=[DataRequired(REQUIRED), Length(min=3, max=3)])
+    currency = StringField("Currency", default=DEFAULT_CURRENCY, validators=[DataRequired(REQUIRED), Length(min=3, max=3)])
     capsules_per_bottle = IntegerField("Capsules per bottle", validators=[InputRequired(REQUIRED)])
     serving_capsules = IntegerField("Capsules per serving", validators=[InputRequired(REQUIRED)])
     stock = IntegerField("Stock", default=0, validators=[InputRequired(REQUIRED)])

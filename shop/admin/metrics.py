@@ -17,6 +17,7 @@ from shop.extensions import db
 from shop.followups.models import SENT as FOLLOWUP_SENT
 from shop.followups.models import FollowUp
 from shop.guarantee.models import OPEN, Claim
+from shop.money import DEFAULT_CURRENCY
 from shop.orders.models import Order
 from shop.payments.models import REFUND_SUCCEEDED, Refund
 from shop.templating import store_zone
@@ -78,7 +79,7 @@ def dashboard(now: datetime | None = None) -> Dashboard:
 
     result = Dashboard(
         orders_today=sum(n for n, _ in revenue_today.values()),
-        revenue_today={c: total for c, (_, total) in revenue_today.items()},
+        revenue_today={c: total for c, (_, total) in revenue_today.items()} or {DEFAULT_CURRENCY: 0},
         open_claims=count(select(func.count(Claim.id)).where(Claim.status == OPEN)),
         unanswered_questions=len(unanswered_questions()),
         followups_sent_today=count(select(func.count(FollowUp.id)).where(

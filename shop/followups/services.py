@@ -8,7 +8,7 @@ from sqlalchemy import select
 from shop.catalog.models import STEP_CHECKIN, STEP_DOSE, Product
 from shop.db import as_utc
 from shop.extensions import db
-from shop.followups import plan
+from shop.followups import links, plan
 from shop.followups.models import CANCELLED, CHECKIN, DOSE, MARKETING_KINDS, REORDER, SCHEDULED, FollowUp
 from shop.followups.states import set_status
 from shop.orders.models import Order
@@ -116,6 +116,14 @@ def _plan_rows(row: FollowUp) -> list[FollowUp]:
         .order_by(FollowUp.due_at, FollowUp.id)
         .with_for_update()
     ))
+
+
+def followup_for_link(token: str, action: str) -> FollowUp:
+    """The follow-up a signed link acts on; `links.LinkError` when the link or the plan is gone."""
+    row = db.session.get(FollowUp, links.read_token(token, action))
+    if row is None:
+        raise links.LinkError("This plan no longer exists.")
+    return row
 
 
 def _locked_followup(followup_id: int) -> FollowUp:

@@ -7,23 +7,17 @@ any cookie, and the signed token in its URL is the authority.
 """
 from flask import Blueprint, render_template, request
 
-from shop.extensions import csrf, db
+from shop.extensions import csrf
 from shop.followups import links, services
-from shop.followups.models import FollowUp
 
 bp = Blueprint("followups", __name__, url_prefix="/followups")
 
 
 def _followup_or_error(token: str, action: str):
     try:
-        followup_id = links.read_token(token, action)
+        return services.followup_for_link(token, action), None
     except links.LinkError as exc:
         return None, (render_template("followups/invalid.html", message=str(exc)), 400)
-    row = db.session.get(FollowUp, followup_id)
-    if row is None:
-        return None, (render_template("followups/invalid.html",
-                                      message="This plan no longer exists."), 400)
-    return row, None
 
 
 def _page(action: str, token: str, done_service):
