@@ -124,8 +124,8 @@ def test_a_paid_order_may_be_delivered_directly(client, mag_rr, make_order, staf
     assert _deliver(client, order.id, staff_headers("admin")).json["status"] == DELIVERED
 
 
-def test_delivery_may_be_back_filled_before_payment(client, mag_rr, make_order, staff_headers):
-    # given an order paid just now
+def test_a_delivery_may_be_back_filled_to_a_time_before_the_recorded_payment(client, mag_rr, make_order, staff_headers):
+    # given an order paid and shipped just now
     order, _ = make_order(mag_rr, status=SHIPPED)
     # when staff record a delivery months ago (an order imported from an older system)
     when = datetime(2024, 3, 1, 15, 30, tzinfo=UTC)
