@@ -134,8 +134,12 @@ def _utf8_request(req: Request) -> bool:
     return True
 
 
+# Pages that also take a JSON body, and answer a JSON one in the API's error shape.
+JSON_PAGES = ("/account/login",)
+
+
 def wants_json(req: Request) -> bool:
-    return req.path.startswith("/api/")
+    return req.path.startswith("/api/") or (req.path in JSON_PAGES and req.is_json)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """What the OpenAPI document says about authentication, in one place.
 
-Two credentials reach the API besides none at all: the customer's order token, sent as the
-`X-Order-Token` header to read or claim on one order, and a member of staff's API token, sent as
-`Authorization: Bearer <token>` to `/api/v1/admin/...`. Both are declared as security schemes,
+Three credentials reach the API besides none at all: the customer's order token, sent as the
+`X-Order-Token` header to read or claim on one order; a member of staff's API token, sent as
+`Authorization: Bearer <token>` to `/api/v1/admin/...`; and a signed-in customer's session
+cookie, `customer_session`, for `/api/v1/account/...`. All are declared as security schemes,
 and every operation names the one it needs (apispec's public plugin interface), so a client
 generated from the document sends them without reading prose.
 """
@@ -22,6 +23,13 @@ SECURITY_SCHEMES = {
         "description": "The `order_token` answered by `POST /api/v1/checkout` (also in the order "
                        "link of the confirmation email). A wrong token answers 404.",
     },
+    "customerSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "customer_session",
+        "description": "Set when the customer opens the one-time sign-in link that `POST /account/login` "
+                       "(form or JSON `{\"email\": ...}`) emails them; sign out at `POST /account/logout`.",
+    },
 }
 
 
@@ -31,6 +39,8 @@ def security_for(path: str) -> list[dict] | None:
         return [{"staffToken": []}]
     if path.startswith("/api/v1/orders/"):
         return [{"orderToken": []}]
+    if path.startswith("/api/v1/account/"):
+        return [{"customerSession": []}]
     return None
 
 

@@ -3,20 +3,24 @@
 Erasing keeps the accounting (orders' totals, items, refunds, Stripe ids, claim amounts) and
 removes what identifies the person: the address on orders becomes a placeholder, tracking
 numbers and free text they wrote (claim reasons, review names and websites) go, the bodies of
-emails sent to them are deleted, scheduled follow-ups are cancelled, and the address is kept on
-the suppression list only, so nothing is ever sent to it again. Services flush; the caller commits.
+emails sent to them are deleted, scheduled follow-ups are cancelled, their customer account
+(its sessions and one-time links) is deleted, which signs them out everywhere, and the address
+is kept on the suppression list only, so nothing is ever sent to it again. Staff (the admin,
+`flask customers ...`) and the customer (the account page, `shop.customers.account`) run the
+same two functions. Services flush; the caller commits.
 """
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from shop.accounts.services import normalise_email
+from shop.customers.models import AccountLink, Customer, CustomerSession
 from shop.db import as_utc, utcnow
 from shop.emails.models import FAILED, QUEUED, SENDING, EmailMessage, EmailSuppression
 from shop.errors import Unprocessable
 from shop.extensions import db
-from shop.followups.models import CANCELLED as FOLLOWUP_CANCELLED, SCHEDULED, FollowUp
+from shop.followups.models import CANCELLED as FOLLOWUP_CANCELLED, SCHEDULED, FollowUp, RemindersOff
 from shop.followups.states import set_status as set_followup_status
 from shop.guarantee.models import Claim
 from shop.orders import states
@@ -44,6 +48,7 @@ class ErasureReport:
     emails_scrubbed: int = 0
     reviews_anonymised: int = 0
     review_bodies_removed: int = 0
+    account_deleted: bool = False
     suppressed: bool = False
 
     def lines(self) -> list[str]:
@@ -54,6 +59,7 @@ class ErasureReport:
             f"{self.emails_scrubbed} email(s) in the log emptied (address, subject and bodies removed)",
             f"{self.reviews_anonymised} review(s)/question(s) anonymised"
             + (f", {self.review_bodies_removed} bodies removed" if self.review_bodies_removed else ", bodies kept"),
+            "customer account deleted (every sign-in session ended)" if self.account_deleted else "no customer account",
             "address kept on the suppression list: nothing will be sent to it again"
             if self.suppressed else "address was already on the suppression list",
         ]
@@ -90,9 +96,13 @@ def export_customer_data(email: str) -> dict:
         select(FollowUp).where(FollowUp.order_id.in_(order_ids)).order_by(FollowUp.due_at, FollowUp.id))) if order_ids else []
     refunds = list(db.session.scalars(select(Refund).where(Refund.order_id.in_(order_ids)).order_by(Refund.id))) if order_ids else []
     suppressed = db.session.scalar(select(EmailSuppression).where(func.lower(EmailSuppression.email) == email))
+    reminders_off = set(db.session.scalars(
+        select(RemindersOff.order_id).where(RemindersOff.order_id.in_(order_ids)))) if order_ids else set()
     return {
         "email": email,
         "exported_at": utcnow().isoformat(),
+        "account": _account(email),
+        "dosing_reminders_off_for_orders": sorted(reminders_off),
         "orders": [_order(o) for o in orders],
         "refunds": [{"id": r.id, "order_id": r.order_id, "claim_id": r.claim_id, "amount": r.amount,
                      "currency": r.currency, "status": r.status, "stripe_refund_id": r.stripe_refund_id} for r in refunds],
@@ -108,6 +118,18 @@ def export_customer_data(email: str) -> dict:
                      "verified_buyer": e.verified_buyer, "created_at": _when(e.created_at)} for e in _entries(email)],
         "suppressions": [{"email": suppressed.email, "since": _when(suppressed.created_at)}] if suppressed else [],
     }
+
+
+def _account(email: str) -> dict | None:
+    customer = db.session.scalar(select(Customer).where(Customer.email == email))
+    if customer is None:
+        return None
+    sessions = db.session.scalars(
+        select(CustomerSession).where(CustomerSession.customer_id == customer.id).order_by(CustomerSession.id))
+    return {"email": customer.email, "created_at": _when(customer.created_at),
+            "last_sign_in_at": _when(customer.last_sign_in_at),
+            "sessions": [{"started_at": _when(s.created_at), "expires_at": _when(s.expires_at),
+                          "ended_at": _when(s.ended_at)} for s in sessions]}
 
 
 def _order(order: Order) -> dict:
@@ -169,11 +191,23 @@ def erase_customer_data(email: str, *, remove_review_bodies: bool = False, actor
         if remove_review_bodies:
             entry.body = ERASED_TEXT
             report.review_bodies_removed += 1
+    report.account_deleted = _delete_account(email)
     if db.session.scalar(select(EmailSuppression).where(func.lower(EmailSuppression.email) == email)) is None:
         db.session.add(EmailSuppression(email=email))
         report.suppressed = True
     db.session.flush()
     return report
+
+
+def _delete_account(email: str) -> bool:
+    """The account, its sessions (signed out everywhere) and its one-time links; whether one existed."""
+    db.session.execute(delete(AccountLink).where(AccountLink.email == email))
+    customer_id = db.session.scalar(select(Customer.id).where(Customer.email == email))
+    if customer_id is None:
+        return False
+    db.session.execute(delete(CustomerSession).where(CustomerSession.customer_id == customer_id))
+    db.session.execute(delete(Customer).where(Customer.id == customer_id))
+    return True
 
 
 def _scrub_order(order: Order, actor: str) -> None:

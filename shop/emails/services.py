@@ -10,7 +10,7 @@ from functools import cache
 
 from flask import current_app
 from jinja2 import Template
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from shop.db import dialect_of, insert_or_skip, utcnow
 from shop.emails.headers import EmailHeaderError, check_header_value, check_headers  # noqa: F401  callers import them from here
@@ -183,6 +183,12 @@ def suppress_marketing(address: str) -> bool:
     db.session.add(EmailSuppression(email=address))
     db.session.flush()
     return True
+
+
+def allow_marketing(address: str) -> bool:
+    """Marketing mail to `address` again (the customer turned it back on); True if it was off."""
+    return bool(db.session.execute(
+        delete(EmailSuppression).where(EmailSuppression.email == address.strip().lower())).rowcount)
 
 
 def resend_refusal(message: EmailMessage) -> str | None:

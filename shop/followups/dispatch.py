@@ -21,7 +21,7 @@ from shop.emails.models import EmailSuppression
 from shop.extensions import db
 from shop.emails.services import queue_emails
 from shop.followups.compose import PlanStep, followup_email
-from shop.followups.models import CANCELLED, MARKETING_KINDS, SCHEDULED, SENT, SKIPPED, FollowUp
+from shop.followups.models import CANCELLED, MARKETING_KINDS, SCHEDULED, SENT, SKIPPED, FollowUp, RemindersOff
 from shop.followups.states import set_status
 from shop.observability import record_dispatch_lag
 from shop.orders.models import Order
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 EMAIL_REFUSED = "email refused"  # its headers could not be sent (see shop.emails.headers)
+REMINDERS_OFF = "reminders off"  # the customer turned the order's dosing reminders off
 
 
 @dataclass
@@ -99,15 +100,19 @@ def _handle_batch(batch: list[FollowUp], now: datetime, result: DispatchResult) 
         select(Order).where(Order.id.in_(order_ids)).options(selectinload(Order.items)))}
     suppressed = set(db.session.scalars(select(EmailSuppression.email).where(
         EmailSuppression.email.in_({orders[i].email.lower() for i in order_ids}))))
+    reminders_off = set(db.session.scalars(select(RemindersOff.order_id).where(RemindersOff.order_id.in_(order_ids))))
     claim = _claim_guarded if not is_postgres(db.session) else _claim_locked
     decided: list[tuple[FollowUp, str, str | None]] = []
     outgoing = []
     for row in sorted(batch, key=lambda r: (r.due_at, r.id)):
         plan = plans[(row.order_id, row.product_id)]
         order = orders[row.order_id]
-        if row.kind in MARKETING_KINDS and order.email.lower() in suppressed:
+        marketing_off, doses_off = order.email.lower() in suppressed, order.id in reminders_off
+        if row.kind in MARKETING_KINDS and marketing_off:
             status, reason = CANCELLED, "unsubscribed"
-        elif _superseded(row, plan, now, order.email.lower() in suppressed):
+        elif row.kind not in MARKETING_KINDS and doses_off:
+            status, reason = CANCELLED, REMINDERS_OFF
+        elif _superseded(row, plan, now, marketing_off, doses_off):
             status, reason = SKIPPED, None
         else:
             status, reason = SENT, None
@@ -157,15 +162,16 @@ def _plans(order_ids: set[int]) -> dict[tuple[int, int], list[PlanStep]]:
     return plans
 
 
-def _superseded(row: FollowUp, plan: list[PlanStep], now: datetime, suppressed: bool) -> bool:
+def _superseded(row: FollowUp, plan: list[PlanStep], now: datetime, marketing_off: bool, doses_off: bool) -> bool:
     """A later step of the same plan is due too (or already went out): this one is stale.
 
-    A marketing step that will not go to this address does not count as a later step.
+    A step that will not go out (marketing to a suppressed address, a dose step of an order
+    whose reminders are off) does not count as a later step.
     """
     mine = as_utc(row.due_at)
     return any(
         other.id != row.id and other.status in (SCHEDULED, SENT)
-        and not (suppressed and other.kind in MARKETING_KINDS)
+        and not (marketing_off if other.kind in MARKETING_KINDS else doses_off and other.status == SCHEDULED)
         and mine < as_utc(other.due_at) <= now
         for other in plan
     )

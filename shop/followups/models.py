@@ -77,3 +77,15 @@ class FollowUp(Base):
 
     def __repr__(self) -> str:
         return f"<FollowUp {self.id} order={self.order_id} day={self.step_day} {self.kind} {self.status}>"
+
+
+class RemindersOff(Base):
+    """An order whose customer turned its dosing reminders off (the account page, or a dose
+    email's unsubscribe link). The dispatcher cancels the order's dose steps as they come due
+    (reason `reminders off`); deleting the row turns them back on for the steps still waiting."""
+
+    __tablename__ = "followup_reminders_off"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,13 +3,14 @@ from collections import defaultdict
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from shop.catalog.models import STEP_CHECKIN, STEP_DOSE, Product
-from shop.db import as_utc
+from shop.db import as_utc, dialect_of, insert_or_skip, utcnow
 from shop.extensions import db
 from shop.followups import links, plan
-from shop.followups.models import CANCELLED, CHECKIN, DOSE, MARKETING_KINDS, REORDER, SCHEDULED, FollowUp
+from shop.followups.models import (CANCELLED, CHECKIN, DOSE, MARKETING_KINDS, REORDER, SCHEDULED, SENT, FollowUp,
+                                   RemindersOff)
 from shop.followups.states import set_status
 from shop.orders.models import Order
 
@@ -31,11 +32,62 @@ def order_followups(order: Order) -> list[dict]:
     rows = db.session.scalars(
         select(FollowUp).where(FollowUp.order_id == order.id).order_by(FollowUp.due_at, FollowUp.id)
     )
-    return [
-        {"day": row.step_day, "capsules": row.capsules,
-         "due_at": as_utc(row.due_at).isoformat(), "status": row.status}
-        for row in rows
-    ]
+    return [followup_dict(row) for row in rows]
+
+
+def followup_dict(row: FollowUp) -> dict:
+    """One follow-up as API.md shows it."""
+    return {"day": row.step_day, "capsules": row.capsules, "due_at": as_utc(row.due_at).isoformat(),
+            "status": row.status}
+
+
+def followups_by_order(order_ids: list[int]) -> dict[int, list[FollowUp]]:
+    """The follow-ups of many orders in one query (a list page), each order's by due time."""
+    grouped: dict[int, list[FollowUp]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        for row in db.session.scalars(select(FollowUp).where(FollowUp.order_id.in_(order_ids))
+                                      .order_by(FollowUp.due_at, FollowUp.id)):
+            grouped[row.order_id].append(row)
+    return grouped
+
+
+def plan_progress(rows: list[FollowUp]) -> dict | None:
+    """How far along its dosing plan an order is, from its follow-ups: the dose steps sent of
+    all, tonight's dose (the latest step sent), and the next step still to come. None without a plan."""
+    doses = [row for row in rows if row.kind == DOSE]
+    if not doses:
+        return None
+    sent = [row for row in doses if row.status == SENT]
+    waiting = [row for row in doses if row.status == SCHEDULED]
+    _, tz = _settings()
+    return {
+        "steps": len(doses), "sent": len(sent),
+        "capsules": sent[-1].capsules if sent else None,
+        "next_capsules": waiting[0].capsules if waiting else None,
+        "next_date": plan.local_date(as_utc(waiting[0].due_at), tz) if waiting else None,
+    }
+
+
+def reminders_on(order: Order) -> bool:
+    """Whether the order's dosing reminders are on (they are, until its customer turns them off)."""
+    return order.id not in orders_with_reminders_off([order.id])
+
+
+def orders_with_reminders_off(order_ids) -> set[int]:
+    """Which of these orders' customers turned the dosing reminders off (one query)."""
+    if not order_ids:
+        return set()
+    return set(db.session.scalars(select(RemindersOff.order_id).where(RemindersOff.order_id.in_(order_ids))))
+
+
+def set_reminders(order: Order, on: bool) -> None:
+    """Turn the order's dosing reminders on or off; the dispatcher reads it as each step comes
+    due, so steps still waiting go out again once it is back on. Saying it twice changes nothing."""
+    if on:
+        db.session.execute(delete(RemindersOff).where(RemindersOff.order_id == order.id))
+    else:  # two clicks at once: the second finds the row taken and skips it
+        db.session.execute(insert_or_skip(dialect_of(db.session), RemindersOff.__table__, "order_id"),
+                           {"order_id": order.id, "created_at": utcnow()})
 
 
 def schedule_for_order(order: Order) -> list[FollowUp]:
@@ -197,6 +249,7 @@ def unsubscribe(followup_id: int) -> str:
         db.session.flush()
         return "marketing"
     cancel_for_order(order, "unsubscribed")
+    set_reminders(order, False)  # the account page then shows them off, as they are
     return "order"
 
 

@@ -52,6 +52,15 @@ def order_claims(order: Order) -> list[dict]:
     return [claim_dict(claim) for claim in claims]
 
 
+def claims_by_order(order_ids: list[int]) -> dict[int, list[Claim]]:
+    """The claims of many orders in one query (a list page), each order's oldest first."""
+    grouped: dict[int, list[Claim]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        for claim in db.session.scalars(select(Claim).where(Claim.order_id.in_(order_ids)).order_by(Claim.id)):
+            grouped[claim.order_id].append(claim)
+    return grouped
+
+
 def guarantee_days(order: Order) -> int | None:
     """The strictest (smallest) guarantee among the order's products."""
     days = [item.product.guarantee_days for item in order.items if item.product is not None]

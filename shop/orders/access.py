@@ -1,8 +1,10 @@
-"""How a customer reaches their order page: a signed link from an email, then the session.
+"""How a customer reaches their order page: a signed link from an email, then the session;
+or their account, signed in with the address that placed the order.
 
 The link carries a signature over the order id (itsdangerous), not the order token itself;
 opening it grants this browser session access to that order, so forms on the page (a claim,
-say) need no token in their URL.
+say) need no token in their URL. A customer signed in to their account
+(`shop.customers.sessions`) may open every order placed with its address, letter case aside.
 """
 from flask import current_app, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -48,7 +50,8 @@ def granted_order_ids() -> tuple[int, ...]:
 
 
 def order_for_page(order_id: int) -> Order:
-    """The order if this request may see it (signed `t` link or an earlier grant), else NotFound."""
+    """The order if this request may see it (signed `t` link, an earlier grant, or the signed-in
+    customer's address placed it), else NotFound."""
     signed = request.args.get("t")
     if signed:
         try:
@@ -57,9 +60,15 @@ def order_for_page(order_id: int) -> Order:
             linked_id = None
         if linked_id == order_id:
             grant_access(order_id)
-    if order_id not in session.get(_SESSION_KEY, []):
-        raise NotFound("Order not found")
+    granted = order_id in session.get(_SESSION_KEY, [])
     order = db.session.get(Order, order_id)
-    if order is None:
+    if order is None or not (granted or _placed_by_signed_in_customer(order)):
         raise NotFound("Order not found")
     return order
+
+
+def _placed_by_signed_in_customer(order: Order) -> bool:
+    from shop.customers.sessions import current_customer
+
+    customer = current_customer()
+    return customer is not None and order.email.lower() == customer.email

@@ -76,6 +76,10 @@ class OrderItemSchema(Schema):
 
 
 class OrderSchema(Schema):
+    """An order as API.md shows it. Its follow-ups and claims are read per order; a list of
+    orders (the account's) reads them for all at once and hands each order in with its own as
+    `read_ahead` (`shop.customers.account.ListedOrder`), so the list costs no query per order."""
+
     id = fields.Integer(required=True)
     status = fields.String(required=True)
     email = fields.String(required=True)
@@ -92,9 +96,11 @@ class OrderSchema(Schema):
     def _followups(self, order):
         from shop.followups.services import order_followups
 
-        return order_followups(order)
+        read_ahead = getattr(order, "read_ahead", None)
+        return read_ahead.followups if read_ahead is not None else order_followups(order)
 
     def _claims(self, order):
         from shop.guarantee.services import order_claims
 
-        return order_claims(order)
+        read_ahead = getattr(order, "read_ahead", None)
+        return read_ahead.claims if read_ahead is not None else order_claims(order)

@@ -3,8 +3,8 @@
 Typing a buyer's email address is no proof. Proof is one of:
 - the order's own token (`X-Order-Token`, which only the buyer was given),
 - the order page opened in this browser from the signed link emailed to the buyer,
-- a signed-in customer account that placed such an order (`account_email`, for when customer
-  accounts exist; nothing sets it yet),
+- a signed-in customer account whose address placed such an order (`account_email`; the
+  account's sign-in link proved the address),
 - the confirmation link emailed to the buyer's address (`confirmation_url`), clicked.
 """
 import hashlib
@@ -32,7 +32,7 @@ class BuyerProof:
 
     order_token: str | None = None  # X-Order-Token
     order_ids: tuple[int, ...] = ()  # orders this browser opened through their signed link
-    account_email: str | None = None  # the signed-in customer account's address (none yet)
+    account_email: str | None = None  # the signed-in customer account's address
 
 
 def proven_purchase(product: Product, proof: BuyerProof | None) -> tuple[bool, datetime | None]:

@@ -1,11 +1,15 @@
 """The proof of purchase a request carries, for `shop.reviews.buyers`."""
 from flask import request
 
+from shop.customers.sessions import current_customer
 from shop.orders.access import granted_order_ids
 from shop.reviews.buyers import BuyerProof
 
 
 def buyer_proof() -> BuyerProof:
-    """The order token sent as `X-Order-Token`, and the orders this browser opened from their
-    signed email link (the order page links to the product's review form)."""
-    return BuyerProof(order_token=request.headers.get("X-Order-Token") or None, order_ids=granted_order_ids())
+    """The order token sent as `X-Order-Token`, the orders this browser opened from their
+    signed email link (the order page links to the product's review form), and the address of
+    the customer account signed in (its sign-in link proved the address)."""
+    customer = current_customer()
+    return BuyerProof(order_token=request.headers.get("X-Order-Token") or None, order_ids=granted_order_ids(),
+                      account_email=customer.email if customer is not None else None)

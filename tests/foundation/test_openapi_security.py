@@ -5,16 +5,18 @@ def _document(client):
     return client.get("/api/openapi.json").get_json()
 
 
-def test_the_document_declares_the_order_token_and_the_staff_bearer_scheme(client):
+def test_the_document_declares_the_order_token_the_staff_bearer_and_the_customer_cookie_schemes(client):
     schemes = _document(client)["components"]["securitySchemes"]
 
     assert schemes["orderToken"] == {**schemes["orderToken"], "type": "apiKey", "in": "header",
                                      "name": "X-Order-Token"}
     assert schemes["staffToken"]["type"] == "http"
     assert schemes["staffToken"]["scheme"] == "bearer"
+    assert schemes["customerSession"] == {**schemes["customerSession"], "type": "apiKey", "in": "cookie",
+                                          "name": "customer_session"}
 
 
-def test_every_staff_operation_needs_the_bearer_token_and_every_order_operation_the_order_token(client):
+def test_every_operation_names_the_credential_it_needs(client):
     paths = _document(client)["paths"]
     seen = set()
     for path, operations in paths.items():
@@ -27,6 +29,9 @@ def test_every_staff_operation_needs_the_bearer_token_and_every_order_operation_
             elif path.startswith("/api/v1/orders/"):
                 assert operation.get("security") == [{"orderToken": []}], (method, path)
                 seen.add("order")
+            elif path.startswith("/api/v1/account/"):
+                assert operation.get("security") == [{"customerSession": []}], (method, path)
+                seen.add("account")
             else:
                 assert "security" not in operation, (method, path)
-    assert seen == {"staff", "order"}
+    assert seen == {"staff", "order", "account"}
