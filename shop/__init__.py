@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.admin import bp as admin_bp
     from shop.health import bp as health_bp
     from shop.cart.views import bp as cart_bp
+    from shop import customers
     from shop.customers.api import blp as account_api
     from shop.customers.views import bp as account_bp
     from shop.orders.api import checkout_blp, orders_blp
@@ -129,5 +130,6 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(reviews_admin_api)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(admin_bp)
+    customers.init_app(app)
     api.register_blueprint(account_api)
     app.register_blueprint(account_bp)

@@ -72,6 +72,11 @@ def current_customer() -> Customer | None:
     return request.environ[_CACHE]
 
 
+def current_customer_email() -> str | None:
+    customer = current_customer()
+    return customer.email if customer is not None else None
+
+
 def signed_in_customer() -> Customer:
     """The signed-in customer; SignInRequired (401) when there is none."""
     customer = current_customer()

@@ -3,8 +3,9 @@ or their account, signed in with the address that placed the order.
 
 The link carries a signature over the order id (itsdangerous), not the order token itself;
 opening it grants this browser session access to that order, so forms on the page (a claim,
-say) need no token in their URL. A customer signed in to their account
-(`shop.customers.sessions`) may open every order placed with its address, letter case aside.
+say) need no token in their URL. A customer signed in to their account may open every order
+placed with its address, letter case aside. Who is signed in is for `shop.customers` to say
+(it sits above orders, which does not import it): it installs `signed_in_email` at start-up.
 """
 from flask import current_app, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -15,6 +16,7 @@ from shop.orders.models import Order
 
 LINK_MAX_AGE = 400 * 24 * 3600  # longer than any guarantee window
 _SESSION_KEY = "order_access"
+SIGNED_IN_EMAIL = "shop.signed_in_email"  # app.extensions: the request's signed-in customer's address
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -68,7 +70,11 @@ def order_for_page(order_id: int) -> Order:
 
 
 def _placed_by_signed_in_customer(order: Order) -> bool:
-    from shop.customers.sessions import current_customer
+    email = signed_in_email()
+    return email is not None and order.email.lower() == email
 
-    customer = current_customer()
-    return customer is not None and order.email.lower() == customer.email
+
+def signed_in_email() -> str | None:
+    """The address (lower-cased) that this request's signed-in customer account proved, or None."""
+    provider = current_app.extensions.get(SIGNED_IN_EMAIL)
+    return provider() if provider is not None else None
