@@ -23,7 +23,7 @@ bp.after_request(no_store)
 SENT_MESSAGE = ("If that address can receive email, a sign-in link is on its way to it. "
                 f"The link works once, for {links.LINK_MINUTES} minutes.")
 _SENT_TO = "account_link_sent_to"
-CSRF_REFUSED = "This form expired. Please send it again."
+CSRF_REFUSED = "The CSRF token is missing or not valid; reload the page and send it again."
 
 
 @bp.get("/login")
@@ -45,8 +45,9 @@ def login():
         return jsonify({"status": "sent", "message": SENT_MESSAGE}), 202
     form = SignInForm()
     email = form.email.data or ""
-    if not form.validate():
-        return render_template("account/login.html", email=email[:254], error=CSRF_REFUSED), 400
+    if not form.validate():  # only its CSRF token can fail: Flask-WTF's own words, as every form says them
+        error = " ".join(form.errors.get("csrf_token", [])) or CSRF_REFUSED
+        return render_template("account/login.html", email=email[:254], error=error), 400
     try:
         session[_SENT_TO] = links.request_sign_in(email)
     except ShopError as exc:
