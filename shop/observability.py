@@ -94,6 +94,18 @@ def _start_request() -> None:
     environ["shop.request_id_token"] = request_id_var.set(request_id)
 
 
+def secret_in_path(view):
+    """Mark a view whose address carries a secret (a one-time sign-in token, say): the access log
+    shows its route (`/account/login/<token>`) instead of the path, so logs hold no live link."""
+    view.secret_in_path = True
+    return view
+
+
+def _logged_path(req) -> str:
+    view = current_app.view_functions.get(req.endpoint or "")
+    return req.url_rule.rule if getattr(view, "secret_in_path", False) else req.path
+
+
 def _finish_request(response: Response) -> Response:
     req = request._get_current_object()  # one proxy lookup for the lot
     started = req.environ.get("shop.started")
@@ -114,7 +126,7 @@ def _finish_request(response: Response) -> Response:
     histogram.observe(elapsed)
     response.headers[REQUEST_ID_HEADER] = request_id_var.get()
     if current_app.extensions["access_log"]:
-        path = req.path
+        path = _logged_path(req)
         access_log.info("%s %s %s", method, path, status, extra={
             "method": method, "path": path, "status": status, "duration_ms": round(elapsed * 1000, 2)})
     return response

@@ -15,6 +15,7 @@ from shop.customers.limits import per_email, per_ip
 from shop.customers.models import ERASE, SIGN_IN
 from shop.errors import ShopError
 from shop.extensions import csrf
+from shop.observability import secret_in_path
 from shop.orders.access import no_store
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -62,6 +63,7 @@ def login_sent():
 
 
 @bp.route("/login/<token>", methods=["GET", "POST"])
+@secret_in_path
 def use_sign_in_link(token):
     if request.method == "GET":
         link = links.check_link(token, SIGN_IN)
@@ -130,13 +132,16 @@ def request_erasure():
 
 
 @bp.route("/erase/<token>", methods=["GET", "POST"])
+@secret_in_path
 def erase_confirm(token):
     if request.method == "GET":
         link = links.check_link(token, ERASE)
         return render_template("account/erase_confirm.html", token=token, email=link.email)
+    signed_in_as = sessions.current_customer_email()
     report = account.erase_with_link(token, remove_review_bodies=bool(request.form.get("remove_review_bodies")))
-    sessions.end_session(request.cookies.get(sessions.COOKIE))
-    return sessions.clear_cookie(make_response(render_template("account/erased.html", report=report)))
+    response = make_response(render_template("account/erased.html", report=report))
+    # The erasure deleted the account and its sessions; this browser's cookie goes too, if it was theirs.
+    return sessions.clear_cookie(response) if signed_in_as == report.email else response
 
 
 def _switch() -> bool:

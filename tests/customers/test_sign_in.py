@@ -12,6 +12,7 @@ from shop.customers.sessions import COOKIE
 from shop.db import utcnow
 from shop.extensions import db
 from tests.customers.conftest import link_in_outbox, sent_to
+from tests.ops.test_logs_and_metrics import log_lines  # noqa: F401  the shop's JSON log lines, parsed
 
 JANE = "jane@example.com"
 
@@ -243,3 +244,13 @@ def test_signed_out_pages_send_to_the_sign_in(client):
     assert client.post("/account/erase").status_code == 303
     assert client.post("/account/preferences/marketing", data={"on": "0"}).status_code == 303
     assert db.session.scalar(select(AccountLink)) is None
+
+
+def test_the_access_log_never_holds_a_live_link(client, log_lines):
+    client.post("/account/login", data={"email": JANE})
+    link = link_in_outbox(JANE)
+    client.get(link)
+    client.post(link)
+    paths = [line["path"] for line in log_lines() if line["logger"] == "shop.access"]
+    assert "/account/login/<token>" in paths
+    assert not [path for path in paths if link.rpartition("/")[2] in path]
