@@ -6,6 +6,10 @@ SQLite every row is claimed by a guarded `UPDATE ... WHERE status = 'scheduled'`
 one writer at a time; a row someone else took first updates nothing and is dropped). Either
 way a row is sent at most once. The idle pass is the batch query alone, answered from the
 partial index `ix_followups_due`.
+
+The customer's choices are read when a row comes due, once per batch: marketing steps to an
+address on the suppression list, and dose steps of an order whose reminders are off
+(`RemindersOff`), are cancelled instead of sent.
 """
 import logging
 from collections import defaultdict
