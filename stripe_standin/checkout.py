@@ -12,7 +12,7 @@ PaymentIntent charges exactly amount_total. Until the customer pays they show th
 shipping option and no tax; paying fixes the customer's choices and redeems the code.
 """
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from stripe_standin import charges, discounts, places, shipping, tax, totals
 from stripe_standin.account import Account, new_id
@@ -311,6 +311,24 @@ def quote(account: Account, session: dict, answers: Answers, *, final: bool) -> 
         if session["automatic_tax"]["enabled"] and address is not None:
             percentage = tax.percentage_for(account.tax_rates, address)
         return Quote.of(subtotal, rate, coupon, promo, percentage, address)
+
+
+def preview(account: Account, session: dict, answers: Answers) -> tuple[Quote, str | None]:
+    """The figures the page shows for what has been entered so far, and why a choice was
+    refused (the code, the country, ...): the figures then leave that choice out."""
+    fallbacks = (answers, replace(answers, promotion_code=None),
+                 Answers(shipping_rate=answers.shipping_rate), Answers())
+    error = None
+    for attempt in fallbacks:
+        try:
+            return quote(account, session, attempt, final=False), error
+        except StripeError as exc:
+            error = error or str(exc)
+    with account.lock:  # the session's own discount is no longer valid: show it without
+        subtotal = sum(item["amount_subtotal"] for item in account.line_items[session["id"]])
+        first = session["shipping_options"][0]["shipping_rate"] if session["shipping_options"] \
+            else None
+        return Quote.of(subtotal, account.shipping_rates.get(first or ""), None, None, None), error
 
 
 def _chosen_rate(account: Account, session: dict, rate_id: str | None) -> dict | None:
