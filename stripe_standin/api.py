@@ -144,7 +144,8 @@ def list_line_items(session_id):
             raise no_such("checkout.session", session_id)
         items = list(reversed(account.line_items[session_id]))  # pages list newest first
         return json_response(account.page(items, g.params,
-                                          f"/v1/checkout/sessions/{session_id}/line_items"))
+                                          f"/v1/checkout/sessions/{session_id}/line_items",
+                                          expand(g.params)))
 
 
 @bp.post("/checkout/sessions/<session_id>/expire")

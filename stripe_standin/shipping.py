@@ -18,11 +18,19 @@ _CREATE = {"display_name", "type", "fixed_amount", "delivery_estimate", "tax_beh
            "tax_code", "metadata", "expand"}
 
 
-def create_rate(account: Account, params: dict, label: str = "") -> dict:
-    """A new rate from `params` (the API's, or a session's `shipping_rate_data`: `label`)."""
+def create_rate(account: Account, params: dict) -> dict:
+    rate = new_rate(account, params)
+    with account.lock:
+        account.shipping_rates[rate["id"]] = rate
+    return rate
+
+
+def new_rate(account: Account, params: dict, label: str = "") -> dict:
+    """A rate made from `params` (the API's, or a session's `shipping_rate_data`: `label`),
+    not yet kept: a session keeps its inline rates only once it is created."""
     only(params, _CREATE, label)
     one_of(params, "type", ("fixed_amount",), label=_in(label, "type"))
-    rate = shaped(
+    return shaped(
         SHIPPING_RATE, id=new_id("shr_1"), created=account.now(),
         display_name=text(params, "display_name", required=True, max_length=100,
                           label=_in(label, "display_name")),
@@ -33,9 +41,6 @@ def create_rate(account: Account, params: dict, label: str = "") -> dict:
         tax_code=tax_code(params, "tax_code", _in(label, "tax_code")),
         metadata=metadata(params),
     )
-    with account.lock:
-        account.shipping_rates[rate["id"]] = rate
-    return rate
 
 
 def _in(label: str, field: str) -> str:
@@ -131,7 +136,8 @@ def _rate(account: Account, rate_id: str) -> dict:
 
 
 def session_options(account: Account, raw, session_currency: str) -> list[dict]:
-    """The rates a session offers, checked; inline `shipping_rate_data` creates a rate."""
+    """The rates a session offers, checked; inline `shipping_rate_data` makes a new rate (the
+    caller keeps it with the session)."""
     if raw is None or raw == "":
         return []
     if not isinstance(raw, list):
@@ -162,7 +168,7 @@ def _option(account: Account, option, label: str) -> dict:
         data = option["shipping_rate_data"]
         if not isinstance(data, dict):
             raise invalid(f"{label}[shipping_rate_data]", "Invalid object")
-        return create_rate(account, data, f"{label}[shipping_rate_data]")
+        return new_rate(account, data, f"{label}[shipping_rate_data]")
     rate_id = text(option, "shipping_rate", label=f"{label}[shipping_rate]")
     rate = account.shipping_rates.get(rate_id)
     if rate is None:
