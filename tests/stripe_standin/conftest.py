@@ -1,3 +1,9 @@
+import os
+import shutil
+import subprocess
+
+import pytest
+
 from tests.stripe_fixtures import *  # noqa: F401,F403  the stand-in fixtures
 
 
@@ -52,3 +58,33 @@ NEW_YORK = {"name": "Grace Hopper", "address": {"line1": "350 5th Ave", "line2":
                                                 "postal_code": "10118", "country": "US"}}
 BERLIN = {"name": "Emmy Noether", "address": {"line1": "Unter den Linden 6", "city": "Berlin",
                                               "postal_code": "10117", "country": "DE"}}
+
+
+# -- a real browser for the pay page (Debian's Chromium through Playwright) ----------------
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def standin_browser():
+    """Headless Chromium; installed from Debian when missing and we may (root), else skip."""
+    if not os.path.exists(CHROMIUM):
+        if os.geteuid() != 0 or not shutil.which("apt-get"):
+            pytest.skip(f"needs Chromium at {CHROMIUM}: run `apt-get install -y chromium`")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update"], check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+                       check=True, env=env, stdout=subprocess.DEVNULL)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--headless=new", "--disable-gpu", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def standin_page(standin_browser):
+    context = standin_browser.new_context(viewport={"width": 1000, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
