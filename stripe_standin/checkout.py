@@ -350,6 +350,9 @@ def _chosen_discount(account: Account, session: dict, answers: Answers,
                      subtotal: int) -> tuple[dict | None, dict | None]:
     """The session's own discount, or the code the customer typed, if it can be redeemed."""
     email = answers.email or session["customer_email"]
+    if answers.promotion_code and not session["allow_promotion_codes"]:
+        raise StripeError("This Checkout Session does not take promotion codes.",
+                          param="promotion_code")
     if session["discounts"]:
         preset = session["discounts"][0]
         coupon = account.coupons.get(preset["coupon"])
@@ -362,9 +365,6 @@ def _chosen_discount(account: Account, session: dict, answers: Answers,
         return coupon, promo
     if not answers.promotion_code:
         return None, None
-    if not session["allow_promotion_codes"]:
-        raise StripeError("This Checkout Session does not take promotion codes.",
-                          param="promotion_code")
     promo = discounts.find_code(account, answers.promotion_code) or         discounts.any_code(account, answers.promotion_code)
     if promo is None:
         raise StripeError(f"This code is invalid: {answers.promotion_code}",
