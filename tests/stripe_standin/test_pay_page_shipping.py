@@ -200,3 +200,22 @@ def test_a_refused_code_shows_an_error_in_the_browser_and_pays_nothing(stripe_st
     page.get_by_role("button", name=re.compile("^Pay 78")).click()  # no address entered
     expect(page.get_by_role("alert")).to_contain_text("Enter the name to ship to.")
     assert stripe_standin.session(ship_session.id)["status"] == "open"
+
+
+def test_a_sessions_own_discount_spent_elsewhere_is_shown_refused(stripe_client, stripe_standin):
+    # given two sessions carrying the same single-use code; the first is paid
+    code = promotion_code(stripe_client, max_redemptions=1)
+    first, second = (stripe_client.v1.checkout.sessions.create(
+        session_params(discounts=[{"promotion_code": code.id}])) for _ in range(2))
+    stripe_standin.pay(first.id)
+
+    # when the second's customer opens the page, then presses Pay
+    page = requests.get(second.url, timeout=5)
+    answer = requests.post(second.url, data={"action": "card"}, allow_redirects=False, timeout=5)
+
+    # then the page says why, shows the full price, and pays nothing
+    assert page.status_code == 200
+    assert "maximum number of times" in page.text
+    assert _figure(page.text, "total") == "73.00 EUR"
+    assert answer.status_code == 422 and "maximum number of times" in answer.text
+    assert stripe_standin.session(second.id)["status"] == "open"
