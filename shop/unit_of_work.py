@@ -9,6 +9,8 @@ flush, never commit. The work of one request is committed here, once, when the r
 - a commit that fails turns into the answer the error would have had anyway: the database
   unavailable is a 503 with Retry-After, a constraint that only the commit caught (two
   requests racing for one unique row) a 409; the customer never sees a 500 for either.
+  A safe request (GET, HEAD, OPTIONS) promises no change, so when the database goes away after
+  its answer was decided, the answer still goes out (the lost connection is logged).
 
 Tasks (`worker_bridge.FlaskTask`) and CLI commands (`shop.cli.command`) go through `transaction()`:
 commit when the work returns, roll back when it raises.
@@ -21,7 +23,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from shop.db import DATABASE_UNAVAILABLE
@@ -29,6 +31,7 @@ from shop.errors import Conflict
 from shop.extensions import db
 
 log = logging.getLogger(__name__)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
@@ -49,6 +52,9 @@ def end_request(response: Response) -> Response:
         return _error_response(Conflict("This changed at the same moment elsewhere; reload and try again"))
     except DATABASE_UNAVAILABLE as exc:
         db.session.rollback()
+        if request.method in SAFE_METHODS:
+            log.warning("The database went away after %s %s was answered: %s", request.method, request.path, exc)
+            return response
         return _error_response(exc)
     return response
 
