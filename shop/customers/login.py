@@ -59,7 +59,8 @@ def send_link(email: str, purpose: str, *, now: datetime | None = None) -> None:
                                expires_at=now + timedelta(minutes=LINK_MINUTES)))
     db.session.flush()
     # Built without a request (as the worker and commands build links): PUBLIC_URL and the route.
-    url = current_app.config["PUBLIC_URL"] + current_app.url_map.bind("localhost").build(ROUTE[purpose], {"token": token})
+    path = current_app.url_map.bind("localhost").build(ROUTE[purpose], {"token": token})
+    url = current_app.config["PUBLIC_URL"] + path
     queue_email(EMAIL_KIND[purpose], email, context={"link": url, "minutes": LINK_MINUTES, "email": email})
 
 

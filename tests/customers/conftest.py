@@ -22,7 +22,8 @@ def link_in_outbox(to: str, kind: str = "account_sign_in") -> str:
 
 def sent_to(to: str, kind: str = "account_sign_in") -> int:
     db.session.expire_all()
-    return len(db.session.scalars(select(EmailMessage.id).where(EmailMessage.to == to, EmailMessage.kind == kind)).all())
+    query = select(EmailMessage.id).where(EmailMessage.to == to, EmailMessage.kind == kind)
+    return len(db.session.scalars(query).all())
 
 
 @pytest.fixture
