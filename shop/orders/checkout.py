@@ -162,13 +162,13 @@ def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[s
                 client_address: str | None):
     """The order and its items, stock reserved; flushed, not committed."""
     token, digest = new_order_token()
-    order = Order(email=email, token_hash=digest, total=0, shipping=0, currency=next(iter(products.values())).currency,
+    order = Order(email=email, token_hash=digest, total=0, currency=next(iter(products.values())).currency,
                   status=PENDING_PAYMENT, stock_reserved=True, client_address=client_address[:64] if client_address else None)
     for slug, (_, quantity) in sorted(merged.items(), key=lambda entry: entry[1][0]):
         product = products[slug]
         order.items.append(OrderItem(product_id=product.id, slug=slug, name=product.name,
                                      quantity=quantity, unit_price=product.price))
-    order.total = sum(item.line_total for item in order.items) + order.shipping
+    order.total = sum(item.line_total for item in order.items)  # Stripe adds shipping and tax
     units = sum(quantity for _, quantity in merged.values())
     # The cap is counted before the stock is touched where an advisory lock can serialise one
     # client's checkouts (PostgreSQL): a hoarder is then told "capped", not "sold out" by itself.
