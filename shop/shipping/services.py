@@ -4,6 +4,7 @@ Functions flush; the request commits.
 """
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from shop.errors import NotFound, Unprocessable
@@ -36,6 +37,14 @@ def offered_rates(subtotal: int, currency: str) -> list[Offer]:
         .limit(MAX_OFFERED)
     ).all()
     return [Offer(rate, 0 if is_free(rate, subtotal) else rate.amount) for rate in rates]
+
+
+def shipping_countries() -> list[str]:
+    """SHIPPING_COUNTRIES as Stripe's `allowed_countries` (a test may set it as text: "US,CA")."""
+    configured = current_app.config["SHIPPING_COUNTRIES"]
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    return [code.strip().upper() for code in configured if code.strip()]
 
 
 def is_free(rate: ShippingRate, subtotal: int) -> bool:

@@ -66,7 +66,8 @@ def test_a_yen_order_charged_in_yen_is_paid(client, make_product, make_order, re
 def test_a_session_with_nothing_to_pay_settles_the_order(client, pending_order, reload):
     # given an order whose session needed no payment (a 100% promotion code at Stripe)
     order, _ = pending_order()
-    session = checkout_session(order, payment_status="no_payment_required", amount_total=0)
+    session = checkout_session(order, payment_status="no_payment_required", amount_total=0,
+                               total_details={"amount_discount": order.total, "amount_shipping": 0, "amount_tax": 0})
     # when it completes
     response = deliver(client, event("checkout.session.completed", session))
     # then the order does not wait for a payment that will never come
