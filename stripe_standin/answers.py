@@ -38,25 +38,15 @@ class Answers:
     def from_body(cls, body: dict) -> "Answers":
         """From the control API's JSON: {"shipping_details": {"name", "address"}, "phone", ...}."""
         details = body.get("shipping_details") or {}
-        if not isinstance(details, dict) or not isinstance(details.get("address") or {}, dict):
-            raise StripeError("shipping_details is {\"name\": ..., \"address\": {...}}",
+        if not isinstance(details, dict):
+            raise StripeError('shipping_details is {"name": ..., "address": {...}}',
                               param="shipping_details")
-        address = details.get("address") or {}
-        unknown = sorted(set(address) - set(ADDRESS_FIELDS))
-        if unknown:
-            raise StripeError(f"Received unknown parameter: shipping_details[address][{unknown[0]}]",
-                              code="parameter_unknown", param=f"shipping_details[address][{unknown[0]}]")
-        strings = {"name": details.get("name"), "phone": body.get("phone"),
-                   "email": body.get("email"), "shipping_rate": body.get("shipping_rate"),
-                   "promotion_code": body.get("promotion_code"),
-                   **{f"address.{k}": v for k, v in address.items()}}
-        for name, raw in strings.items():
-            if raw is not None and not isinstance(raw, str):
-                raise StripeError(f"{name} is a string", param=name)
-        return cls(name=details.get("name"), address={k: address.get(k) for k in ADDRESS_FIELDS}
-                   if address else {}, phone=body.get("phone"), email=body.get("email"),
-                   shipping_rate=body.get("shipping_rate"),
-                   promotion_code=body.get("promotion_code"))
+        given = {"name": details.get("name"), "phone": body.get("phone"),
+                 "email": body.get("email"), "shipping_rate": body.get("shipping_rate"),
+                 "promotion_code": body.get("promotion_code")}
+        for name, raw in given.items():
+            _string(raw, name)
+        return cls(address=_address(details.get("address")), **given)
 
     def with_defaults(self, session: dict) -> "Answers":
         """What a test did not say: a fixed address (and name) when the session collects one,
@@ -77,3 +67,28 @@ class Answers:
 
 def _filled(form, name: str) -> str | None:
     return (form.get(name) or "").strip() or None
+
+
+def _address(raw) -> dict:
+    """A control API address: the six fields of Stripe's, strings; the country upper-cased."""
+    if not raw:
+        return {}
+    if not isinstance(raw, dict):
+        raise StripeError("shipping_details[address] is an object",
+                          param="shipping_details[address]")
+    unknown = sorted(set(raw) - set(ADDRESS_FIELDS))
+    if unknown:
+        param = f"shipping_details[address][{unknown[0]}]"
+        raise StripeError(f"Received unknown parameter: {param}", code="parameter_unknown",
+                          param=param)
+    address = {name: _string(raw.get(name), f"shipping_details[address][{name}]")
+               for name in ADDRESS_FIELDS}
+    if address["country"]:
+        address["country"] = address["country"].upper()
+    return address
+
+
+def _string(raw, param: str) -> str | None:
+    if raw is not None and not isinstance(raw, str):
+        raise StripeError(f"{param} is a string", param=param)
+    return raw

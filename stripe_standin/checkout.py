@@ -63,10 +63,7 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
     session_id = new_id("cs_test_a1", 54)
     with account.lock:
         items, products = _line_items(params.get("line_items"), created)
-        currencies = {item["currency"] for item in items}
-        if len(currencies) > 1:
-            raise invalid("line_items", "All line items must use the same currency.")
-        session_currency = currencies.pop()
+        session_currency = _one_currency(items)
         rates = shipping.session_options(account, params.get("shipping_options"), session_currency)
         session = shaped(
             CHECKOUT_SESSION, id=session_id, created=created, expires_at=expires_at,
@@ -75,27 +72,45 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
             customer_email=email, metadata=metadata(params), currency=session_currency,
             url=f"{account.base_url}/pay/{session_id}",
             payment_method_types=_payment_method_types(params), ui_mode=ui_mode,
-            allow_promotion_codes=boolean(params, "allow_promotion_codes"),
-            shipping_address_collection=_address_collection(params),
-            phone_number_collection={"enabled": _enabled(params, "phone_number_collection")},
-            automatic_tax=_automatic_tax(params, items, rates),
-            shipping_options=[{"shipping_amount": r["fixed_amount"]["amount"],
-                               "shipping_rate": r["id"]} for r in rates],
+            **_collection(params, items, rates),
         )
         session.update({k: params[k] for k in _PASSED_THROUGH if isinstance(params.get(k), str)})
         subtotal = sum(item["amount_subtotal"] for item in items)
         coupon, promo = _preset_discount(account, params, subtotal, session_currency, email)
         _price(session, items, Quote.of(subtotal, rates[0] if rates else None, coupon, promo, None))
-        intent_data = params.get("payment_intent_data") or {}
-        account.products.update({p["id"]: p for p in products})
-        account.shipping_rates.update({r["id"]: r for r in rates})
-        account.sessions[session_id] = session
-        account.line_items[session_id] = items
-        account.intent_data[session_id] = {
-            "metadata": metadata(intent_data) if isinstance(intent_data, dict) else {},
-            "description": intent_data.get("description") if isinstance(intent_data, dict) else None,
-        }
+        _keep(account, session, items, products, rates, params.get("payment_intent_data"))
         return account.expanded(session, expand(params))
+
+
+def _one_currency(items: list[dict]) -> str:
+    currencies = {item["currency"] for item in items}
+    if len(currencies) > 1:
+        raise invalid("line_items", "All line items must use the same currency.")
+    return currencies.pop()
+
+
+def _collection(params: dict, items: list[dict], rates: list[dict]) -> dict:
+    """What the session collects and offers: address, phone, shipping options, codes, tax."""
+    return {
+        "allow_promotion_codes": boolean(params, "allow_promotion_codes"),
+        "shipping_address_collection": _address_collection(params),
+        "phone_number_collection": {"enabled": _enabled(params, "phone_number_collection")},
+        "automatic_tax": _automatic_tax(params, items, rates),
+        "shipping_options": [{"shipping_amount": r["fixed_amount"]["amount"],
+                              "shipping_rate": r["id"]} for r in rates],
+    }
+
+
+def _keep(account: Account, session: dict, items: list[dict], products: list[dict],
+          rates: list[dict], intent_data) -> None:
+    """Store a session that passed every check, with what it made (products, inline rates)."""
+    intent_data = intent_data if isinstance(intent_data, dict) else {}
+    intent = {"metadata": metadata(intent_data), "description": intent_data.get("description")}
+    account.products.update({p["id"]: p for p in products})
+    account.shipping_rates.update({r["id"]: r for r in rates})
+    account.sessions[session["id"]] = session
+    account.line_items[session["id"]] = items
+    account.intent_data[session["id"]] = intent
 
 
 def _payment_method_types(params: dict) -> list[str]:
@@ -234,22 +249,26 @@ def _preset_discount(account: Account, params: dict, subtotal: int, currency: st
     param = f"discounts[0][{given[0]}]"
     object_id = text(raw[0], given[0], label=param)
     if given[0] == "coupon":
-        coupon = account.coupons.get(object_id)
-        if coupon is None:
-            raise no_such("coupon", object_id, param)
-        problem = (discounts.coupon_problem(account, coupon)
-                   or discounts.currency_problem(coupon, currency))
-        promo = None
-    else:
-        promo = account.promotion_codes.get(object_id)
-        if promo is None:
-            raise no_such("promotion_code", object_id, param)
-        coupon = account.coupons.get(promo["promotion"]["coupon"])
-        problem = discounts.promotion_code_problem(account, promo, subtotal=subtotal,
-                                                   currency_=currency, email=email)
+        return _given_coupon(account, object_id, param, currency), None
+    promo = account.promotion_codes.get(object_id)
+    if promo is None:
+        raise no_such("promotion_code", object_id, param)
+    problem = discounts.promotion_code_problem(account, promo, subtotal=subtotal,
+                                               currency_=currency, email=email)
     if problem:
         raise discounts.refused(problem, param)
-    return coupon, promo
+    return account.coupons[promo["promotion"]["coupon"]], promo
+
+
+def _given_coupon(account: Account, coupon_id: str, param: str, currency: str) -> dict:
+    coupon = account.coupons.get(coupon_id)
+    if coupon is None:
+        raise no_such("coupon", coupon_id, param)
+    problem = (discounts.coupon_problem(account, coupon)
+               or discounts.currency_problem(coupon, currency))
+    if problem:
+        raise discounts.refused(problem, param)
+    return coupon
 
 
 # -- the figures ---------------------------------------------------------------------------
@@ -271,9 +290,9 @@ class Quote:
         return cls(figures, rate, coupon, promo, address)
 
 
-def _price(session: dict, items: list[dict], quote: Quote) -> None:
+def _price(session: dict, items: list[dict], chosen: Quote) -> None:
     """Write a quote's figures onto the session and its line items, in Stripe's fields."""
-    figures, rate = quote.figures, quote.rate
+    figures, rate = chosen.figures, chosen.rate
     session.update(
         amount_subtotal=figures.subtotal, amount_total=figures.total,
         total_details={"amount_discount": figures.discount,
@@ -281,9 +300,9 @@ def _price(session: dict, items: list[dict], quote: Quote) -> None:
         shipping_cost=None if rate is None else {
             "amount_subtotal": figures.shipping, "amount_tax": figures.shipping_tax,
             "amount_total": figures.shipping + figures.shipping_tax, "shipping_rate": rate["id"]},
-        discounts=[] if quote.coupon is None else [{
-            "coupon": quote.coupon["id"],
-            "promotion_code": quote.promotion_code["id"] if quote.promotion_code else None}],
+        discounts=[] if chosen.coupon is None else [{
+            "coupon": chosen.coupon["id"],
+            "promotion_code": chosen.promotion_code["id"] if chosen.promotion_code else None}],
     )
     amounts = [item["amount_subtotal"] for item in items]
     item_discounts = totals.spread(figures.discount, amounts)
@@ -326,9 +345,8 @@ def preview(account: Account, session: dict, answers: Answers) -> tuple[Quote, s
             error = error or str(exc)
     with account.lock:  # the session's own discount is no longer valid: show it without
         subtotal = sum(item["amount_subtotal"] for item in account.line_items[session["id"]])
-        first = session["shipping_options"][0]["shipping_rate"] if session["shipping_options"] \
-            else None
-        return Quote.of(subtotal, account.shipping_rates.get(first or ""), None, None, None), error
+        rate = _chosen_rate(account, session, None)
+        return Quote.of(subtotal, rate, None, None, None), error
 
 
 def _chosen_rate(account: Account, session: dict, rate_id: str | None) -> dict | None:
@@ -350,6 +368,9 @@ def _chosen_discount(account: Account, session: dict, answers: Answers,
                      subtotal: int) -> tuple[dict | None, dict | None]:
     """The session's own discount, or the code the customer typed, if it can be redeemed."""
     email = answers.email or session["customer_email"]
+    if answers.promotion_code and not session["allow_promotion_codes"]:
+        raise StripeError("This Checkout Session does not take promotion codes.",
+                          param="promotion_code")
     if session["discounts"]:
         preset = session["discounts"][0]
         coupon = account.coupons.get(preset["coupon"])
@@ -362,10 +383,8 @@ def _chosen_discount(account: Account, session: dict, answers: Answers,
         return coupon, promo
     if not answers.promotion_code:
         return None, None
-    if not session["allow_promotion_codes"]:
-        raise StripeError("This Checkout Session does not take promotion codes.",
-                          param="promotion_code")
-    promo = discounts.find_code(account, answers.promotion_code) or         discounts.any_code(account, answers.promotion_code)
+    promo = (discounts.find_code(account, answers.promotion_code)
+             or discounts.any_code(account, answers.promotion_code))
     if promo is None:
         raise StripeError(f"This code is invalid: {answers.promotion_code}",
                           code="resource_missing", param="promotion_code")

@@ -89,8 +89,9 @@ def _render(session_id: str, *, answers: Answers | None = None, error: str | Non
     if session is None:
         error, status = f"No such Checkout Session: {session_id}", 404
         return render_template_string(PAGE, session=None, error=error), status
-    if refused and status == 200 and request.method == "POST":  # "Apply" with a spent code
-        error, status = refused, 422
+    if refused and error is None:  # a code that cannot be used: said, and left out
+        error = refused
+        status = 422 if request.method == "POST" else status
 
     def money(cents: int) -> str:
         return f"{cents / 100:,.2f} {session['currency'].upper()}"

@@ -1,6 +1,7 @@
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -65,8 +66,8 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
-def standin_browser():
-    """Headless Chromium; installed from Debian when missing and we may (root), else skip."""
+def chromium():
+    """Debian's Chromium, installed when missing and we may (root); otherwise skip."""
     if not os.path.exists(CHROMIUM):
         if os.geteuid() != 0 or not shutil.which("apt-get"):
             pytest.skip(f"needs Chromium at {CHROMIUM}: run `apt-get install -y chromium`")
@@ -74,17 +75,30 @@ def standin_browser():
         subprocess.run(["apt-get", "update"], check=True, env=env, stdout=subprocess.DEVNULL)
         subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
                        check=True, env=env, stdout=subprocess.DEVNULL)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--headless=new", "--disable-gpu", "--no-first-run"])
-        yield browser
-        browser.close()
+    return CHROMIUM
 
 
 @pytest.fixture
-def standin_page(standin_browser):
-    context = standin_browser.new_context(viewport={"width": 1000, "height": 900})
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+def in_browser(chromium):
+    """`in_browser(scenario)` runs `scenario(page)` in a fresh Chromium page and returns what it
+    returns (its assertion errors too). It runs on a thread of its own: Playwright's sync API
+    allows one instance per thread, and tests/browser keeps one open on the main thread for
+    the whole run."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+
+    def drive(scenario):
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=[
+                "--no-sandbox", "--headless=new", "--disable-gpu", "--no-first-run"])
+            try:
+                context = browser.new_context(viewport={"width": 1000, "height": 900})
+                context.set_default_timeout(10_000)
+                return scenario(context.new_page())
+            finally:
+                browser.close()
+
+    def run(scenario):
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="standin-browser") as pool:
+            return pool.submit(drive, scenario).result()
+
+    return run

@@ -473,3 +473,48 @@ def test_line_items_keep_their_tax_code_and_behavior(stripe_client):
         session.id, {"expand": ["data.price.product"]}).data
     assert found.price.tax_behavior == "exclusive"
     assert found.price.product.tax_code == "txcd_99999999"
+
+
+def test_a_session_with_its_own_discount_takes_no_typed_code(stripe_client, stripe_standin):
+    given = promotion_code(stripe_client)
+    promotion_code(stripe_client, "WELCOME10")
+    session = stripe_client.v1.checkout.sessions.create(
+        session_params(discounts=[{"promotion_code": given.id}]))
+
+    error = _refused(stripe_standin, session.id, "WELCOME10")
+
+    assert "does not take promotion codes" in error["message"]
+
+
+# -- the control API ------------------------------------------------------------------------
+def test_the_control_index_lists_the_new_endpoints(stripe_standin):
+    endpoints = requests.get(f"{stripe_standin.url}/_standin/", timeout=5).json()["endpoints"]
+
+    assert {"GET /_standin/tax_rates", "POST /_standin/tax_rates"} <= set(endpoints)
+    assert "promotion_code" in endpoints["POST /_standin/sessions/<id>/pay"]
+
+
+@pytest.mark.parametrize("body, param", [
+    ({"shipping_details": {"name": "X", "address": {"line1": 1}}},
+     "shipping_details[address][line1]"),
+    ({"shipping_details": {"name": "X", "address": {"street": "Main"}}},
+     "shipping_details[address][street]"),
+    ({"shipping_details": "1 Main St"}, "shipping_details"),
+    ({"promotion_code": 10}, "promotion_code"),
+    ({"coupon": "TEN"}, "coupon"),
+])
+def test_the_control_api_refuses_a_malformed_body(stripe_client, stripe_standin, body, param):
+    session = shipping_session(stripe_client)
+
+    answer = _pay(stripe_standin, session.id, **body)
+
+    assert (answer.status_code, answer.json()["error"]["param"]) == (400, param)
+
+
+def test_the_control_api_takes_a_lower_case_country(stripe_client, stripe_standin):
+    session = shipping_session(stripe_client)
+    berlin = {"name": "E", "address": dict(BERLIN["address"], country="de")}
+
+    paid = _pay(stripe_standin, session.id, shipping_details=berlin).json()
+
+    assert paid["collected_information"]["shipping_details"]["address"]["country"] == "DE"

@@ -143,40 +143,43 @@ def test_paying_through_the_form_completes_with_the_figures_shown(stripe_client,
 
 @pytest.mark.browser
 def test_a_customer_ships_applies_a_code_and_pays_in_a_browser(stripe_client, stripe_standin,
-                                                               standin_page, ship_session):
-    from playwright.sync_api import expect
-
+                                                               in_browser, ship_session):
     # given a code, and a session returning to the stand-in's own front page
     promotion_code(stripe_client, "WELCOME10")
     session = shipping_session(stripe_client, success_url=f"{stripe_standin.url}/?paid=1",
                                shipping_options=[{"shipping_rate": o.shipping_rate}
                                                  for o in ship_session.shipping_options])
-    page = standin_page
-    page.goto(session.url)
-    expect(page.get_by_role("heading", name="Pay 78.00 EUR")).to_be_visible()
 
-    # when the customer fills the form by its labels, picks Express and applies the code
-    page.get_by_label("Full name").fill("Grace Hopper")
-    page.get_by_label("Address line 1").fill("350 5th Ave")
-    page.get_by_label("City").fill("New York")
-    page.get_by_label("State or province").fill("NY")
-    page.get_by_label("Postal code").fill("10118")
-    page.get_by_label("Country").select_option("US")
-    page.get_by_label("Phone number").fill("+1 212 555 0100")
-    page.get_by_label(re.compile("^Express")).check()
-    page.get_by_label("Promotion code").fill("WELCOME10")
-    page.get_by_role("button", name="Apply").click()
+    def customer(page):
+        from playwright.sync_api import expect
 
-    # then the summary shows the discount, Express and New York's tax
-    expect(page.get_by_role("heading", name="Pay 87.86 EUR")).to_be_visible()
-    summary = page.get_by_role("table", name="Order summary")
-    expect(summary).to_contain_text("Discount (WELCOME10)")
-    expect(summary).to_contain_text("−7.30 EUR")
-    expect(summary).to_contain_text("7.16 EUR")
+        page.goto(session.url)
+        expect(page.get_by_role("heading", name="Pay 78.00 EUR")).to_be_visible()
+        # fills the form by its labels, picks Express and applies the code
+        page.get_by_label("Full name").fill("Grace Hopper")
+        page.get_by_label("Address line 1").fill("350 5th Ave")
+        page.get_by_label("City").fill("New York")
+        page.get_by_label("State or province").fill("NY")
+        page.get_by_label("Postal code").fill("10118")
+        page.get_by_label("Country").select_option("US")
+        page.get_by_label("Phone number").fill("+1 212 555 0100")
+        page.get_by_label(re.compile("^Express")).check()
+        page.get_by_label("Promotion code").fill("WELCOME10")
+        page.get_by_role("button", name="Apply").click()
+        # sees the discount, Express and New York's tax in the summary
+        expect(page.get_by_role("heading", name="Pay 87.86 EUR")).to_be_visible()
+        summary = page.get_by_role("table", name="Order summary")
+        expect(summary).to_contain_text("Discount (WELCOME10)")
+        expect(summary).to_contain_text("−7.30 EUR")
+        expect(summary).to_contain_text("7.16 EUR")
+        # and pays, returning to the success URL
+        page.get_by_role("button", name="Pay 87.86 EUR").click()
+        expect(page).to_have_url(f"{stripe_standin.url}/?paid=1")
 
-    # and paying returns to the success URL with the session complete, charged that total
-    page.get_by_role("button", name="Pay 87.86 EUR").click()
-    expect(page).to_have_url(f"{stripe_standin.url}/?paid=1")
+    # when
+    in_browser(customer)
+
+    # then the session is complete and charged the total shown
     paid = stripe_client.v1.checkout.sessions.retrieve(session.id, {"expand": ["payment_intent"]})
     assert (paid.status, paid.amount_total, paid.payment_intent.amount) == \
         ("complete", 8786, 8786)
@@ -185,18 +188,39 @@ def test_a_customer_ships_applies_a_code_and_pays_in_a_browser(stripe_client, st
 
 
 @pytest.mark.browser
-def test_a_refused_code_shows_an_error_in_the_browser_and_pays_nothing(stripe_standin,
-                                                                       standin_page, ship_session):
-    from playwright.sync_api import expect
+def test_a_refused_code_shows_an_error_in_the_browser_and_pays_nothing(stripe_standin, in_browser,
+                                                                       ship_session):
+    def customer(page):
+        from playwright.sync_api import expect
 
-    page = standin_page
-    page.goto(ship_session.url)
-    page.get_by_label("Promotion code").fill("BOGUS")
-    page.get_by_role("button", name="Apply").click()
+        page.goto(ship_session.url)
+        page.get_by_label("Promotion code").fill("BOGUS")
+        page.get_by_role("button", name="Apply").click()
+        expect(page.get_by_role("alert")).to_contain_text("This code is invalid")
+        expect(page.get_by_label("Promotion code")).to_have_value("BOGUS")
+        page.get_by_label("Promotion code").fill("")
+        page.get_by_role("button", name=re.compile("^Pay 78")).click()  # no address entered
+        expect(page.get_by_role("alert")).to_contain_text("Enter the name to ship to.")
 
-    expect(page.get_by_role("alert")).to_contain_text("This code is invalid")
-    expect(page.get_by_label("Promotion code")).to_have_value("BOGUS")
-    page.get_by_label("Promotion code").fill("")
-    page.get_by_role("button", name=re.compile("^Pay 78")).click()  # no address entered
-    expect(page.get_by_role("alert")).to_contain_text("Enter the name to ship to.")
+    in_browser(customer)
+
     assert stripe_standin.session(ship_session.id)["status"] == "open"
+    assert stripe_standin.events() == []
+
+def test_a_sessions_own_discount_spent_elsewhere_is_shown_refused(stripe_client, stripe_standin):
+    # given two sessions carrying the same single-use code; the first is paid
+    code = promotion_code(stripe_client, max_redemptions=1)
+    first, second = (stripe_client.v1.checkout.sessions.create(
+        session_params(discounts=[{"promotion_code": code.id}])) for _ in range(2))
+    stripe_standin.pay(first.id)
+
+    # when the second's customer opens the page, then presses Pay
+    page = requests.get(second.url, timeout=5)
+    answer = requests.post(second.url, data={"action": "card"}, allow_redirects=False, timeout=5)
+
+    # then the page says why, shows the full price, and pays nothing
+    assert page.status_code == 200
+    assert "maximum number of times" in page.text
+    assert _figure(page.text, "total") == "73.00 EUR"
+    assert answer.status_code == 422 and "maximum number of times" in answer.text
+    assert stripe_standin.session(second.id)["status"] == "open"
