@@ -115,6 +115,9 @@ class Store:
         return db.session.get(Order, body["order_id"])
 
     def order_api(self, body) -> dict:
+        # Requests through `api` share this context's session, which does not expire on commit:
+        # forget what it holds, or an order changed elsewhere (a webhook, a task) reads stale.
+        db.session.expire_all()
         response = self.api.get(f"/api/v1/orders/{body['order_id']}", headers={"X-Order-Token": body["order_token"]})
         assert response.status_code == 200
         return response.get_json()
