@@ -38,7 +38,8 @@ def command(work: Callable) -> Callable:
 def register_commands(app: Flask) -> None:
     import importlib
 
-    from shop.catalog.demo import seed_demo_catalogue, seed_demo_checkout
+    from shop.catalog.demo import seed_demo_catalogue
+    from shop.demo import seed_demo_checkout
 
     @app.cli.command("seed-demo")
     @command

@@ -62,7 +62,7 @@ class Store:
 
     def demo(self):
         """seed-demo's shipping rates and WELCOME10."""
-        from shop.catalog.demo import seed_demo_checkout
+        from shop.demo import seed_demo_checkout
 
         seed_demo_checkout()
         db.session.commit()

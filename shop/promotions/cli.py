@@ -14,11 +14,16 @@ def register_commands(app: Flask) -> None:
     promotions = AppGroup("promotions", help="Promotion codes.")
 
     @promotions.command("sync")
+    @click.option("--forget-stripe-ids", is_flag=True,
+                  help="First forget the Stripe ids of the active codes: for a local Stripe stand-in "
+                       "whose state was reset (real Stripe refuses a second active code of one name).")
     @command
-    def sync():
+    def sync(forget_stripe_ids):
         """Create each active code that Stripe does not have yet (coupon + promotion code)."""
-        from shop.promotions.services import pending_codes, push_to_stripe
+        from shop.promotions.services import forget_stripe_ids as forget, pending_codes, push_to_stripe
 
+        if forget_stripe_ids:
+            click.echo(f"Forgot the Stripe ids of {forget()} active code(s).")
         codes = pending_codes()
         problems = 0
         for index, code in enumerate(codes, start=1):

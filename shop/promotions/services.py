@@ -109,6 +109,19 @@ def retry_push(code: PromotionCode) -> Pushed:
     return push_to_stripe(code)
 
 
+def forget_stripe_ids() -> int:
+    """Treat every active code as not yet at Stripe (a reset local stand-in); returns how many.
+
+    The next push creates their coupons and codes again, under the same idempotency keys: a
+    Stripe that still remembers them answers with the objects it made before, just as well.
+    """
+    codes = db.session.scalars(select(PromotionCode).where(PromotionCode.active.is_(True))).all()
+    for code in codes:
+        code.stripe_coupon_id = code.stripe_promotion_code_id = code.stripe_error = None
+    db.session.flush()
+    return len(codes)
+
+
 def pending_codes() -> list[PromotionCode]:
     """Active codes that do not exist at Stripe yet and that Stripe has not refused."""
     codes = db.session.scalars(select(PromotionCode).where(

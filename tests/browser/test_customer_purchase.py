@@ -11,7 +11,7 @@ from shop.orders.models import Order
 
 def test_a_customer_buys_through_the_stripe_pay_page(live_shop, page, screenshot, make_product, stripe_standin):
     # Given a published product, and the demo store's shipping rates and WELCOME10
-    from shop.catalog.demo import seed_demo_checkout
+    from shop.demo import seed_demo_checkout
 
     make_product(slug="mag-rr", name="Mag R&R")
     seed_demo_checkout()

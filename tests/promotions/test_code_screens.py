@@ -64,7 +64,7 @@ def test_a_code_stripe_could_not_take_is_created_at_the_next_checkout(store):
 
 
 def test_seed_demo_twice_adds_nothing(store):
-    from shop.catalog.demo import seed_demo_checkout
+    from shop.demo import seed_demo_checkout
     from shop.shipping.models import ShippingRate
 
     assert seed_demo_checkout() == 3
