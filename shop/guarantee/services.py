@@ -85,7 +85,7 @@ def refundable_amount(order: Order) -> int:
             Refund.order_id == order.id, Refund.status == REFUND_PENDING, Refund.counted.is_(False)
         )
     )
-    cap = order.total if current_app.config["GUARANTEE_REFUND_SHIPPING"] else order.total - order.shipping
+    cap = order.total if current_app.config["GUARANTEE_REFUND_SHIPPING"] else order.total - (order.amount_shipping or 0)
     return max(0, cap - order.refunded_total - pending)
 
 
