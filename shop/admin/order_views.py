@@ -1,17 +1,31 @@
-"""Orders: every role may look; fulfilment (and admins) ship and deliver."""
+"""Orders: every role may look; fulfilment (and admins) ship and deliver; support (and admins)
+refund outside any claim and cancel a paid order before it ships."""
 from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shop.admin import queries
-from shop.admin.access import EVERY_ROLE, FULFILMENT, roles
+from shop.admin.access import EVERY_ROLE, FULFILMENT, SUPPORT, roles
 from shop.admin.blueprint import bp
-from shop.admin.forms import DeliverForm, ShipForm, attach_service_errors
+from shop.admin.forms import (
+    CANCEL_PREFIX,
+    REFUND_PREFIX,
+    CancelOrderForm,
+    DeliverForm,
+    RefundOrderForm,
+    ShipForm,
+    attach_service_errors,
+    refund_forms,
+)
+from shop.admin.presenters import to_minor_units
 from shop.errors import ShopError
+from shop.money import format_money
 from shop.fulfilment.services import deliver_order, ship_order
 from shop.orders.models import DELIVERED, SHIPPED, STATUSES
 from shop.orders.states import can_transition
+from shop.payments import staff_refunds
+from shop.payments.staff_refunds import refund_options
 from shop.pagination import page_number
 from shop.templating import store_zone
 
@@ -69,16 +83,53 @@ def order_deliver(order_id):
     return redirect(url_for("admin.order_detail", order_id=order_id), code=303)
 
 
+@bp.post("/orders/<int:order_id>/refund")
+@roles(*SUPPORT)
+def order_refund(order_id):
+    form = RefundOrderForm(prefix=REFUND_PREFIX)
+    if not form.validate_on_submit():
+        return _detail_page(order_id, refund_form=form, status=422)
+    try:
+        amount = to_minor_units(form.amount.data, staff_refunds.get_order(order_id).currency)
+        order = staff_refunds.refund_order(order_id, current_user, reason=form.reason.data, amount=amount,
+                                           request_key=form.request_key.data or None)
+    except ShopError as exc:
+        attach_service_errors(form, exc)
+        return _detail_page(order_id, refund_form=form, status=exc.code)
+    flash(f"Refund requested at Stripe for order #{order_id}; refunded so far: "
+          f"{format_money(order.refunded_total, order.currency)}.")
+    return redirect(url_for("admin.order_detail", order_id=order_id), code=303)
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@roles(*SUPPORT)
+def order_cancel(order_id):
+    form = CancelOrderForm(prefix=CANCEL_PREFIX)
+    if not form.validate_on_submit():
+        return _detail_page(order_id, cancel_form=form, status=422)
+    try:
+        staff_refunds.cancel_order(order_id, current_user, reason=form.reason.data,
+                                   request_key=form.request_key.data or None)
+    except ShopError as exc:
+        attach_service_errors(form, exc)
+        return _detail_page(order_id, cancel_form=form, status=exc.code)
+    flash(f"Order #{order_id} is cancelled: its stock is back, the customer is emailed and refunded in full.")
+    return redirect(url_for("admin.order_detail", order_id=order_id), code=303)
+
+
 def _from_store_time(value: datetime | None) -> datetime | None:
     """The form's local date and time, read in the store's time zone."""
     return value.replace(tzinfo=store_zone()) if value is not None else None
 
 
-def _detail_page(order_id: int, *, ship_form=None, deliver_form=None, status=200):
+def _detail_page(order_id: int, *, ship_form=None, deliver_form=None, refund_form=None, cancel_form=None,
+                status=200):
+    """The order's page, with the forms posted back (and their errors) where a post was refused."""
     story = queries.order_story(order_id)
     order = story.order
     return render_template(
         "admin/orders/detail.html", story=story, order=order,
         ship_form=ship_form or ShipForm(formdata=None), deliver_form=deliver_form or DeliverForm(formdata=None),
         can_ship=can_transition(order, SHIPPED), can_deliver=can_transition(order, DELIVERED),
+        money=refund_options(order), **refund_forms(refund_form, cancel_form),
     ), status

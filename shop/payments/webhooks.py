@@ -240,7 +240,7 @@ _REPORTED_BEFORE_PAYMENT = select(
 # --- helpers ----------------------------------------------------------------------------------
 
 def _paid(order: Order, session: dict, message: str) -> str:
-    if order.status == CANCELLED:
+    if order.status == CANCELLED and order.paid_at is None:  # (staff cancel paid orders: paid_at stays)
         services.flag_for_staff(
             order,
             "Stripe took payment after this order was cancelled (its checkout had expired); "

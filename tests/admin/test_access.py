@@ -17,6 +17,7 @@ ROUTE_ROLES = [
     (r"^/admin/(password|logout|second-factor)(/|$)",
      {"GET": ("support", "fulfilment"), "POST": ("support", "fulfilment")}),
     (r"^/admin/orders/<int:order_id>/(ship|deliver)$", {"POST": ("fulfilment",)}),
+    (r"^/admin/orders/<int:order_id>/(refund|cancel)$", {"POST": ("support",)}),
     (r"^/admin/orders(/|$)", {"GET": ("support", "fulfilment")}),
     (r"^/admin/(claims|reviews|questions|emails)(/|$)", {"GET": ("support",), "POST": ("support",)}),
     (r"^/admin/(products|staff|data)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
