@@ -2,6 +2,7 @@
 import secrets
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
@@ -142,6 +143,12 @@ class ShipForm(FlaskForm):
     carrier = StringField("Carrier", validators=[DataRequired(REQUIRED), Length(max=100), _single_line])
     tracking_number = StringField("Tracking number",
                                   validators=[DataRequired(REQUIRED), Length(max=100), _single_line])
+
+
+class ShipmentsUploadForm(FlaskForm):
+    """A CSV of shipments (columns order, carrier, tracking_number; see fulfilment.bulk)."""
+
+    file = FileField("CSV file", validators=[FileRequired(REQUIRED)])
 
 
 class DeliverForm(FlaskForm):

@@ -65,6 +65,8 @@ def order_ship(order_id):
         attach_service_errors(form, exc)
         return _detail_page(order_id, ship_form=form, status=exc.code)
     flash(f"Order #{order_id} is shipped; the customer is emailed the tracking number.")
+    if request.form.get("back") == "fulfilment":  # shipped from the fulfilment desk's queue
+        return redirect(url_for("admin.fulfilment"), code=303)
     return redirect(url_for("admin.order_detail", order_id=order_id), code=303)
 
 

@@ -1,7 +1,7 @@
 """The order state machine: the only place an order's status changes."""
 from datetime import datetime
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import ColumnElement, and_, insert, inspect
 from sqlalchemy.orm import object_session
 
 from shop.db import utcnow
@@ -57,6 +57,14 @@ def can_transition(order: Order, new_status: str) -> bool:
     if new_status not in TRANSITIONS[order.status]:
         return False
     return all(getattr(order, stamp) is None for stamp in _NOT_AFTER.get(new_status, ()))
+
+
+def may_become(new_status: str) -> ColumnElement[bool]:
+    """`can_transition(order, new_status)` as a SQL condition, for lists of orders (the
+    fulfilment queue: those that may ship)."""
+    sources = [status for status, targets in TRANSITIONS.items() if new_status in targets]
+    stamps = [getattr(Order, stamp).is_(None) for stamp in _NOT_AFTER.get(new_status, ())]
+    return and_(Order.status.in_(sources), *stamps)
 
 
 def fulfilment_status(order: Order) -> str:

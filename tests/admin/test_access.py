@@ -18,6 +18,8 @@ ROUTE_ROLES = [
      {"GET": ("support", "fulfilment"), "POST": ("support", "fulfilment")}),
     (r"^/admin/orders/<int:order_id>/(ship|deliver)$", {"POST": ("fulfilment",)}),
     (r"^/admin/orders/<int:order_id>/(refund|cancel)$", {"POST": ("support",)}),
+    (r"^/admin/orders/<int:order_id>/packing-slip$", {"GET": ("fulfilment",)}),
+    (r"^/admin/fulfilment(/|$)", {"GET": ("fulfilment",), "POST": ("fulfilment",)}),
     (r"^/admin/orders(/|$)", {"GET": ("support", "fulfilment")}),
     (r"^/admin/(claims|reviews|questions|emails)(/|$)", {"GET": ("support",), "POST": ("support",)}),
     (r"^/admin/(products|staff|data)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
