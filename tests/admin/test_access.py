@@ -19,6 +19,7 @@ ROUTE_ROLES = [
     (r"^/admin/orders/<int:order_id>/(ship|deliver)$", {"POST": ("fulfilment",)}),
     (r"^/admin/orders/<int:order_id>/(refund|cancel)$", {"POST": ("support",)}),
     (r"^/admin/orders/<int:order_id>/packing-slip$", {"GET": ("fulfilment",)}),
+    (r"^/admin/orders/export\.csv$", {"GET": ("support",)}),
     (r"^/admin/fulfilment(/|$)", {"GET": ("fulfilment",), "POST": ("fulfilment",)}),
     (r"^/admin/orders(/|$)", {"GET": ("support", "fulfilment")}),
     (r"^/admin/(claims|reviews|questions|emails)(/|$)", {"GET": ("support",), "POST": ("support",)}),
