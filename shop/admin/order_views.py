@@ -31,6 +31,8 @@ from shop.pagination import page_number
 from shop.templating import store_zone
 
 PER_PAGE = 50
+UNANSWERED = ("Stripe did not answer: the refund may have been made. It is held as pending; Stripe's webhook or the "
+              "daily reconciliation settles it.")
 
 
 def _actor() -> str:
@@ -108,6 +110,9 @@ def order_refund(order_id):
     except ShopError as exc:
         attach_service_errors(form, exc)
         return _detail_page(order_id, refund_form=form, status=exc.code)
+    if staff_refunds.awaiting_stripe(order):  # the same form again (its request key) resends it, once
+        form.form_errors.append(UNANSWERED + " Submit this form again to send the same refund again.")
+        return _detail_page(order_id, refund_form=form)
     flash(f"Refund requested at Stripe for order #{order_id}; refunded so far: "
           f"{format_money(order.refunded_total, order.currency)}.")
     return redirect(url_for("admin.order_detail", order_id=order_id), code=303)
@@ -120,12 +125,14 @@ def order_cancel(order_id):
     if not form.validate_on_submit():
         return _detail_page(order_id, cancel_form=form, status=422)
     try:
-        staff_refunds.cancel_order(order_id, current_user, reason=form.reason.data,
-                                   request_key=form.request_key.data or None)
+        order = staff_refunds.cancel_order(order_id, current_user, reason=form.reason.data,
+                                           request_key=form.request_key.data or None)
     except ShopError as exc:
         attach_service_errors(form, exc)
         return _detail_page(order_id, cancel_form=form, status=exc.code)
-    flash(f"Order #{order_id} is cancelled: its stock is back, the customer is emailed and refunded in full.")
+    flash(f"Order #{order_id} is cancelled: its stock is back and the customer is emailed.")
+    if staff_refunds.awaiting_stripe(order):
+        flash(UNANSWERED, "error")
     return redirect(url_for("admin.order_detail", order_id=order_id), code=303)
 
 

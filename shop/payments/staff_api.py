@@ -41,8 +41,9 @@ def _request_key() -> str | None:
 @blp.alt_response(409, description="The order was never paid, or the Idempotency-Key was used for another amount")
 @blp.alt_response(422, description="No reason, an amount above what is still refundable, or nothing left")
 @blp.alt_response(402, description="Stripe refused the refund (recorded on the order; its message is in `message`)")
-@blp.alt_response(502, description="Stripe failed: the refund may have been made; it stays pending, the order "
-                                   "is flagged, and repeating the request (same Idempotency-Key) retries it")
+@blp.alt_response(202, schema=OrderSchema, description="Stripe did not answer: the refund may have been made; it "
+                  "stays pending (holding its amount), the order is flagged, and repeating the request (same "
+                  "Idempotency-Key) sends it again")
 def refund(args, order_id):
     """Refund a paid order outside any claim (default: all still refundable), through Stripe.
 
@@ -50,8 +51,9 @@ def refund(args, order_id):
     The order's status follows the money once Stripe confirms (`partially_refunded`,
     `refunded`); a refund Stripe has not confirmed yet holds its amount.
     """
-    return staff_refunds.refund_order(order_id, g.staff, reason=args["reason"], amount=args["amount"],
-                                      request_key=_request_key())
+    order = staff_refunds.refund_order(order_id, g.staff, reason=args["reason"], amount=args["amount"],
+                                       request_key=_request_key())
+    return _answer(order)
 
 
 @blp.route("/<int:order_id>/cancel", methods=["POST"])
@@ -63,11 +65,17 @@ def refund(args, order_id):
 @blp.alt_response(409, description="Shipped or delivered already, or never paid")
 @blp.alt_response(422, description="No reason")
 @blp.alt_response(402, description="Cancelled, but Stripe refused the refund (the order is flagged for staff)")
-@blp.alt_response(502, description="Cancelled, but Stripe failed: the refund may have been made and stays pending")
+@blp.alt_response(202, schema=OrderSchema, description="Cancelled, but Stripe did not answer: the refund may have "
+                  "been made and stays pending (the order is flagged)")
 def cancel(args, order_id):
     """Cancel a paid order before it ships: full refund, stock returned, follow-ups cancelled.
 
     The customer is emailed; the order becomes `cancelled` (and stays so as the refund settles;
     `refunded_total` shows it). Cancelling a cancelled order answers it unchanged.
     """
-    return staff_refunds.cancel_order(order_id, g.staff, reason=args["reason"], request_key=_request_key())
+    return _answer(staff_refunds.cancel_order(order_id, g.staff, reason=args["reason"], request_key=_request_key()))
+
+
+def _answer(order):
+    """200 once Stripe has the refund; 202 while a refund Stripe never answered waits."""
+    return order, 202 if staff_refunds.awaiting_stripe(order) else 200

@@ -21,8 +21,9 @@ Stripe never answered is sent again, with the same idempotency key, so Stripe ma
 
 When Stripe refuses, the refusal is recorded (and committed) and `RefundNotMade` is raised with
 Stripe's message for staff. When Stripe does not answer at all (a timeout, a 5xx), the refund
-may have been made: it stays pending, holding its amount, the order is flagged for staff, and
-the webhook or the daily reconciliation settles it.
+may have been made: it stays pending, holding its amount, the order is flagged for staff
+(`awaiting_stripe` tells), and the webhook, the daily reconciliation or the same request
+repeated (same key) settles it.
 """
 import hashlib
 from dataclasses import dataclass
@@ -91,6 +92,13 @@ def cancel_order(order_id: int, staff, *, reason: str | None, request_key: str |
     if request.refund_id is not None:
         submit_refund(request.refund_id)
     return db.session.get(Order, order_id)
+
+
+def awaiting_stripe(order: Order) -> bool:
+    """Whether a refund staff asked for is still waiting for Stripe's answer, which never came."""
+    return any((refund.data or {}).get("outcome_unknown") for refund in db.session.scalars(
+        select(Refund).where(Refund.order_id == order.id, Refund.status == REFUND_PENDING,
+                             Refund.stripe_refund_id.is_(None))))
 
 
 def may_cancel(order: Order) -> bool:
@@ -265,28 +273,29 @@ def _record_sent(order: Order, refund: Refund, result: dict) -> None:
 
 
 def _record_refusal(order: Order, refund: Refund, exc: stripe_gateway.PaymentProviderError) -> str | None:
-    """Record what Stripe's error means; the message for staff, or None when a webhook settled it."""
+    """Record what Stripe's error means; the message for staff when Stripe refused, None when
+    it did not answer (the refund stays pending) or a webhook settled it meanwhile."""
     if refund.stripe_refund_id or refund.status != REFUND_PENDING:
         return None  # a webhook settled it meanwhile; Stripe's word there wins
     detail = exc.detail or exc.message
     amount = format_money(refund.amount, refund.currency)
     data = {"refund_id": refund.id, "amount": refund.amount, "idempotency_key": refund.idempotency_key,
             "detail": detail}
-    if exc.declined:
-        refund_states.transition(refund, REFUND_FAILED, failure_reason=detail)
-        record_event(order, actor="stripe", kind="refund_refused", message=f"Stripe refused the refund of {amount}: {detail}",
-                     data=data)
-        if order.status == CANCELLED:
-            services.flag_for_staff(order, f"Cancelled, but Stripe refused its refund of {amount} ({detail}): "
-                                           "refund the customer again", kind="refund_refused", data=data)
-        return f"Stripe refused the refund: {detail}"
-    # A 5xx or a timeout: Stripe may have made it. It stays pending (its amount held) until the
-    # webhook or the reconciliation says; repeating the request sends it with the same key.
-    refund.data = {**(refund.data or {}), "outcome_unknown": True}
-    services.flag_for_staff(order, f"Stripe did not answer the refund of {amount} ({refund.idempotency_key}); "
-                                   "it may have been made. Repeat the same request, or wait for Stripe's webhook "
-                                   "or the daily reconciliation", kind="refund_unanswered", data=data)
-    return f"Stripe did not answer; the refund of {amount} may have been made. Repeat the same request to retry it."
+    if not exc.declined:
+        # A 5xx or a timeout: Stripe may have made it. It stays pending (its amount held) until
+        # the webhook or the reconciliation says; repeating the request sends it with the same key.
+        refund.data = {**(refund.data or {}), "outcome_unknown": True}
+        services.flag_for_staff(order, f"Stripe did not answer the refund of {amount} ({refund.idempotency_key}); "
+                                       "it may have been made. Repeat the same request, or wait for Stripe's "
+                                       "webhook or the daily reconciliation", kind="refund_unanswered", data=data)
+        return None
+    refund_states.transition(refund, REFUND_FAILED, failure_reason=detail)
+    record_event(order, actor="stripe", kind="refund_refused", message=f"Stripe refused the refund of {amount}: {detail}",
+                 data=data)
+    if order.status == CANCELLED:
+        services.flag_for_staff(order, f"Cancelled, but Stripe refused its refund of {amount} ({detail}): "
+                                       "refund the customer again", kind="refund_refused", data=data)
+    return f"Stripe refused the refund: {detail}"
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -180,7 +180,7 @@ def test_a_refund_stripe_refuses_is_recorded_and_answered_as_an_error(
     headers = staff_headers("support")
     stripe_standin.decline_next_refund(decline)
     response = refund(client, order.id, headers, reason="Goodwill")
-    assert response.status_code in (402, 502) and "Stripe refused" in response.get_json()["message"]
+    assert response.status_code == 402 and "Stripe refused" in response.get_json()["message"]
     [row] = rows(order.id)
     assert (row.status, row.counted) == (REFUND_FAILED, False) and row.failure_reason
     refused = db.session.scalar(select(OrderEvent).where(OrderEvent.kind == "refund_refused"))
@@ -201,8 +201,8 @@ def test_a_refund_stripe_never_answered_stays_pending_and_the_same_request_makes
     stripe_standin.fail_next(3, status=500, path="/v1/refunds")
     # when support refunds
     response = refund(client, order.id, headers, key="form-1", reason="Goodwill")
-    # then the answer says Stripe failed, the refund stays pending (it may exist) and holds its amount
-    assert response.status_code == 502
+    # then the answer says it is not done (202), the refund stays pending (it may exist) and holds its amount
+    assert response.status_code == 202 and response.get_json()["refunded_total"] == 0
     [row] = rows(order.id)
     assert (row.status, row.stripe_refund_id) == (REFUND_PENDING, None)
     assert "may have been made" in fresh(Order, order.id).needs_attention
