@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.guarantee.views import bp as guarantee_bp
     from shop.followups import signals as followup_signals
     from shop.followups.views import bp as followups_bp
+    from shop.promotions import signals as promotion_signals
     from shop.fulfilment.api import blp as fulfilment_api
     from shop.admin import bp as admin_bp
     from shop.health import bp as health_bp
@@ -121,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(staff_refunds_api)
     app.register_blueprint(followups_bp)
     followup_signals.connect()
+    promotion_signals.connect()
     guarantee.init_app(app)
     api.register_blueprint(guarantee_api)
     api.register_blueprint(guarantee_admin_api)

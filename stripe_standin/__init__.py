@@ -2,8 +2,11 @@
 
 The official `stripe` SDK talks to it unmodified (`STRIPE_API_BASE` points the shop at it):
 Checkout Sessions (create, retrieve, list, expire, line items), Payment Intents, Charges,
-Refunds (with Stripe's refundable-amount rules), Events, idempotency keys and Stripe's error
-shape, at the API version the SDK pins. A hosted pay page completes sessions, and every event
+Refunds (with Stripe's refundable-amount rules), Events, Shipping Rates, Coupons, Promotion
+Codes, idempotency keys and Stripe's error shape, at the API version the SDK pins. Sessions may
+collect a shipping address and a phone number, offer shipping options, take a promotion code
+and compute tax from a configurable table (`tax`, `totals`). A hosted pay page completes
+sessions, and every event
 is POSTed to the shop's webhook signed the way Stripe signs them, from background threads,
 retried with back-off, in order or (on request) reversed, shuffled and several at once.
 

@@ -14,6 +14,7 @@ import string
 import threading
 from contextlib import contextmanager
 
+from stripe_standin import tax
 from stripe_standin.clock import Clock
 from stripe_standin.params import StripeError, integer, no_such, unknown_parameter
 from stripe_standin.shapes import EVENT, shaped
@@ -24,7 +25,10 @@ _ALPHABET = string.ascii_letters + string.digits
 
 # Which store an id belongs to, by its prefix (for `expand`).
 _STORES = {"cs_": "sessions", "pi_": "payment_intents", "ch_": "charges", "re_": "refunds",
-           "dp_": "disputes", "evt_": "events_by_id"}
+           "dp_": "disputes", "evt_": "events_by_id", "shr_": "shipping_rates",
+           "promo_": "promotion_codes", "prod_": "products"}
+# Coupons' ids are the merchant's own choosing: found by the field that names them.
+_FIELD_STORES = {"coupon": "coupons"}
 _URLS = {"sessions": "/v1/checkout/sessions", "refunds": "/v1/refunds", "events": "/v1/events"}
 
 
@@ -35,7 +39,8 @@ def new_id(prefix: str, length: int = 24) -> str:
 # What a saved account holds (`save`/`load`); events_by_id is rebuilt from events, and timers
 # (a bank transfer settling by itself) do not survive a restart.
 _SAVED = ("sessions", "line_items", "intent_data", "payment_intents", "charges", "refunds", "disputes",
-          "events", "refund_declines")
+          "events", "refund_declines", "products", "shipping_rates", "coupons", "promotion_codes",
+          "tax_rates")
 
 
 class Account:
@@ -63,6 +68,11 @@ class Account:
             self.events: list[dict] = []
             self.events_by_id: dict[str, dict] = {}
             self.refund_declines: list[str] = []
+            self.products: dict[str, dict] = {}
+            self.shipping_rates: dict[str, dict] = {}
+            self.coupons: dict[str, dict] = {}
+            self.promotion_codes: dict[str, dict] = {}
+            self.tax_rates: list[dict] = tax.default_rates()  # Stripe Tax's answers, by place
             self.timers: list[threading.Timer] = []
 
     def close(self) -> None:
@@ -87,8 +97,9 @@ class Account:
         except FileNotFoundError:
             return False
         with self.lock:
-            for name in _SAVED:
-                setattr(self, name, data.get(name, type(getattr(self, name))()))
+            for name in _SAVED:  # a file from before a store existed: that store starts afresh
+                fresh = tax.default_rates() if name == "tax_rates" else type(getattr(self, name))()
+                setattr(self, name, data.get(name, fresh))
             self.events_by_id = {event["id"]: event for event in self.events}
             for charge in self.charges.values():  # a file written before charges left them out
                 charge.pop("refunds", None)
@@ -149,29 +160,29 @@ class Account:
         if not isinstance(obj, dict) or not path:
             return
         head, rest = path[0], path[1:]
-        if head == "data" and isinstance(obj.get("data"), list):
-            for item in obj["data"]:
-                self._expand(item, rest)
-            return
         if head == "refunds" and obj.get("object") == "charge":
             # Not part of a charge since API version 2022-11-15: only when asked for.
             found = [r for r in self.refunds.values() if r["charge"] == obj["id"]]
             obj["refunds"] = {"object": "list", "data": copy.deepcopy(found[::-1]),
                               "has_more": False, "url": f"/v1/charges/{obj['id']}/refunds"}
-            return
-        if head == "line_items" and obj.get("object") == "checkout.session":
+        elif head == "line_items" and obj.get("object") == "checkout.session":
             items = self.line_items.get(obj["id"], [])
             obj["line_items"] = {"object": "list", "data": copy.deepcopy(items), "has_more": False,
                                  "url": f"/v1/checkout/sessions/{obj['id']}/line_items"}
-            return
+        elif isinstance(obj.get(head), str):
+            obj[head] = copy.deepcopy(self._named(head, obj[head]))
         value = obj.get(head)
-        if isinstance(value, str):
-            store = next((s for p, s in _STORES.items() if value.startswith(p)), None)
-            found = getattr(self, store).get(value) if store else None
-            if found is None:
-                raise StripeError(f"This property cannot be expanded ({head}).", param="expand")
-            obj[head] = value = copy.deepcopy(found)
-        self._expand(value, rest)
+        for item in value if isinstance(value, list) else [value]:  # `data`, `discounts`, ...
+            self._expand(item, rest)
+
+    def _named(self, field: str, object_id: str) -> dict:
+        """The object an id names, for `expand`: by the id's prefix, or by the field."""
+        store = next((s for p, s in _STORES.items() if object_id.startswith(p)),
+                     _FIELD_STORES.get(field))
+        found = getattr(self, store).get(object_id) if store else None
+        if found is None:
+            raise StripeError(f"This property cannot be expanded ({field}).", param="expand")
+        return found
 
     def page(self, objects: list[dict], params: dict, url: str, expand: set[str] = frozenset()) -> dict:
         """A Stripe list: newest first, `limit`, `starting_after` / `ending_before`, `created`."""

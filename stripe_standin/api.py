@@ -11,7 +11,7 @@ from functools import wraps
 
 from flask import Blueprint, Response, current_app, g, request
 
-from stripe_standin import checkout, refunds
+from stripe_standin import checkout, discounts, refunds, shipping
 from stripe_standin.account import new_id
 from stripe_standin.params import InvalidParameter, StripeError, decode, expand, no_such
 
@@ -144,13 +144,92 @@ def list_line_items(session_id):
             raise no_such("checkout.session", session_id)
         items = list(reversed(account.line_items[session_id]))  # pages list newest first
         return json_response(account.page(items, g.params,
-                                          f"/v1/checkout/sessions/{session_id}/line_items"))
+                                          f"/v1/checkout/sessions/{session_id}/line_items",
+                                          expand(g.params)))
 
 
 @bp.post("/checkout/sessions/<session_id>/expire")
 @idempotent
 def expire_session(session_id):
     return checkout.expire_session(_standin().account, session_id, _request_context())
+
+
+# -- Shipping rates ------------------------------------------------------------------------
+@bp.post("/shipping_rates")
+@idempotent
+def create_shipping_rate():
+    account = _standin().account
+    return account.expanded(shipping.create_rate(account, g.params), expand(g.params))
+
+
+@bp.get("/shipping_rates/<rate_id>")
+def retrieve_shipping_rate(rate_id):
+    return json_response(_standin().account.get("shipping_rates", rate_id, "shipping rate",
+                                                expand(g.params)))
+
+
+@bp.post("/shipping_rates/<rate_id>")
+@idempotent
+def update_shipping_rate(rate_id):
+    return shipping.update_rate(_standin().account, rate_id, g.params)
+
+
+@bp.get("/shipping_rates")
+def list_shipping_rates():
+    return json_response(shipping.list_rates(_standin().account, g.params))
+
+
+# -- Coupons and promotion codes -----------------------------------------------------------
+@bp.post("/coupons")
+@idempotent
+def create_coupon():
+    return discounts.create_coupon(_standin().account, g.params, _request_context())
+
+
+@bp.get("/coupons/<coupon_id>")
+def retrieve_coupon(coupon_id):
+    return json_response(discounts.retrieve_coupon(_standin().account, coupon_id, g.params))
+
+
+@bp.post("/coupons/<coupon_id>")
+@idempotent
+def update_coupon(coupon_id):
+    return discounts.update_coupon(_standin().account, coupon_id, g.params, _request_context())
+
+
+@bp.delete("/coupons/<coupon_id>")
+def delete_coupon(coupon_id):
+    return json_response(discounts.delete_coupon(_standin().account, coupon_id,
+                                                 _request_context()))
+
+
+@bp.get("/coupons")
+def list_coupons():
+    return json_response(discounts.list_coupons(_standin().account, g.params))
+
+
+@bp.post("/promotion_codes")
+@idempotent
+def create_promotion_code():
+    return discounts.create_promotion_code(_standin().account, g.params, _request_context())
+
+
+@bp.get("/promotion_codes/<promo_id>")
+def retrieve_promotion_code(promo_id):
+    return json_response(discounts.retrieve_promotion_code(_standin().account, promo_id,
+                                                           g.params))
+
+
+@bp.post("/promotion_codes/<promo_id>")
+@idempotent
+def update_promotion_code(promo_id):
+    return discounts.update_promotion_code(_standin().account, promo_id, g.params,
+                                           _request_context())
+
+
+@bp.get("/promotion_codes")
+def list_promotion_codes():
+    return json_response(discounts.list_promotion_codes(_standin().account, g.params))
 
 
 # -- Payment Intents, Charges, Disputes ----------------------------------------------------

@@ -26,6 +26,7 @@ def create_payment(account: Account, session: dict, method: str) -> dict:
         currency=session["currency"], client_secret=f"{intent_id}_secret_{new_id('', 25)}",
         metadata=extra.get("metadata", {}), description=extra.get("description"),
         payment_method=new_id("pm_1"), payment_method_types=["card"] if card else ["sepa_debit"],
+        shipping=_shipping(session),
     )
     account.payment_intents[intent_id] = intent
     account.emit("payment_intent.created", intent)
@@ -36,7 +37,7 @@ def create_payment(account: Account, session: dict, method: str) -> dict:
         amount_captured=amount if card else 0, currency=session["currency"],
         balance_transaction=new_id("txn_3") if card else None, payment_intent=intent_id,
         payment_method=intent["payment_method"], payment_method_details=details,
-        billing_details=dict(CHARGE["billing_details"], email=session["customer_email"]),
+        billing_details=_billing_details(session), shipping=intent["shipping"],
         receipt_email=session["customer_email"], paid=card, status="succeeded" if card else "pending",
         receipt_url=f"{account.base_url}/receipts/{charge_id}", metadata=dict(intent["metadata"]),
         description=intent["description"],
@@ -52,6 +53,24 @@ def create_payment(account: Account, session: dict, method: str) -> dict:
         account.emit("payment_intent.processing", intent)
         account.emit("charge.pending", charge)
     return intent
+
+
+def _shipping(session: dict) -> dict | None:
+    """Checkout hands the address it collected to the PaymentIntent (and so the Charge)."""
+    details = (session.get("collected_information") or {}).get("shipping_details")
+    if not details:
+        return None
+    return {"address": dict(details["address"]), "carrier": None, "name": details["name"],
+            "phone": (session.get("customer_details") or {}).get("phone"),
+            "tracking_number": None}
+
+
+def _billing_details(session: dict) -> dict:
+    customer = session.get("customer_details")
+    if not customer:
+        return dict(CHARGE["billing_details"], email=session["customer_email"])
+    return dict(CHARGE["billing_details"], address=dict(customer["address"]),
+                email=session["customer_email"], name=customer["name"], phone=customer["phone"])
 
 
 def settle(account: Account, intent: dict, succeeded: bool) -> None:

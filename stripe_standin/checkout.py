@@ -3,14 +3,25 @@
 A card payment succeeds at once (`payment_status=paid`). A bank transfer completes the session
 unpaid and settles later (`checkout.session.async_payment_succeeded` / `_failed`), by itself
 after `account.async_delay` seconds or when a test says so.
+
+A session may collect a shipping address (from `allowed_countries`) and a phone number, offer
+up to five shipping rates, take a promotion code the customer types (`allow_promotion_codes`)
+or carry a discount from the start (`discounts`), and compute tax (`automatic_tax`, see `tax`).
+Its figures follow `totals`: amount_total = subtotal − discount + shipping + tax, and the
+PaymentIntent charges exactly amount_total. Until the customer pays they show the first
+shipping option and no tax; paying fixes the customer's choices and redeems the code.
 """
 import threading
+from dataclasses import dataclass, replace
 
-from stripe_standin import charges
+from stripe_standin import charges, discounts, places, shipping, tax, totals
 from stripe_standin.account import Account, new_id
-from stripe_standin.params import (StripeError, expand, integer, invalid, metadata, missing,
-                                   no_such, one_of, text, unknown_parameter)
-from stripe_standin.shapes import CHECKOUT_SESSION, CUSTOMER_DETAILS, LINE_ITEM, PRICE, shaped
+from stripe_standin.answers import Answers
+from stripe_standin.params import (StripeError, boolean, expand, hash_of, integer, invalid,
+                                   metadata, missing, no_such, one_of, only, text,
+                                   unknown_parameter)
+from stripe_standin.shapes import (CHECKOUT_SESSION, COLLECTED_INFORMATION, CUSTOMER_DETAILS,
+                                   LINE_ITEM, PRICE, PRODUCT, shaped)
 
 MIN_LIFETIME, MAX_LIFETIME = 30 * 60, 24 * 60 * 60
 # Since API version 2026-03-25 (hosted, embedded and custom are refused). Only the hosted page
@@ -25,7 +36,9 @@ _ACCEPTED = _PASSED_THROUGH | {
     "metadata", "expires_at", "allowed_payment_method_types", "excluded_payment_method_types",
     "payment_intent_data", "expand", "allow_promotion_codes", "shipping_address_collection",
     "phone_number_collection", "automatic_tax", "custom_text", "consent_collection", "currency",
-    "ui_mode"}
+    "ui_mode", "shipping_options", "discounts"}
+_AUTOMATIC_TAX_OFF = {"enabled": False, "liability": None, "provider": None, "status": None}
+DEFAULT_EMAIL = "jenny.rosen@example.com"  # who pays when the session names no one
 
 
 def create_session(account: Account, params: dict, request: dict) -> dict:
@@ -48,30 +61,56 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
     if email is not None and "@" not in email:
         raise invalid("customer_email", f"Invalid email address: {email}")
     session_id = new_id("cs_test_a1", 54)
-    items = _line_items(params.get("line_items"), created)
+    with account.lock:
+        items, products = _line_items(params.get("line_items"), created)
+        session_currency = _one_currency(items)
+        rates = shipping.session_options(account, params.get("shipping_options"), session_currency)
+        session = shaped(
+            CHECKOUT_SESSION, id=session_id, created=created, expires_at=expires_at,
+            success_url=success_url, cancel_url=text(params, "cancel_url"),
+            client_reference_id=text(params, "client_reference_id", max_length=200),
+            customer_email=email, metadata=metadata(params), currency=session_currency,
+            url=f"{account.base_url}/pay/{session_id}",
+            payment_method_types=_payment_method_types(params), ui_mode=ui_mode,
+            **_collection(params, items, rates),
+        )
+        session.update({k: params[k] for k in _PASSED_THROUGH if isinstance(params.get(k), str)})
+        subtotal = sum(item["amount_subtotal"] for item in items)
+        coupon, promo = _preset_discount(account, params, subtotal, session_currency, email)
+        _price(session, items, Quote.of(subtotal, rates[0] if rates else None, coupon, promo, None))
+        _keep(account, session, items, products, rates, params.get("payment_intent_data"))
+        return account.expanded(session, expand(params))
+
+
+def _one_currency(items: list[dict]) -> str:
     currencies = {item["currency"] for item in items}
     if len(currencies) > 1:
         raise invalid("line_items", "All line items must use the same currency.")
-    total = sum(item["amount_total"] for item in items)
-    session = shaped(
-        CHECKOUT_SESSION, id=session_id, created=created, expires_at=expires_at,
-        success_url=success_url, cancel_url=text(params, "cancel_url"),
-        client_reference_id=text(params, "client_reference_id", max_length=200),
-        customer_email=email, metadata=metadata(params), currency=currencies.pop(),
-        amount_subtotal=total, amount_total=total, url=f"{account.base_url}/pay/{session_id}",
-        payment_method_types=_payment_method_types(params), ui_mode=ui_mode,
-        allow_promotion_codes=params.get("allow_promotion_codes") == "true" or None,
-    )
-    session.update({k: params[k] for k in _PASSED_THROUGH if isinstance(params.get(k), str)})
-    intent_data = params.get("payment_intent_data") or {}
-    with account.lock:
-        account.sessions[session_id] = session
-        account.line_items[session_id] = items
-        account.intent_data[session_id] = {
-            "metadata": metadata(intent_data) if isinstance(intent_data, dict) else {},
-            "description": intent_data.get("description") if isinstance(intent_data, dict) else None,
-        }
-        return account.expanded(session, expand(params))
+    return currencies.pop()
+
+
+def _collection(params: dict, items: list[dict], rates: list[dict]) -> dict:
+    """What the session collects and offers: address, phone, shipping options, codes, tax."""
+    return {
+        "allow_promotion_codes": boolean(params, "allow_promotion_codes"),
+        "shipping_address_collection": _address_collection(params),
+        "phone_number_collection": {"enabled": _enabled(params, "phone_number_collection")},
+        "automatic_tax": _automatic_tax(params, items, rates),
+        "shipping_options": [{"shipping_amount": r["fixed_amount"]["amount"],
+                              "shipping_rate": r["id"]} for r in rates],
+    }
+
+
+def _keep(account: Account, session: dict, items: list[dict], products: list[dict],
+          rates: list[dict], intent_data) -> None:
+    """Store a session that passed every check, with what it made (products, inline rates)."""
+    intent_data = intent_data if isinstance(intent_data, dict) else {}
+    intent = {"metadata": metadata(intent_data), "description": intent_data.get("description")}
+    account.products.update({p["id"]: p for p in products})
+    account.shipping_rates.update({r["id"]: r for r in rates})
+    account.sessions[session["id"]] = session
+    account.line_items[session["id"]] = items
+    account.intent_data[session["id"]] = intent
 
 
 def _payment_method_types(params: dict) -> list[str]:
@@ -85,42 +124,309 @@ def _payment_method_types(params: dict) -> list[str]:
     return [t for t in allowed if t not in excluded]
 
 
-def _line_items(raw, created: int) -> list[dict]:
+def _line_items(raw, created: int) -> tuple[list[dict], list[dict]]:
+    """The session's line items, and the products their inline `product_data` makes."""
     if not raw:
         raise missing("line_items")
     if not isinstance(raw, list) or len(raw) > 100:
         raise invalid("line_items", "line_items must be an array of at most 100 items.")
-    items = []
-    for index, item in enumerate(raw):
-        label = f"line_items[{index}]"
-        if not isinstance(item, dict):
-            raise invalid(label, f"Invalid object: {label}")
-        if item.get("price"):
-            raise no_such("price", item["price"], f"{label}[price]")
-        data = item.get("price_data")
-        if not isinstance(data, dict):
-            raise missing(f"{label}[price_data]")
-        currency = text(data, "currency", required=True, label=f"{label}[price_data][currency]")
-        if len(currency) != 3 or not currency.isalpha():
-            raise invalid(f"{label}[price_data][currency]", f"Invalid currency: {currency}")
-        currency = currency.lower()
-        unit_amount = integer(data, "unit_amount", required=True, minimum=0, maximum=99999999,
-                              label=f"{label}[price_data][unit_amount]")
-        product = data.get("product_data")
-        if not isinstance(product, dict):
-            if data.get("product"):
-                raise no_such("product", data["product"], f"{label}[price_data][product]")
-            raise missing(f"{label}[price_data][product_data]")
-        name = text(product, "name", required=True, label=f"{label}[price_data][product_data][name]")
-        quantity = integer(item, "quantity", required=True, minimum=1, maximum=999999,
-                           label=f"{label}[quantity]")
-        price = shaped(PRICE, id=new_id("price_1"), created=created, currency=currency,
-                       product=new_id("prod_", 14), unit_amount=unit_amount,
-                       unit_amount_decimal=str(unit_amount))
-        amount = unit_amount * quantity
-        items.append(shaped(LINE_ITEM, id=new_id("li_1"), amount_subtotal=amount, amount_total=amount,
-                            currency=currency, description=name, price=price, quantity=quantity))
-    return items
+    made = [_line_item(item, f"line_items[{index}]", created) for index, item in enumerate(raw)]
+    return [item for item, _ in made], [product for _, product in made]
+
+
+def _line_item(item, label: str, created: int) -> tuple[dict, dict]:
+    if not isinstance(item, dict):
+        raise invalid(label, f"Invalid object: {label}")
+    if item.get("price"):
+        raise no_such("price", item["price"], f"{label}[price]")
+    data = item.get("price_data")
+    if not isinstance(data, dict):
+        raise missing(f"{label}[price_data]")
+    currency = text(data, "currency", required=True, label=f"{label}[price_data][currency]")
+    if len(currency) != 3 or not currency.isalpha():
+        raise invalid(f"{label}[price_data][currency]", f"Invalid currency: {currency}")
+    currency = currency.lower()
+    unit_amount = integer(data, "unit_amount", required=True, minimum=0, maximum=99999999,
+                          label=f"{label}[price_data][unit_amount]")
+    tax_behavior = one_of(data, "tax_behavior", shipping.TAX_BEHAVIORS, default="unspecified",
+                          label=f"{label}[price_data][tax_behavior]")
+    product = _product(data, f"{label}[price_data]", created)
+    quantity = integer(item, "quantity", required=True, minimum=1, maximum=999999,
+                       label=f"{label}[quantity]")
+    price = shaped(PRICE, id=new_id("price_1"), created=created, currency=currency,
+                   product=product["id"], unit_amount=unit_amount, tax_behavior=tax_behavior,
+                   unit_amount_decimal=str(unit_amount))
+    amount = unit_amount * quantity
+    return shaped(LINE_ITEM, id=new_id("li_1"), amount_subtotal=amount, amount_total=amount,
+                  currency=currency, description=product["name"], price=price,
+                  quantity=quantity), product
+
+
+def _product(data: dict, label: str, created: int) -> dict:
+    """The product an inline price is for (`product_data`: name, tax_code, metadata, ...)."""
+    product = data.get("product_data")
+    if not isinstance(product, dict):
+        if data.get("product"):
+            raise no_such("product", data["product"], f"{label}[product]")
+        raise missing(f"{label}[product_data]")
+    return shaped(
+        PRODUCT, id=new_id("prod_", 14), created=created, updated=created,
+        name=text(product, "name", required=True, label=f"{label}[product_data][name]"),
+        description=text(product, "description", label=f"{label}[product_data][description]"),
+        tax_code=shipping.tax_code(product, "tax_code", f"{label}[product_data][tax_code]"),
+        metadata=metadata(product),
+    )
+
+
+def _enabled(params: dict, name: str) -> bool:
+    """`phone_number_collection[enabled]` and the like: a hash whose `enabled` is required."""
+    raw = hash_of(params, name)
+    if not raw:
+        return False
+    only(raw, {"enabled"}, name)
+    enabled = boolean(raw, "enabled", label=f"{name}[enabled]")
+    if enabled is None:
+        raise missing(f"{name}[enabled]")
+    return enabled
+
+
+def _address_collection(params: dict) -> dict | None:
+    raw = hash_of(params, "shipping_address_collection")
+    if not raw:
+        return None
+    only(raw, {"allowed_countries"}, "shipping_address_collection")
+    countries = raw.get("allowed_countries")
+    label = "shipping_address_collection[allowed_countries]"
+    if countries is None or countries == "":
+        raise missing(label)
+    if not isinstance(countries, list) or not countries:
+        raise invalid(label, "Invalid array")
+    for index, country in enumerate(countries):
+        if country not in places.SHIPPING_COUNTRIES:
+            listed = ", ".join(places.SHIPPING_COUNTRIES[:-1])
+            raise invalid(f"{label}[{index}]", f"Invalid {label}[{index}]: must be one of "
+                                               f"{listed}, or {places.SHIPPING_COUNTRIES[-1]}")
+    return {"allowed_countries": list(dict.fromkeys(countries))}
+
+
+def _automatic_tax(params: dict, items: list[dict], rates: list[dict]) -> dict:
+    """Stripe Tax on or off. On, every price and rate must be tax-exclusive (or unspecified:
+    the account's default, exclusive here), since the stand-in only adds tax on top."""
+    if not _enabled(params, "automatic_tax"):
+        return dict(_AUTOMATIC_TAX_OFF)
+    for index, item in enumerate(items):
+        if item["price"]["tax_behavior"] == "inclusive":
+            raise invalid(f"line_items[{index}][price_data][tax_behavior]",
+                          "The stand-in computes tax-exclusive prices only: give "
+                          "tax_behavior=exclusive (or leave it unspecified).")
+    for index, rate in enumerate(rates):
+        if rate["tax_behavior"] == "inclusive":
+            raise invalid(f"shipping_options[{index}]",
+                          "The stand-in computes tax-exclusive shipping rates only: give "
+                          "tax_behavior=exclusive (or leave it unspecified).")
+    return {"enabled": True, "liability": {"type": "self"}, "provider": "stripe",
+            "status": "requires_location_inputs"}
+
+
+def _preset_discount(account: Account, params: dict, subtotal: int, currency: str,
+                     email: str | None) -> tuple[dict | None, dict | None]:
+    """`discounts[0][coupon]` or `discounts[0][promotion_code]`, checked as Stripe checks them:
+    one discount at most, and never together with `allow_promotion_codes`."""
+    raw = params.get("discounts")
+    if raw is None or raw == "":
+        return None, None
+    if params.get("allow_promotion_codes") not in (None, ""):
+        raise invalid("discounts", "You may only specify one of these parameters: "
+                                   "allow_promotion_codes, discounts.")
+    if not isinstance(raw, list) or len(raw) != 1 or not isinstance(raw[0], dict):
+        raise invalid("discounts", "A Checkout Session takes one discount: "
+                                   "discounts[0][coupon] or discounts[0][promotion_code].")
+    only(raw[0], {"coupon", "promotion_code"}, "discounts[0]")
+    given = [k for k in ("coupon", "promotion_code") if raw[0].get(k)]
+    if len(given) != 1:
+        raise invalid("discounts[0]", "You must specify exactly one of coupon or promotion_code "
+                                      "in discounts[0].")
+    param = f"discounts[0][{given[0]}]"
+    object_id = text(raw[0], given[0], label=param)
+    if given[0] == "coupon":
+        return _given_coupon(account, object_id, param, currency), None
+    promo = account.promotion_codes.get(object_id)
+    if promo is None:
+        raise no_such("promotion_code", object_id, param)
+    problem = discounts.promotion_code_problem(account, promo, subtotal=subtotal,
+                                               currency_=currency, email=email)
+    if problem:
+        raise discounts.refused(problem, param)
+    return account.coupons[promo["promotion"]["coupon"]], promo
+
+
+def _given_coupon(account: Account, coupon_id: str, param: str, currency: str) -> dict:
+    coupon = account.coupons.get(coupon_id)
+    if coupon is None:
+        raise no_such("coupon", coupon_id, param)
+    problem = (discounts.coupon_problem(account, coupon)
+               or discounts.currency_problem(coupon, currency))
+    if problem:
+        raise discounts.refused(problem, param)
+    return coupon
+
+
+# -- the figures ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Quote:
+    """A session's figures for a set of choices, and what they were computed from."""
+    figures: totals.Figures
+    rate: dict | None
+    coupon: dict | None
+    promotion_code: dict | None
+    address: dict | None  # where tax was computed for (None: not yet known)
+
+    @classmethod
+    def of(cls, subtotal: int, rate: dict | None, coupon: dict | None, promo: dict | None,
+           percentage, address: dict | None = None) -> "Quote":
+        shipping_amount = rate["fixed_amount"]["amount"] if rate else 0
+        figures = totals.figures(subtotal, totals.discount_for(coupon, subtotal),
+                                 shipping_amount, percentage)
+        return cls(figures, rate, coupon, promo, address)
+
+
+def _price(session: dict, items: list[dict], chosen: Quote) -> None:
+    """Write a quote's figures onto the session and its line items, in Stripe's fields."""
+    figures, rate = chosen.figures, chosen.rate
+    session.update(
+        amount_subtotal=figures.subtotal, amount_total=figures.total,
+        total_details={"amount_discount": figures.discount,
+                       "amount_shipping": figures.shipping, "amount_tax": figures.tax},
+        shipping_cost=None if rate is None else {
+            "amount_subtotal": figures.shipping, "amount_tax": figures.shipping_tax,
+            "amount_total": figures.shipping + figures.shipping_tax, "shipping_rate": rate["id"]},
+        discounts=[] if chosen.coupon is None else [{
+            "coupon": chosen.coupon["id"],
+            "promotion_code": chosen.promotion_code["id"] if chosen.promotion_code else None}],
+    )
+    amounts = [item["amount_subtotal"] for item in items]
+    item_discounts = totals.spread(figures.discount, amounts)
+    after_discount = [a - d for a, d in zip(amounts, item_discounts)]
+    for item, discount, tax_share in zip(items, item_discounts,
+                                         totals.spread(figures.items_tax, after_discount)):
+        item.update(amount_discount=discount, amount_tax=tax_share,
+                    amount_total=item["amount_subtotal"] - discount + tax_share)
+
+
+def quote(account: Account, session: dict, answers: Answers, *, final: bool) -> Quote:
+    """The figures for the customer's choices, refusing what Checkout would refuse.
+
+    `final` (paying) also insists on a complete address and a phone number where asked for;
+    a preview (the page's Apply) computes what it can from what has been entered.
+    """
+    with account.lock:
+        subtotal = sum(item["amount_subtotal"] for item in account.line_items[session["id"]])
+        rate = _chosen_rate(account, session, answers.shipping_rate)
+        coupon, promo = _chosen_discount(account, session, answers, subtotal)
+        address = _taxed_address(session, answers, final)
+        if final and session["phone_number_collection"]["enabled"] and not answers.phone:
+            raise StripeError("Enter a phone number.", code="parameter_missing", param="phone")
+        percentage = None
+        if session["automatic_tax"]["enabled"] and address is not None:
+            percentage = tax.percentage_for(account.tax_rates, address)
+        return Quote.of(subtotal, rate, coupon, promo, percentage, address)
+
+
+def preview(account: Account, session: dict, answers: Answers) -> tuple[Quote, str | None]:
+    """The figures the page shows for what has been entered so far, and why a choice was
+    refused (the code, the country, ...): the figures then leave that choice out."""
+    fallbacks = (answers, replace(answers, promotion_code=None),
+                 Answers(shipping_rate=answers.shipping_rate), Answers())
+    error = None
+    for attempt in fallbacks:
+        try:
+            return quote(account, session, attempt, final=False), error
+        except StripeError as exc:
+            error = error or str(exc)
+    with account.lock:  # the session's own discount is no longer valid: show it without
+        subtotal = sum(item["amount_subtotal"] for item in account.line_items[session["id"]])
+        rate = _chosen_rate(account, session, None)
+        return Quote.of(subtotal, rate, None, None, None), error
+
+
+def _chosen_rate(account: Account, session: dict, rate_id: str | None) -> dict | None:
+    offered = [option["shipping_rate"] for option in session["shipping_options"]]
+    if not offered:
+        if rate_id:
+            raise StripeError("This Checkout Session offers no shipping options.",
+                              param="shipping_rate")
+        return None
+    if rate_id is None:
+        return account.shipping_rates[offered[0]]
+    if rate_id not in offered:
+        raise StripeError(f"{rate_id} is not one of this Checkout Session's shipping options.",
+                          param="shipping_rate")
+    return account.shipping_rates[rate_id]
+
+
+def _chosen_discount(account: Account, session: dict, answers: Answers,
+                     subtotal: int) -> tuple[dict | None, dict | None]:
+    """The session's own discount, or the code the customer typed, if it can be redeemed."""
+    email = answers.email or session["customer_email"]
+    if answers.promotion_code and not session["allow_promotion_codes"]:
+        raise StripeError("This Checkout Session does not take promotion codes.",
+                          param="promotion_code")
+    if session["discounts"]:
+        preset = session["discounts"][0]
+        coupon = account.coupons.get(preset["coupon"])
+        promo = account.promotion_codes.get(preset["promotion_code"] or "")
+        problem = (discounts.promotion_code_problem(
+            account, promo, subtotal=subtotal, currency_=session["currency"], email=email,
+            session_id=session["id"]) if promo else discounts.coupon_problem(account, coupon))
+        if problem:
+            raise discounts.refused(problem, "discounts")
+        return coupon, promo
+    if not answers.promotion_code:
+        return None, None
+    promo = (discounts.find_code(account, answers.promotion_code)
+             or discounts.any_code(account, answers.promotion_code))
+    if promo is None:
+        raise StripeError(f"This code is invalid: {answers.promotion_code}",
+                          code="resource_missing", param="promotion_code")
+    problem = discounts.promotion_code_problem(account, promo, subtotal=subtotal,
+                                               currency_=session["currency"], email=email,
+                                               session_id=session["id"])
+    if problem:
+        raise discounts.refused(problem, "promotion_code")
+    return account.coupons[promo["promotion"]["coupon"]], promo
+
+
+def _taxed_address(session: dict, answers: Answers, final: bool) -> dict | None:
+    """The address tax is computed for: the shipping address when one is collected (checked),
+    otherwise the billing address the page assumes (the card's: US)."""
+    collection = session["shipping_address_collection"]
+    if not collection:
+        return dict(CUSTOMER_DETAILS["address"])
+    address = answers.shipping_address()
+    country = address["country"]
+    if country and country not in collection["allowed_countries"]:
+        raise StripeError(f"This shop does not ship to {places.country_name(country)}.",
+                          param="shipping_details[address][country]")
+    if final:
+        _complete_address(answers, address)
+    return address if country else None
+
+
+_ADDRESS_LABELS = {"line1": "address line 1", "city": "city", "postal_code": "postal code",
+                   "country": "country", "state": "state or province"}
+
+
+def _complete_address(answers: Answers, address: dict) -> None:
+    if not answers.name:
+        raise StripeError("Enter the name to ship to.", code="parameter_missing",
+                          param="shipping_details[name]")
+    needed = ["line1", "city", "postal_code", "country"]
+    if address["country"] in places.STATE_REQUIRED:
+        needed.append("state")
+    for name in needed:
+        if not address[name]:
+            raise StripeError(f"Enter the {_ADDRESS_LABELS[name]} of the shipping address.",
+                              code="parameter_missing", param=f"shipping_details[address][{name}]")
 
 
 def expire_session(account: Account, session_id: str, request: dict | None = None) -> dict:
@@ -148,8 +454,13 @@ def _expire(account: Account, session: dict, request: dict | None) -> None:
     account.emit("checkout.session.expired", session, request)
 
 
-def pay(account: Account, session_id: str, method: str = "card") -> dict:
-    """The customer pays on the hosted page: by card (at once) or by bank transfer (later)."""
+def pay(account: Account, session_id: str, method: str = "card",
+        answers: Answers | None = None) -> dict:
+    """The customer pays on the hosted page: by card (at once) or by bank transfer (later).
+
+    `answers` are what they entered (address, phone, shipping option, promotion code); a
+    choice Checkout would refuse raises, and nothing is paid.
+    """
     if method not in ("card", "bank_transfer"):
         raise invalid("method", "method is card or bank_transfer")
     expire_due(account)
@@ -158,13 +469,13 @@ def pay(account: Account, session_id: str, method: str = "card") -> dict:
         if session["status"] != "open":
             raise StripeError(f"This Checkout Session is {session['status']}: it can no longer "
                               "be paid.", code="checkout_session_not_open")
-        intent = charges.create_payment(account, session, method)
-        session.update(status="complete", payment_intent=intent["id"], url=None,
-                       customer_details=shaped(CUSTOMER_DETAILS, email=session["customer_email"]
-                                               or "jenny.rosen@example.com"))
+        answers = answers or Answers()
+        _settle_choices(account, session, answers, quote(account, session, answers, final=True))
         if session["amount_total"] == 0:
             session["payment_status"] = "no_payment_required"
-        elif method == "card":
+        intent = charges.create_payment(account, session, method)
+        session.update(status="complete", payment_intent=intent["id"], url=None)
+        if session["amount_total"] > 0 and method == "card":
             session["payment_status"] = "paid"
         account.emit("checkout.session.completed", session)
         if method == "bank_transfer" and account.async_delay is not None:
@@ -173,6 +484,24 @@ def pay(account: Account, session_id: str, method: str = "card") -> dict:
             account.timers.append(timer)
             timer.start()
         return account.expanded(session, set())
+
+
+def _settle_choices(account: Account, session: dict, answers: Answers, chosen: Quote) -> None:
+    """Fix the customer's choices on the session: its figures, who they are, where it ships,
+    and one more redemption of the code they used."""
+    _price(session, account.line_items[session["id"]], chosen)
+    address = chosen.address or dict(CUSTOMER_DETAILS["address"])
+    if session["shipping_address_collection"]:
+        session["collected_information"] = shaped(
+            COLLECTED_INFORMATION, shipping_details={"name": answers.name, "address": address})
+    session["customer_details"] = shaped(
+        CUSTOMER_DETAILS, email=answers.email or session["customer_email"] or DEFAULT_EMAIL,
+        name=answers.name or CUSTOMER_DETAILS["name"], phone=answers.phone, address=address)
+    if session["automatic_tax"]["enabled"]:
+        session["automatic_tax"] = dict(session["automatic_tax"], status="complete")
+    if chosen.coupon is not None:
+        discounts.redeem(account, chosen.coupon["id"],
+                         chosen.promotion_code["id"] if chosen.promotion_code else None)
 
 
 def settle_async(account: Account, session_id: str, succeeded: bool = True) -> dict:

@@ -13,7 +13,12 @@ from stripe_standin.params import StripeError
 bp = Blueprint("stripe_control", __name__, url_prefix="/_standin")
 
 ENDPOINTS = {
-    "POST /_standin/sessions/<id>/pay": '{"method": "card" | "bank_transfer"}',
+    "POST /_standin/sessions/<id>/pay": '{"method"?: "card" | "bank_transfer", '
+                                        '"shipping_details"?: {"name", "address": {"line1", '
+                                        '"line2", "city", "state", "postal_code", "country"}}, '
+                                        '"phone"?, "email"?, "shipping_rate"?: "shr_...", '
+                                        '"promotion_code"?: "WELCOME10"}: the customer pays '
+                                        "(defaults: a US address, the first shipping option)",
     "POST /_standin/sessions/<id>/cancel": "the customer clicks Cancel (returns cancel_url)",
     "POST /_standin/sessions/<id>/async-succeed": "the bank transfer arrives",
     "POST /_standin/sessions/<id>/async-fail": "the bank transfer fails",
@@ -36,6 +41,9 @@ ENDPOINTS = {
     "POST /_standin/webhooks/resume": '{"drop_pending"?: false}',
     "POST /_standin/webhooks/redeliver": '{"event_id": "evt_..."}',
     "GET /_standin/events": "every event, oldest first",
+    "GET /_standin/tax_rates": "Stripe Tax's table: percentages by country and state",
+    "POST /_standin/tax_rates": '{"rates": [{"country": "US", "state"?: "NY", '
+                                '"percentage": 8.875}, ...]}: replace the table',
     "POST /_standin/clock": '{"advance": seconds}: move the clock forward (expiry, key lifetime)',
     "POST /_standin/reset": "forget everything",
 }
@@ -59,7 +67,7 @@ def index():
 def session_action(session_id, action):
     standin = _standin()
     actions = {
-        "pay": lambda: standin.pay(session_id, _body().get("method", "card")),
+        "pay": lambda: _pay(session_id),
         "cancel": lambda: {"redirect": standin.cancel(session_id)},
         "async-succeed": lambda: standin.async_succeed(session_id),
         "async-fail": lambda: standin.async_fail(session_id),
@@ -68,6 +76,28 @@ def session_action(session_id, action):
     if action not in actions:
         raise StripeError(f"Unknown session action: {action}", status=404)
     return json_response(actions[action]())
+
+
+def _pay(session_id: str) -> dict:
+    """The customer pays, with what they entered on the page (a refused code: 400)."""
+    body = _body()
+    unknown = sorted(set(body) - {"method", "shipping_details", "phone", "email",
+                                  "shipping_rate", "promotion_code"})
+    if unknown:
+        raise StripeError(f"Received unknown parameter: {unknown[0]}", code="parameter_unknown",
+                          param=unknown[0])
+    return _standin().pay(session_id, body.get("method", "card"),
+                          **{k: v for k, v in body.items() if k != "method"})
+
+
+@bp.get("/tax_rates")
+def tax_rates():
+    return json_response({"rates": _standin().tax_rates()})
+
+
+@bp.post("/tax_rates")
+def set_tax_rates():
+    return json_response({"rates": _standin().set_tax_rates(_body().get("rates"))})
 
 
 @bp.post("/refunds")

@@ -117,14 +117,16 @@ def text(params: dict, name: str, *, required: bool = False, max_length: int = 5
     return raw
 
 
-def one_of(params: dict, name: str, values: tuple[str, ...], *, default: str | None = None):
+def one_of(params: dict, name: str, values: tuple[str, ...], *, default: str | None = None,
+           required: bool = False, label: str | None = None):
     """An enum parameter: one of `values` (Stripe names them all when it refuses another)."""
-    raw = text(params, name)
+    label = label or name
+    raw = text(params, name, required=required, label=label)
     if raw is None:
         return default
     if raw not in values:
         listed = ", ".join(values[:-1]) + f", or {values[-1]}" if len(values) > 1 else values[0]
-        raise invalid(name, f"Invalid {name}: must be one of {listed}")
+        raise invalid(label, f"Invalid {label}: must be one of {listed}")
     return raw
 
 
@@ -144,6 +146,58 @@ def metadata(params: dict, name: str = "metadata") -> dict:
     return {k: v for k, v in raw.items() if v != ""}
 
 
+def merged_metadata(current: dict, params: dict) -> dict:
+    """An update's metadata merged into the object's: an empty value removes its key, and
+    `metadata=""` removes them all, as at Stripe."""
+    given = params.get("metadata")
+    if given == "":
+        return {}
+    kept = metadata(params)
+    cleared = {k for k, v in given.items() if v == ""} if isinstance(given, dict) else set()
+    return {k: v for k, v in {**current, **kept}.items() if k not in cleared}
+
+
 def expand(params: dict) -> set[str]:
     raw = params.get("expand") or []
     return set(raw if isinstance(raw, list) else [raw])
+
+
+def boolean(params: dict, name: str, *, default: bool | None = None,
+            label: str | None = None) -> bool | None:
+    """The SDK sends booleans as "true" / "false"; Stripe refuses anything else."""
+    label = label or name
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in ("true", "false"):
+        raise invalid(label, f"Invalid boolean: {raw}")
+    return raw == "true"
+
+
+def currency(params: dict, name: str, *, required: bool = False,
+             label: str | None = None) -> str | None:
+    """A three-letter ISO currency code, lower-cased as Stripe answers it."""
+    label = label or name
+    raw = text(params, name, required=required, label=label)
+    if raw is None:
+        return None
+    if len(raw) != 3 or not raw.isalpha():
+        raise invalid(label, f"Invalid currency: {raw}")
+    return raw.lower()
+
+
+def only(params: dict, accepted: set[str], prefix: str = "") -> None:
+    """Refuse the first parameter (in name order) that the endpoint does not take."""
+    unknown = sorted(set(params) - accepted)
+    if unknown:
+        raise unknown_parameter(f"{prefix}[{unknown[0]}]" if prefix else unknown[0])
+
+
+def hash_of(params: dict, name: str) -> dict:
+    """A nested object parameter (`a[b]=...`): {} when absent, refused when not an object."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return {}
+    if not isinstance(raw, dict):
+        raise invalid(name, f"Invalid object: {name}")
+    return raw

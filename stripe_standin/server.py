@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from werkzeug.serving import make_server
 
-from stripe_standin import checkout, refunds
+from stripe_standin import checkout, refunds, tax
 from stripe_standin.account import Account
+from stripe_standin.answers import Answers
 from stripe_standin.app import create_app
 from stripe_standin.clock import Clock
 from stripe_standin.dispatcher import Dispatcher
@@ -99,11 +100,20 @@ class StandIn:
             checkout.expire_due(self.account)
 
     # -- the customer on the hosted page, and Stripe acting on its own ----------------------
-    def pay(self, session_id: str, method: str = "card") -> dict:
-        return checkout.pay(self.account, session_id, method)
+    def pay(self, session_id: str, method: str = "card", *, shipping_details: dict | None = None,
+            phone: str | None = None, email: str | None = None, shipping_rate: str | None = None,
+            promotion_code: str | None = None) -> dict:
+        """Pay as the customer would on the page. What the session asks for and the test does
+        not give is filled in: a US address (Ada Lovelace, 1 Main St, Springfield, IL 62701),
+        a phone number, the first shipping option. A refused code raises StripeError."""
+        answers = Answers.from_body({
+            "shipping_details": shipping_details, "phone": phone, "email": email,
+            "shipping_rate": shipping_rate, "promotion_code": promotion_code})
+        return checkout.pay(self.account, session_id, method,
+                            answers.with_defaults(self.session(session_id)))
 
-    def pay_by_bank_transfer(self, session_id: str) -> dict:
-        return checkout.pay(self.account, session_id, "bank_transfer")
+    def pay_by_bank_transfer(self, session_id: str, **answers) -> dict:
+        return self.pay(session_id, "bank_transfer", **answers)
 
     def cancel(self, session_id: str) -> str:
         """The customer clicks Cancel: nothing changes; returns where they are sent."""
@@ -147,6 +157,17 @@ class StandIn:
         """Move the stand-in's clock forward: sessions expire, idempotency keys are forgotten."""
         self.clock.advance(seconds)
         checkout.expire_due(self.account)
+
+    def set_tax_rates(self, rates: list[dict]) -> list[dict]:
+        """Replace Stripe Tax's table: [{"country": "US", "state": "NY", "percentage": 8.875}]."""
+        table = tax.checked_rates(rates)
+        with self.account.lock:
+            self.account.tax_rates = table
+        return self.tax_rates()
+
+    def tax_rates(self) -> list[dict]:
+        with self.account.lock:
+            return [dict(rate) for rate in self.account.tax_rates]
 
     # -- faults ----------------------------------------------------------------------------
     def fail_next(self, count: int = 1, *, status: int = 500, path: str | None = None) -> None:

@@ -88,6 +88,8 @@ CUSTOMER_DETAILS = {
     "tax_ids": [],
 }
 
+ADDRESS = _ADDRESS
+
 LINE_ITEM = {
     "id": None,
     "object": "item",
@@ -123,6 +125,88 @@ PRICE = {
     "type": "one_time",
     "unit_amount": None,
     "unit_amount_decimal": None,
+}
+
+PRODUCT = {
+    "id": None,
+    "object": "product",
+    "active": False,  # made for one inline price_data price, archived with it
+    "created": None,
+    "default_price": None,
+    "description": None,
+    "images": [],
+    "livemode": False,
+    "marketing_features": [],
+    "metadata": {},
+    "name": None,
+    "package_dimensions": None,
+    "shippable": None,
+    "statement_descriptor": None,
+    "tax_code": None,
+    "type": "service",
+    "unit_label": None,
+    "updated": None,
+    "url": None,
+}
+
+SHIPPING_RATE = {
+    "id": None,
+    "object": "shipping_rate",
+    "active": True,
+    "created": None,
+    "delivery_estimate": None,
+    "display_name": None,
+    "fixed_amount": None,
+    "livemode": False,
+    "metadata": {},
+    "tax_behavior": "unspecified",
+    "tax_code": None,
+    "type": "fixed_amount",
+}
+
+COUPON = {
+    "id": None,
+    "object": "coupon",
+    "amount_off": None,
+    "created": None,
+    "currency": None,
+    "duration": "once",
+    "duration_in_months": None,
+    "livemode": False,
+    "max_redemptions": None,
+    "metadata": {},
+    "name": None,
+    "percent_off": None,
+    "redeem_by": None,
+    "times_redeemed": 0,
+    "valid": True,
+}
+
+# At API version 2025-09-30 and later the coupon sits in `promotion` (no top-level `coupon`).
+PROMOTION_CODE = {
+    "id": None,
+    "object": "promotion_code",
+    "active": True,
+    "code": None,
+    "created": None,
+    "customer": None,
+    "customer_account": None,
+    "expires_at": None,
+    "livemode": False,
+    "max_redemptions": None,
+    "metadata": {},
+    "promotion": {"coupon": None, "type": "coupon"},
+    "restrictions": {"first_time_transaction": False, "minimum_amount": None,
+                     "minimum_amount_currency": None},
+    "times_redeemed": 0,
+}
+
+# Where a session keeps the shipping address since API version 2025-03-31 (the top-level
+# `shipping_details` was removed then).
+COLLECTED_INFORMATION = {
+    "business_name": None,
+    "individual_name": None,
+    "shipping_details": None,
 }
 
 PAYMENT_INTENT = {

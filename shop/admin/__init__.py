@@ -18,7 +18,9 @@ from shop.admin import (  # noqa: E402,F401
     order_views,
     plan_views,
     product_views,
+    promotion_views,
     review_views,
+    shipping_views,
     staff_views,
 )
 

@@ -89,7 +89,30 @@ class ProductForm(FlaskForm):
     stock = IntegerField("Stock", default=0, validators=[InputRequired(REQUIRED)])
     guarantee_days = IntegerField("Guarantee days", default=0, validators=[InputRequired(REQUIRED)])
     disclaimer = TextAreaField("Disclaimer", validators=[Optional(), Length(max=5000)])
+    tax_code = StringField("Stripe tax code", validators=[Optional(), Length(max=40)])
     published = BooleanField("Published")
+
+
+class ShippingRateForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=100)])
+    amount = FiniteDecimalField("Price", places=None, validators=[InputRequired(REQUIRED)])
+    currency = StringField("Currency", default="usd", validators=[DataRequired(REQUIRED), Length(min=3, max=3)])
+    min_business_days = IntegerField("Delivery from (business days)", validators=[Optional()])
+    max_business_days = IntegerField("Delivery to (business days)", validators=[Optional()])
+    free_over = FiniteDecimalField("Free when the items come to at least", places=None, validators=[Optional()])
+    sort_order = IntegerField("Position", default=0, validators=[Optional()])
+    active = BooleanField("Offered at checkout", default=True)
+
+
+class PromotionCodeForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(REQUIRED), Length(max=40)])
+    percent_off = IntegerField("Percent off", validators=[Optional()])
+    amount_off = FiniteDecimalField("Amount off", places=None, validators=[Optional()])
+    currency = StringField("Currency of the amount off", validators=[Optional(), Length(max=3)])
+    # Local time of the store (SHOP_TIMEZONE); empty means it never expires.
+    expires_at = DateTimeLocalField("Expires at", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    max_redemptions = IntegerField("Redemptions allowed", validators=[Optional()])
+    first_order_only = BooleanField("Only for a customer's first order")
 
 
 class IngredientRowForm(Form):

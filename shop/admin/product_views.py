@@ -102,7 +102,7 @@ def _product_fields(form: ProductForm) -> dict:
         "currency": form.currency.data, "capsules_per_bottle": form.capsules_per_bottle.data,
         "serving_capsules": form.serving_capsules.data, "stock": form.stock.data,
         "guarantee_days": form.guarantee_days.data, "disclaimer": form.disclaimer.data or "",
-        "published": form.published.data,
+        "published": form.published.data, "tax_code": form.tax_code.data,
     }
 
 

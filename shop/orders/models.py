@@ -99,6 +99,15 @@ class Order(Base):
         return fields if any(fields.values()) else None
 
     @property
+    def shipping_address_lines(self) -> list[str]:
+        """The address as a label reads: name, street lines, "City, ST 12345", country."""
+        address = self.shipping_address or {}
+        place = " ".join(part for part in (address.get("state"), address.get("postal_code")) if part)
+        town = ", ".join(part for part in (address.get("city"), place) if part)
+        lines = (address.get("name"), address.get("line1"), address.get("line2"), town, address.get("country"))
+        return [line for line in lines if line]
+
+    @property
     def amounts(self) -> dict:
         """{subtotal, shipping, discount, tax, total} as Stripe charged them (None until paid)."""
         charged = self.amount_subtotal is not None

@@ -41,4 +41,4 @@ def correct_address(order_id):
         problems = [f"{name.replace('_', ' ')}: {message}" for name, messages in exc.errors.items()
                     for message in messages] or [exc.message]
         flash("Your address was not changed. " + "; ".join(problems), "error")
-    return redirect(url_for("orders.page", order_id=order.id) + "#shipping-address", code=303)
+    return redirect(url_for("orders.page", order_id=order.id) + "#address-correction", code=303)

@@ -23,7 +23,8 @@ ROUTE_ROLES = [
     (r"^/admin/fulfilment(/|$)", {"GET": ("fulfilment",), "POST": ("fulfilment",)}),
     (r"^/admin/orders(/|$)", {"GET": ("support", "fulfilment")}),
     (r"^/admin/(claims|reviews|questions|emails)(/|$)", {"GET": ("support",), "POST": ("support",)}),
-    (r"^/admin/(products|staff|data)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
+    (r"^/admin/promotion-codes(/|$)", {"GET": ("support",), "POST": ("support",)}),
+    (r"^/admin/(products|staff|data|shipping-rates)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
 ]
 
 

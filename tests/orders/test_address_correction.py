@@ -47,7 +47,7 @@ def test_the_customer_corrects_the_address_before_shipping(client, opened):
     # when the customer saves a corrected address
     response = post(client, order)
     # then it is the order's address, the timeline says what changed, and the page confirms it
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"/orders/{order.id}#shipping-address")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/orders/{order.id}#address-correction")
     stored = fresh(order)
     assert stored.shipping_address == CORRECTED
     event = db.session.scalar(select(OrderEvent).where(OrderEvent.order_id == order.id,

@@ -71,3 +71,28 @@ LINE_ITEM = frozenset({
     "adjustable_quantity", "amount_discount", "amount_subtotal", "amount_tax", "amount_total",
     "currency", "description", "id", "metadata", "object", "price", "quantity",
 })
+
+SHIPPING_RATE = frozenset({
+    "active", "created", "delivery_estimate", "display_name", "fixed_amount", "id", "livemode",
+    "metadata", "object", "tax_behavior", "tax_code", "type",
+})
+
+COUPON = frozenset({
+    "amount_off", "created", "currency", "duration", "duration_in_months", "id", "livemode",
+    "max_redemptions", "metadata", "name", "object", "percent_off", "redeem_by",
+    "times_redeemed", "valid",
+})
+
+# At API version 2025-09-30 and later the coupon is under `promotion` (no top-level `coupon`).
+PROMOTION_CODE = frozenset({
+    "active", "code", "created", "customer", "customer_account", "expires_at", "id", "livemode",
+    "max_redemptions", "metadata", "object", "promotion", "restrictions", "times_redeemed",
+})
+
+# The session's nested objects, as in Stripe's example.
+COLLECTED_INFORMATION = frozenset({"business_name", "individual_name", "shipping_details"})
+CUSTOMER_DETAILS = frozenset({"address", "business_name", "email", "individual_name", "name",
+                              "phone", "tax_exempt", "tax_ids"})
+SHIPPING_COST = frozenset({"amount_subtotal", "amount_tax", "amount_total", "shipping_rate"})
+TOTAL_DETAILS = frozenset({"amount_discount", "amount_shipping", "amount_tax"})
+ADDRESS = frozenset({"city", "country", "line1", "line2", "postal_code", "state"})

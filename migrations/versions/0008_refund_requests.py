@@ -6,15 +6,15 @@ Staff may refund an order, or cancel it before it ships, outside any guarantee c
 timeline holds the same with the idempotency key. Existing rows (claims, dashboard refunds) keep
 NULLs.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
