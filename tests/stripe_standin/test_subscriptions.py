@@ -259,3 +259,39 @@ def test_prices_products_and_customers_made_beforehand(stripe_client, stripe_sta
         stripe_client.v1.checkout.sessions.create({
             "mode": "payment", "line_items": [{"price": price.id, "quantity": 1}],
             "success_url": "http://shop.test/"})
+
+
+def test_billing_objects_carry_stripes_field_sets(stripe_client, stripe_standin):
+    from tests.stripe_standin import stripe_fields
+
+    session, sub = subscribe(stripe_client, stripe_standin)
+    invoice = stripe_client.v1.invoices.retrieve(session.invoice)
+    customer = stripe_client.v1.customers.retrieve(session.customer)
+    payment = stripe_client.v1.invoice_payments.list({"invoice": invoice.id}).data[0]
+    portal = stripe_client.v1.billing_portal.sessions.create({"customer": customer.id})
+
+    assert set(sub.to_dict()) == stripe_fields.SUBSCRIPTION
+    assert set(sub["items"].data[0].to_dict()) == stripe_fields.SUBSCRIPTION_ITEM
+    assert set(sub["items"].data[0].price.to_dict()) == stripe_fields.PRICE
+    assert set(invoice.to_dict()) == stripe_fields.INVOICE
+    assert set(customer.to_dict()) == stripe_fields.CUSTOMER
+    assert set(payment.to_dict()) == stripe_fields.INVOICE_PAYMENT
+    assert set(portal.to_dict()) == stripe_fields.BILLING_PORTAL_SESSION
+
+
+def test_renewal_events_reach_the_webhook_through_the_dispatcher(stripe_client, stripe_standin):
+    received = []
+    stripe_standin.deliver_to(lambda body, headers: received.append(body) or (200, ""))
+    subscribe(stripe_client, stripe_standin)
+    stripe_standin.wait_for_deliveries(12)
+    stripe_standin.configure_webhooks(order="reverse")
+
+    advance(stripe_standin, 32 * DAY)
+
+    deliveries = stripe_standin.wait_for_deliveries(12 + 9)
+    renewal = [d["type"] for d in deliveries[12:]]
+    assert sorted(renewal) == sorted([
+        "customer.subscription.updated", "invoice.created", "invoice.finalized",
+        "payment_intent.created", "charge.succeeded", "payment_intent.succeeded",
+        "invoice_payment.paid", "invoice.paid", "invoice.payment_succeeded"])
+    assert renewal[0] == "invoice.payment_succeeded"  # the batch, reversed
