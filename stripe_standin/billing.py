@@ -27,7 +27,7 @@ from stripe_standin import totals
 from stripe_standin.account import Account, new_id
 from stripe_standin.customers import changed, customer_of
 from stripe_standin.params import (StripeError, boolean, expand, integer, invalid,
-                                   merged_metadata, metadata, no_such, one_of, only, text)
+                                   merged_metadata, no_such, one_of, only, text)
 from stripe_standin.shapes import (CARD_DETAILS, CHARGE, INVOICE, INVOICE_LINE, INVOICE_PAYMENT,
                                    PAYMENT_INTENT, PLAN, SUBSCRIPTION, SUBSCRIPTION_ITEM, shaped)
 
@@ -145,10 +145,11 @@ def start(account: Account, *, customer: dict, items: list[tuple[dict, int]], at
 
 # -- invoices ------------------------------------------------------------------------------
 def _bill(account: Account, sub: dict, reason: str, start_: int, end: int, at: int, *,
-          free: bool = False, fraction=None, one_off=(), prorations_only: bool = False) -> dict:
+          free: bool = False, fraction=None, one_off=(), prorations_only: bool = False,
+          usage: tuple[int, int] | None = None) -> dict:
     """Invoice a period of `sub` (with pending prorations) and collect it, as its pause says."""
     invoice = _invoice(account, sub, reason, start_, end, at, free=free, fraction=fraction,
-                       one_off=one_off, prorations_only=prorations_only)
+                       one_off=one_off, prorations_only=prorations_only, usage=usage or (at, at))
     sub["latest_invoice"] = invoice["id"]
     pause = sub["pause_collection"]
     if pause and pause["behavior"] == "keep_as_draft":
@@ -182,7 +183,7 @@ def _coupon_applies(account: Account, state: dict, at: int, first: bool) -> dict
 
 
 def _invoice(account: Account, sub: dict, reason: str, start_: int, end: int, at: int, *,
-             free: bool, fraction, one_off, prorations_only: bool) -> dict:
+             free: bool, fraction, one_off, prorations_only: bool, usage: tuple[int, int]) -> dict:
     state = account.billing_state[sub["id"]]
     customer = account.customers[sub["customer"]]
     invoice_id = new_id("in_1")
@@ -228,8 +229,9 @@ def _invoice(account: Account, sub: dict, reason: str, start_: int, end: int, at
         customer_phone=customer["phone"], customer_address=customer["address"],
         customer_shipping=customer["shipping"], billing_reason=reason,
         default_payment_method=sub["default_payment_method"], description=sub["description"],
-        period_start=start_ if reason != "subscription_cycle" else start_,
-        period_end=end, subtotal=subtotal, subtotal_excluding_tax=subtotal,
+        # Stripe's quirk: an invoice's own period is the one just ended (when items could be
+        # added to it); its lines' periods are the one it bills.
+        period_start=usage[0], period_end=usage[1], subtotal=subtotal, subtotal_excluding_tax=subtotal,
         total=total, total_excluding_tax=subtotal - discount, amount_due=due,
         amount_remaining=due, discounts=list(sub["discounts"]) if discount else [],
         total_discount_amounts=[{"amount": discount, "discount": sub["discounts"][0]}]
@@ -459,9 +461,11 @@ def _renew(account: Account, sub: dict, at: int, reason: str = "subscription_cyc
         end(account, sub, at, "cancellation_requested")
         return
     before = _snapshot(sub)
+    ended = (sub["items"]["data"][0]["current_period_start"], at)
     _roll(account, sub, at)
     _announce(account, sub, before, request, at=at)
-    _bill(account, sub, reason, at, sub["items"]["data"][0]["current_period_end"], at)
+    _bill(account, sub, reason, at, sub["items"]["data"][0]["current_period_end"], at,
+          usage=ended)
 
 
 def _roll(account: Account, sub: dict, at: int) -> None:

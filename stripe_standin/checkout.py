@@ -643,13 +643,19 @@ def _settle_choices(account: Account, session: dict, answers: Answers, chosen: Q
         session["collected_information"] = shaped(
             COLLECTED_INFORMATION, shipping_details={"name": answers.name, "address": address})
     session["customer_details"] = shaped(
-        CUSTOMER_DETAILS, email=answers.email or session["customer_email"] or DEFAULT_EMAIL,
+        CUSTOMER_DETAILS, email=answers.email or session["customer_email"]
+        or _known_email(account, session) or DEFAULT_EMAIL,
         name=answers.name or CUSTOMER_DETAILS["name"], phone=answers.phone, address=address)
     if session["automatic_tax"]["enabled"]:
         session["automatic_tax"] = dict(session["automatic_tax"], status="complete")
     if chosen.coupon is not None:
         discounts.redeem(account, chosen.coupon["id"],
                          chosen.promotion_code["id"] if chosen.promotion_code else None)
+
+
+def _known_email(account: Account, session: dict) -> str | None:
+    customer = account.customers.get(session.get("customer") or "")
+    return customer["email"] if customer else None
 
 
 def settle_async(account: Account, session_id: str, succeeded: bool = True) -> dict:

@@ -109,7 +109,8 @@ def test_moving_trial_end_moves_the_next_bill(stripe_client, stripe_standin):
     advance(stripe_standin, moved - stripe_standin.clock.now() + 60)
     invoices = stripe_client.v1.invoices.list({"subscription": sub.id}).data
     assert [i.billing_reason for i in invoices] == ["subscription_cycle", "subscription_create"]
-    assert invoices[0].period_start == moved
+    assert invoices[0].lines.data[0].period.start == moved  # the period it bills
+    assert invoices[0].period_end == moved  # Stripe's invoice period: the one just ended
 
 
 def test_each_period_crossed_is_billed_once_in_order(stripe_client, stripe_standin):
@@ -121,7 +122,7 @@ def test_each_period_crossed_is_billed_once_in_order(stripe_client, stripe_stand
     invoices = stripe_client.v1.invoices.list({"subscription": sub.id}).data[::-1]
     assert [(i.billing_reason, i.amount_paid) for i in invoices] == [
         ("subscription_create", 2000)] + [("subscription_cycle", 2000)] * 3
-    starts = [i.period_start for i in invoices[1:]]
+    starts = [i.lines.data[0].period.start for i in invoices[1:]]
     assert starts == sorted(starts) and len(set(starts)) == 3
     assert advance(stripe_standin, 60)["billed"] == 0
     assert len(stripe_standin.events("invoice.paid")) == 4
