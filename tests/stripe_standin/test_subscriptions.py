@@ -296,3 +296,33 @@ def test_renewal_events_reach_the_webhook_through_the_dispatcher(stripe_client, 
         "payment_intent.created", "charge.succeeded", "payment_intent.succeeded",
         "invoice_payment.paid", "invoice.paid", "invoice.payment_succeeded"])
     assert renewal[0] == "invoice.payment_succeeded"  # the batch, reversed
+
+
+def test_ending_a_trial_now_bills_at_once(stripe_client, stripe_standin):
+    _, sub = subscribe(stripe_client, stripe_standin, subscription_data={"trial_period_days": 7})
+
+    ended = stripe_client.v1.subscriptions.update(sub.id, {"trial_end": "now"})
+
+    assert ended.status == "active"
+    latest = stripe_client.v1.invoices.retrieve(ended.latest_invoice)
+    assert (latest.billing_reason, latest.status, latest.amount_paid) == (
+        "subscription_update", "paid", 2500)
+    assert ended["items"].data[0].current_period_start == ended.trial_end
+
+
+def test_a_quantity_change_with_prorations_credits_and_charges_the_rest_of_the_period(
+        stripe_client, stripe_standin):
+    _, sub = subscribe(stripe_client, stripe_standin)
+    item = sub["items"].data[0]
+    half = (item.current_period_end - item.current_period_start) // 2
+    advance(stripe_standin, half)
+
+    stripe_client.v1.subscriptions.update(sub.id, {"items": [{"id": item.id, "quantity": 2}]})
+    advance(stripe_standin, item.current_period_end - stripe_standin.clock.now() + 60)
+
+    renewal = stripe_client.v1.invoices.list({"subscription": sub.id}).data[0]
+    amounts = sorted(line.amount for line in renewal.lines.data)
+    assert amounts[0] == pytest.approx(-1250, abs=30)  # unused half of one
+    assert amounts[1] == pytest.approx(2500, abs=60)  # the rest of the period for two
+    assert amounts[2] == 5000  # the next period for two
+    assert renewal.amount_paid == sum(amounts)
