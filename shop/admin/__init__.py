@@ -14,6 +14,7 @@ from shop.admin import (  # noqa: E402,F401
     dashboard_views,
     data_views,
     email_views,
+    fulfilment_views,
     order_views,
     plan_views,
     product_views,

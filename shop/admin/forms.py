@@ -1,11 +1,15 @@
 """WTForms for the admin screens. They check shape (required, types); services check the rules."""
+import secrets
+
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
     Form,
     FormField,
     DateTimeLocalField,
+    HiddenField,
     DecimalField,
     EmailField,
     IntegerField,
@@ -165,6 +169,12 @@ class ShipForm(FlaskForm):
                                   validators=[DataRequired(REQUIRED), Length(max=100), _single_line])
 
 
+class ShipmentsUploadForm(FlaskForm):
+    """A CSV of shipments (columns order, carrier, tracking_number; see fulfilment.bulk)."""
+
+    file = FileField("CSV file", validators=[FileRequired(REQUIRED)])
+
+
 class DeliverForm(FlaskForm):
     # Local time of the store (SHOP_TIMEZONE); empty means now.
     delivered_at = DateTimeLocalField("Delivered at", format="%Y-%m-%dT%H:%M", validators=[Optional()])
@@ -181,6 +191,34 @@ class ApproveClaimForm(FlaskForm):
 
 class DenyClaimForm(FlaskForm):
     note = TextAreaField("Why the claim is denied", validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class RefundOrderForm(FlaskForm):
+    """A refund outside any claim; `request_key` (fresh on each page) makes a double submit refund once."""
+
+    # Empty: everything still refundable. In the order's currency, e.g. 24.50.
+    amount = FiniteDecimalField("Amount to refund", places=None, validators=[Optional(), NumberRange(min=0.01)])
+    reason = TextAreaField("Reason", validators=[DataRequired(REQUIRED), Length(max=2000)])
+    request_key = HiddenField(validators=[Optional(), Length(max=255)])
+
+
+class CancelOrderForm(FlaskForm):
+    reason = TextAreaField("Why the order is cancelled", validators=[DataRequired(REQUIRED), Length(max=2000)])
+    request_key = HiddenField(validators=[Optional(), Length(max=255)])
+
+
+REFUND_PREFIX, CANCEL_PREFIX = "refund", "cancel"  # two forms with a `reason` on one page
+
+
+def refund_forms(refund_form=None, cancel_form=None) -> dict:
+    """The order page's refund and cancel forms: the ones posted back, or fresh ones, each with
+    a new request key."""
+    return {
+        "refund_form": refund_form or RefundOrderForm(formdata=None, prefix=REFUND_PREFIX,
+                                                      request_key=secrets.token_urlsafe(16)),
+        "cancel_form": cancel_form or CancelOrderForm(formdata=None, prefix=CANCEL_PREFIX,
+                                                      request_key=secrets.token_urlsafe(16)),
+    }
 
 
 class AnswerForm(FlaskForm):

@@ -242,7 +242,7 @@ _REPORTED_BEFORE_PAYMENT = select(
 # --- helpers ----------------------------------------------------------------------------------
 
 def _paid(order: Order, session: dict, message: str) -> str:
-    if order.status == CANCELLED:
+    if order.status == CANCELLED and order.paid_at is None:  # (staff cancel paid orders: paid_at stays)
         if charge_mismatch(order, session) is None:  # where to ship, and what was charged
             checkout_details.store(order, session, charged_amounts(session))
         services.flag_for_staff(
