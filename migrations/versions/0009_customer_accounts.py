@@ -4,15 +4,15 @@ Customers (an address proven by a one-time link), their server-side sessions, th
 links (sign in, confirm an erasure; stored as digests), and the orders whose dosing reminders
 their customer turned off.
 
-Revision ID: 0008_customer_accounts
-Revises: 0007
+Revision ID: 0009_customer_accounts
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_customer_accounts'
-down_revision = '0007'
+revision = '0009_customer_accounts'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
