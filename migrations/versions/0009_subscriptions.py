@@ -24,7 +24,7 @@ def upgrade():
     op.create_table('subscriptions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('stripe_subscription_id', sa.String(length=255), nullable=False),
+    sa.Column('stripe_subscription_id', sa.String(length=255), nullable=True),
     sa.Column('stripe_customer_id', sa.String(length=255), nullable=True),
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),

@@ -25,7 +25,7 @@ class Subscription(Base):
     # The order that started it (paid by the Checkout Session); renewals point back by
     # `Order.subscription_id`.
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
-    stripe_subscription_id: Mapped[str] = mapped_column(String(255), unique=True)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # None until paid
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     quantity: Mapped[int]
