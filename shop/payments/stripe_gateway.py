@@ -83,6 +83,13 @@ def retrieve_invoice(invoice_id: str, expand: list[str] | None = None) -> dict:
         return client().v1.invoices.retrieve(invoice_id, {"expand": expand or []}).to_dict()
 
 
+def create_billing_portal_session(customer_id: str, return_url: str) -> dict:
+    """A short-lived page at Stripe where the customer updates their card (and sees invoices)."""
+    with _translated_errors():
+        return client().v1.billing_portal.sessions.create(
+            {"customer": customer_id, "return_url": return_url}).to_dict()
+
+
 def create_refund(payment_intent_id: str, amount: int, idempotency_key: str, metadata: dict) -> dict:
     """Ask Stripe to refund `amount` of a payment. The same key never refunds twice."""
     params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata}

@@ -101,6 +101,10 @@ def invoice_paid(order: Order, invoice: dict) -> str:
     return subscriptions.invoice_paid(order, invoice)
 
 
+def invoice_payment_failed(order: Order, invoice: dict) -> str:
+    return subscriptions.invoice_payment_failed(order, invoice)
+
+
 def async_payment_succeeded(order: Order, session: dict) -> str:
     _store_session_payment(order, session)
     return _paid(order, session, "Delayed payment confirmed by Stripe")
@@ -180,6 +184,7 @@ HANDLERS: dict[str, Callable[[Order, dict], str]] = {
     "customer.subscription.updated": subscription_changed,
     "customer.subscription.deleted": subscription_changed,
     "invoice.paid": invoice_paid,
+    "invoice.payment_failed": invoice_payment_failed,
 }
 
 

@@ -252,6 +252,44 @@ def followup_plan_changed(order_id: int) -> None:
         retime(sub)
 
 
+# --- a renewal that failed ----------------------------------------------------------------------
+
+def invoice_payment_failed(order: Order, invoice: dict) -> str:
+    """A renewal's card was declined: email the customer a link to update it, once per attempt.
+
+    Stripe retries the invoice (and pays it at once when the card is updated in its portal);
+    `invoice.paid` then makes the renewal order as usual."""
+    from shop.emails.services import queue_email
+    from shop.subscriptions import links
+
+    sub = first_order_subscription(order)
+    invoice_id = _id(invoice.get("id"))
+    if sub is None or not invoice_id or not _attach(sub, _invoice_subscription(invoice), None):
+        return "ignored (no subscription)"
+    attempt = invoice.get("attempt_count") if isinstance(invoice.get("attempt_count"), int) else 0
+    product = db.session.get(Product, sub.product_id)
+    queue_email(
+        "subscription_payment_failed", order.email, order_id=order.id,
+        dedupe_key=f"subscription-payment-failed:{invoice_id}:{attempt}",
+        context={"order": order, "product_name": product.name, "quantity": sub.quantity,
+                 "amount": _whole(invoice.get("amount_due")), "currency": sub.currency,
+                 "card_url": links.link(sub.id, links.CARD)},
+    )
+    return "card update requested"
+
+
+def card_update_url(subscription_id: int) -> str:
+    """Stripe's billing portal for the subscription's customer (raises LinkError without one)."""
+    from shop.payments import stripe_gateway
+    from shop.subscriptions import links
+
+    sub = db.session.get(Subscription, subscription_id)
+    if sub is None or not sub.stripe_customer_id:
+        raise links.LinkError("This subscription no longer exists.")
+    session = stripe_gateway.create_billing_portal_session(sub.stripe_customer_id, current_app.config["PUBLIC_URL"] + "/")
+    return session["url"]
+
+
 # --- renewals ---------------------------------------------------------------------------------
 
 def invoice_paid(order: Order, invoice: dict) -> str:

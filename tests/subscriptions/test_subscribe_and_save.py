@@ -159,3 +159,69 @@ def test_bought_delivered_and_renewed_twice_with_duplicated_and_reordered_events
 
 def first_json_renewal(api, body):
     return order_json(api, body)["subscription"]["next_renewal_on"]
+
+
+def test_stay_at_this_dose_moves_the_next_renewal_a_week_on_and_i_started_today_reanchors_it(
+        api, mag, stripe_standin, stripe_client, staff_headers):
+    from shop.followups import links
+
+    answer = subscribe(api, [{"slug": "mag-rr", "quantity": 1, "subscribe": True}])
+    stripe_standin.pay(answer.json["stripe_checkout_session_id"])
+    settle(stripe_standin)
+    deliver(api, answer.json["order_id"], staff_headers("fulfilment"))
+    settle(stripe_standin)
+    sub = db.session.scalar(select(Subscription).where(Subscription.order_id == answer.json["order_id"]))
+    planned = sub.next_renewal_on
+    day7 = db.session.scalar(select(FollowUp).where(FollowUp.order_id == answer.json["order_id"],
+                                                    FollowUp.step_day == 7))
+
+    # "stay at 2 capsules one more week": a week more at 2 a night, so the bottle lasts 2 days more
+    assert api.post(f"/followups/hold/{links.make_token(day7.id, links.HOLD)}").status_code == 200
+    settle(stripe_standin)
+    sub = db.session.get(Subscription, sub.id)
+    assert sub.next_renewal_on == planned + timedelta(days=2)  # runs out on day 39, not 37
+    remote = stripe_client.v1.subscriptions.retrieve(sub.stripe_subscription_id)
+    assert remote.trial_end == int(as_utc(sub.next_billing_at).timestamp())
+    assert plan.local_date(as_utc(sub.next_billing_at), api.application.config["SHOP_TIMEZONE"]) == sub.next_renewal_on
+    assert order_json(api, answer.json)["subscription"]["next_renewal_on"] == sub.next_renewal_on.isoformat()
+
+    # "I started today" (today = the delivery day here): the plan re-anchors, the hold still counts
+    day0 = db.session.scalar(select(FollowUp).where(FollowUp.order_id == answer.json["order_id"],
+                                                    FollowUp.step_day == 0))
+    assert api.post(f"/followups/started/{links.make_token(day0.id, links.STARTED)}").status_code == 200
+    sub = db.session.get(Subscription, sub.id)
+    assert sub.next_renewal_on == planned + timedelta(days=2)
+
+
+def test_a_declined_renewal_emails_a_card_update_link_to_stripe_s_portal_then_renews_once(
+        api, mag, stripe_standin, stripe_client, staff_headers):
+    import requests
+
+    from shop.emails.models import EmailMessage
+
+    answer = subscribe(api, [{"slug": "mag-rr", "quantity": 1, "subscribe": True}])
+    stripe_standin.pay(answer.json["stripe_checkout_session_id"])
+    settle(stripe_standin)
+    deliver(api, answer.json["order_id"], staff_headers("fulfilment"))
+    sub = db.session.scalar(select(Subscription).where(Subscription.order_id == answer.json["order_id"]))
+    stripe_standin.decline_card(sub.stripe_customer_id, "card_declined")
+
+    stripe_standin.advance_clock(int(as_utc(sub.next_billing_at).timestamp()) - stripe_standin.clock.now() + 60)
+    settle(stripe_standin)
+
+    [mail] = db.session.scalars(select(EmailMessage).where(EmailMessage.kind == "subscription_payment_failed"))
+    assert mail.to == "ada@example.com"
+    assert order_json(api, answer.json)["subscription"]["status"] == "past_due"
+    assert order_json(api, answer.json)["subscription"]["renewal_order_ids"] == []
+    link = next(word for word in mail.body_text.split() if "/subscriptions/card/" in word)
+    portal = api.get(link.replace(api.application.config["PUBLIC_URL"], ""))
+    assert portal.status_code == 303
+    assert api.get("/subscriptions/card/forged").status_code == 400
+
+    # the customer updates the card at Stripe: the open invoice is paid, one renewal order
+    assert requests.post(portal.headers["Location"], data={"action": "update-card"}, allow_redirects=False,
+                         timeout=5).status_code in (302, 303)
+    settle(stripe_standin)
+    body = order_json(api, answer.json)
+    assert body["subscription"]["status"] == "active"
+    assert len(body["subscription"]["renewal_order_ids"]) == 1
