@@ -78,6 +78,12 @@ def update_subscription(subscription_id: str, params: dict, idempotency_key: str
             subscription_id, params, {"idempotency_key": idempotency_key}).to_dict()
 
 
+def cancel_subscription(subscription_id: str, idempotency_key: str) -> dict:
+    """Cancel now: no more invoices (`customer.subscription.deleted` follows)."""
+    with _translated_errors():
+        return client().v1.subscriptions.cancel(subscription_id, options={"idempotency_key": idempotency_key}).to_dict()
+
+
 def retrieve_invoice(invoice_id: str, expand: list[str] | None = None) -> dict:
     with _translated_errors():
         return client().v1.invoices.retrieve(invoice_id, {"expand": expand or []}).to_dict()

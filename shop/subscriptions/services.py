@@ -290,6 +290,65 @@ def card_update_url(subscription_id: int) -> str:
     return session["url"]
 
 
+# --- the subscriber's own changes (signed links) ---------------------------------------------
+
+LIVE = ("trialing", "active", "past_due")
+DELAY_DAYS = 7
+
+
+def subscription_for_link(subscription_id: int) -> Subscription:
+    from shop.subscriptions import links
+
+    sub = db.session.get(Subscription, subscription_id)
+    if sub is None:
+        raise links.LinkError("This subscription no longer exists.")
+    return sub
+
+
+def manage_links(sub: Subscription) -> dict:
+    """The order page's links: delay a week, skip one, cancel (live subscriptions only)."""
+    from shop.subscriptions import links
+
+    if sub.status not in LIVE or sub.next_renewal_on is None:
+        return {}
+    on = sub.next_renewal_on.isoformat()
+    return {action: links.link(sub.id, action, on) for action in (links.DELAY, links.SKIP, links.CANCEL)}
+
+
+def postpone(subscription_id: int, action: str, renewal_on: str | None) -> bool:
+    """Delay (a week) or skip (one interval) the renewal the link was made for; False when that
+    renewal has already moved or passed (the same link used twice), or nothing is due."""
+    from shop.subscriptions import links
+
+    sub = db.session.scalar(select(Subscription).where(Subscription.id == subscription_id).with_for_update())
+    if sub is None:
+        raise links.LinkError("This subscription no longer exists.")
+    if sub.status not in LIVE or sub.next_renewal_on is None or sub.next_renewal_on.isoformat() != renewal_on:
+        return False
+    days = DELAY_DAYS if action == links.DELAY else sub.interval_days
+    if not move_next_bill(sub, sub.next_renewal_on + timedelta(days=days)):
+        raise Unprocessable("We could not change your subscription just now; please try again later")
+    return True
+
+
+def cancel(subscription_id: int) -> bool:
+    """No more renewals (Stripe cancels now); False when already cancelled."""
+    from shop.payments import stripe_gateway
+    from shop.subscriptions import links
+
+    sub = db.session.scalar(select(Subscription).where(Subscription.id == subscription_id).with_for_update())
+    if sub is None:
+        raise links.LinkError("This subscription no longer exists.")
+    if sub.status == CANCELED:
+        return False
+    if sub.stripe_subscription_id:
+        apply_remote(sub, stripe_gateway.cancel_subscription(
+            sub.stripe_subscription_id, idempotency_key=f"subscription-{sub.id}-cancel"))
+    sub.status = CANCELED
+    sub.next_renewal_on = sub.next_billing_at = None
+    return True
+
+
 # --- renewals ---------------------------------------------------------------------------------
 
 def invoice_paid(order: Order, invoice: dict) -> str:

@@ -1,5 +1,7 @@
-"""Pages a subscriber reaches from emails: the card update (Stripe's billing portal)."""
-from flask import Blueprint, redirect, render_template
+"""Pages a subscriber reaches from emails and the order page: the card update (Stripe's
+billing portal), delay a week, skip one renewal, cancel. A GET only shows what a POST would do
+(mail scanners follow links)."""
+from flask import Blueprint, redirect, render_template, request
 
 from shop.orders.access import no_store
 from shop.subscriptions import links, services
@@ -17,5 +19,35 @@ def card(token):
     try:
         url = services.card_update_url(links.read_token(token, links.CARD))
     except links.LinkError as exc:
-        return render_template("followups/invalid.html", message=str(exc)), 400
+        return _invalid(exc)
     return redirect(url, code=303)
+
+
+@bp.route("/subscriptions/<any(delay, skip, cancel):action>/<token>", methods=["GET", "POST"])
+def manage(action, token):
+    try:
+        subscription_id, renewal_on = links.read(token, action)
+        sub = services.subscription_for_link(subscription_id)
+        done = None
+        if request.method == "POST":
+            if action == links.CANCEL:
+                done = services.cancel(sub.id)
+            else:
+                done = services.postpone(sub.id, action, renewal_on)
+    except links.LinkError as exc:
+        return _invalid(exc)
+    return render_template("subscriptions/manage.html", action=action, token=token, subscription=sub,
+                           done=done, delay_days=services.DELAY_DAYS)
+
+
+@bp.app_template_global("subscription_panel")
+def subscription_panel(order) -> dict | None:
+    """For the order page: the subscription this order started or renews, and its links."""
+    sub = services.subscription_of(order)
+    if sub is None:
+        return None
+    return {"subscription": sub, "links": services.manage_links(sub)}
+
+
+def _invalid(exc: Exception):
+    return render_template("followups/invalid.html", message=str(exc)), 400

@@ -225,3 +225,47 @@ def test_a_declined_renewal_emails_a_card_update_link_to_stripe_s_portal_then_re
     body = order_json(api, answer.json)
     assert body["subscription"]["status"] == "active"
     assert len(body["subscription"]["renewal_order_ids"]) == 1
+
+
+def test_the_subscriber_delays_skips_and_cancels_from_signed_links(api, mag, stripe_standin, stripe_client,
+                                                                   staff_headers):
+    from shop.orders.access import order_page_url
+    from shop.subscriptions import links
+
+    answer = subscribe(api, [{"slug": "mag-rr", "quantity": 1, "subscribe": True}])
+    stripe_standin.pay(answer.json["stripe_checkout_session_id"])
+    settle(stripe_standin)
+    deliver(api, answer.json["order_id"], staff_headers("fulfilment"))
+    sub = db.session.scalar(select(Subscription).where(Subscription.order_id == answer.json["order_id"]))
+    planned = sub.next_renewal_on
+    public = api.application.config["PUBLIC_URL"]
+    with api.application.test_request_context():
+        page_url = order_page_url(db.session.get(Order, answer.json["order_id"]), external=False)
+    page = api.get(page_url).get_data(as_text=True)
+    assert planned.isoformat() in page and "Delay a week" in page
+    delay = next(part.split('"')[1] for part in page.split("href=")[1:] if "/subscriptions/delay/" in part)
+    delay = delay.replace(public, "").replace("&amp;", "&")
+
+    # a GET (a mail scanner) changes nothing; the POST delays a week, once
+    assert api.get(delay).status_code == 200
+    assert db.session.get(Subscription, sub.id).next_renewal_on == planned
+    assert api.post(delay).status_code == 200
+    assert api.post(delay).status_code == 200
+    db.session.expire_all()
+    sub = db.session.get(Subscription, sub.id)
+    assert sub.next_renewal_on == planned + timedelta(days=7)
+    assert stripe_client.v1.subscriptions.retrieve(sub.stripe_subscription_id).trial_end == int(
+        as_utc(sub.next_billing_at).timestamp())
+
+    skip = f"/subscriptions/skip/{links.make_token(sub.id, links.SKIP, sub.next_renewal_on.isoformat())}"
+    assert api.post(skip).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Subscription, sub.id).next_renewal_on == planned + timedelta(days=7 + 30)
+
+    cancel = f"/subscriptions/cancel/{links.make_token(sub.id, links.CANCEL)}"
+    assert api.post(cancel).status_code == 200
+    settle(stripe_standin)
+    assert stripe_client.v1.subscriptions.retrieve(sub.stripe_subscription_id).status == "canceled"
+    body = order_json(api, answer.json)
+    assert body["subscription"]["status"] == "canceled" and body["subscription"]["next_renewal_on"] is None
+    assert api.post(f"/subscriptions/skip/{links.make_token(sub.id, links.CANCEL)}").status_code == 400
