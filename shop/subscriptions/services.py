@@ -252,6 +252,33 @@ def followup_plan_changed(order_id: int) -> None:
         retime(sub)
 
 
+# --- staff -------------------------------------------------------------------------------------
+
+STAFF_STATUSES = (INCOMPLETE, "trialing", "active", "past_due", CANCELED)
+STAFF_LIST_LIMIT = 500
+
+
+def staff_list(status: str | None = None) -> list[dict]:
+    """Subscriptions newest first (at most STAFF_LIST_LIMIT), with the customer, product and
+    renewal orders, in a constant number of queries."""
+    query = (select(Subscription, Order.email, Product.name)
+             .join(Order, Order.id == Subscription.order_id).join(Product, Product.id == Subscription.product_id)
+             .order_by(Subscription.id.desc()).limit(STAFF_LIST_LIMIT))
+    if status:
+        query = query.where(Subscription.status == status[:30])
+    rows = db.session.execute(query).all()
+    renewals: dict[int, list[int]] = {}
+    ids = [sub.id for sub, _, _ in rows]
+    if ids:
+        for order_id, sub_id, invoice in db.session.execute(
+                select(Order.id, Order.subscription_id, Order.stripe_invoice_id)
+                .where(Order.subscription_id.in_(ids)).order_by(Order.id)):
+            if invoice is not None:
+                renewals.setdefault(sub_id, []).append(order_id)
+    return [{"subscription": sub, "email": email, "product_name": name, "renewal_order_ids": renewals.get(sub.id, [])}
+            for sub, email, name in rows]
+
+
 # --- a renewal that failed ----------------------------------------------------------------------
 
 def invoice_payment_failed(order: Order, invoice: dict) -> str:
