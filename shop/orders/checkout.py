@@ -134,6 +134,7 @@ def cancel_unpaid_order(order: Order, *, actor: str, message: str) -> bool:
         return False
     states.transition(order, CANCELLED, actor=actor, message=message)
     stock.release(order)
+    subscriptions.checkout_abandoned(order)
     return True
 
 

@@ -12,6 +12,7 @@ TRIALING = "trialing"
 PAST_DUE = "past_due"
 CANCELED = "canceled"
 INCOMPLETE = "incomplete"
+INCOMPLETE_EXPIRED = "incomplete_expired"  # its checkout ended unpaid
 
 
 class Subscription(Base):

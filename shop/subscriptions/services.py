@@ -22,7 +22,7 @@ from shop.extensions import db
 from shop.followups import plan
 from shop.orders.models import ADDRESS_FIELDS, PAID, PENDING_PAYMENT, Order, OrderItem
 from shop.subscriptions import renewals
-from shop.subscriptions.models import CANCELED, INCOMPLETE, Subscription
+from shop.subscriptions.models import CANCELED, INCOMPLETE, INCOMPLETE_EXPIRED, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,14 @@ def start(order: Order, product: Product, quantity: int) -> Subscription:
     db.session.flush()
     order.subscription_id = sub.id
     return sub
+
+
+def checkout_abandoned(order: Order) -> None:
+    """The checkout that would have started a subscription ended unpaid: it never will
+    (Stripe's own word for such a subscription: `incomplete_expired`)."""
+    sub = first_order_subscription(order)
+    if sub is not None and sub.status == INCOMPLETE and sub.stripe_subscription_id is None:
+        sub.status = INCOMPLETE_EXPIRED
 
 
 def first_bill_at(product: Product, quantity: int, now: datetime | None = None) -> int:
@@ -151,7 +159,7 @@ def subscription_event(order: Order, obj: dict) -> str:
         return "ignored (no subscription)"
     if not _attach(sub, _id(obj.get("id")), _id(obj.get("customer"))):
         return "ignored (another subscription)"
-    sync_from_stripe(sub)
+    sync_from_stripe(sub, fallback=obj)
     return f"subscription {sub.status}"
 
 
@@ -167,22 +175,37 @@ def _attach(sub: Subscription, stripe_id: str | None, customer_id: str | None) -
     return True
 
 
-def sync_from_stripe(sub: Subscription) -> None:
-    """Status and next billing date as Stripe has them now."""
+def sync_from_stripe(sub: Subscription, fallback: dict | None = None) -> None:
+    """Status and next billing date as Stripe has them now. When Stripe refuses to say (the
+    subscription is gone), the event's own copy (`fallback`) is taken; when it cannot be
+    reached, the error goes up and the webhook answers 5xx, so Stripe delivers the event again."""
     from shop.payments import stripe_gateway
 
-    remote = stripe_gateway.retrieve_subscription(sub.stripe_subscription_id)
+    try:
+        remote = stripe_gateway.retrieve_subscription(sub.stripe_subscription_id)
+    except stripe_gateway.PaymentProviderError as exc:
+        if not exc.declined:
+            raise
+        log.warning("Stripe would not show subscription %s: %s", sub.stripe_subscription_id, exc.detail)
+        if fallback is None:
+            return
+        remote = fallback
     apply_remote(sub, remote)
 
 
 def apply_remote(sub: Subscription, remote: dict) -> None:
-    sub.status = str(remote.get("status") or sub.status)[:30]
-    items = ((remote.get("items") or {}).get("data")) or [{}]
-    next_bill = remote.get("trial_end") if remote.get("status") == "trialing" else None
-    next_bill = next_bill or items[0].get("current_period_end")
-    if sub.status == CANCELED or remote.get("pause_collection"):
-        next_bill = None if sub.status == CANCELED else next_bill
-    if isinstance(next_bill, int):
+    """Take Stripe's status and next bill (`trial_end` while trialing, else the current period's
+    end); a cancelled subscription has none."""
+    status = remote.get("status")
+    if isinstance(status, str) and status:
+        sub.status = status[:30]
+    items = remote.get("items") if isinstance(remote.get("items"), dict) else {}
+    first = (items.get("data") or [{}])[0] if isinstance(items.get("data"), list) else {}
+    next_bill = remote.get("trial_end") if status == "trialing" else None
+    next_bill = next_bill or (first.get("current_period_end") if isinstance(first, dict) else None)
+    if sub.status == CANCELED:
+        next_bill = None
+    if isinstance(next_bill, int) and not isinstance(next_bill, bool):
         moment = datetime.fromtimestamp(next_bill, UTC)
         sub.next_billing_at = moment
         sub.next_renewal_on = plan.local_date(moment, current_app.config["SHOP_TIMEZONE"])
@@ -254,7 +277,7 @@ def followup_plan_changed(order_id: int) -> None:
 
 # --- staff -------------------------------------------------------------------------------------
 
-STAFF_STATUSES = (INCOMPLETE, "trialing", "active", "past_due", CANCELED)
+STAFF_STATUSES = (INCOMPLETE, "trialing", "active", "past_due", CANCELED, INCOMPLETE_EXPIRED)
 STAFF_LIST_LIMIT = 500
 
 

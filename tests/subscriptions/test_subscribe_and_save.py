@@ -269,3 +269,15 @@ def test_the_subscriber_delays_skips_and_cancels_from_signed_links(api, mag, str
     body = order_json(api, answer.json)
     assert body["subscription"]["status"] == "canceled" and body["subscription"]["next_renewal_on"] is None
     assert api.post(f"/subscriptions/skip/{links.make_token(sub.id, links.CANCEL)}").status_code == 400
+
+
+def test_a_subscription_checkout_that_expires_unpaid_never_starts(api, mag, stripe_standin):
+    answer = subscribe(api, [{"slug": "mag-rr", "quantity": 1, "subscribe": True}])
+
+    stripe_standin.expire(answer.json["stripe_checkout_session_id"])
+    settle(stripe_standin)
+
+    body = order_json(api, answer.json)
+    assert body["status"] == "cancelled"
+    assert body["subscription"]["status"] == "incomplete_expired"
+    assert body["subscription"]["next_renewal_on"] is None
