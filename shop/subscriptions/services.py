@@ -32,6 +32,8 @@ BILLING_HOUR = 9
 MIN_FIRST_BILL = timedelta(days=3)
 # Stripe refuses a `trial_end` more than two years ahead.
 MAX_FIRST_BILL = timedelta(days=729)
+# Statuses in which Stripe still bills renewals (so their date may move).
+LIVE = ("trialing", "active", "past_due")
 
 
 # --- terms ------------------------------------------------------------------------------------
@@ -231,7 +233,7 @@ def retime(sub: Subscription) -> bool:
     from shop.followups.models import FollowUp
 
     order = db.session.get(Order, sub.order_id)
-    if order is None or order.delivered_at is None or sub.status == CANCELED or renewal_order_ids(sub):
+    if order is None or order.delivered_at is None or sub.status not in LIVE or renewal_order_ids(sub):
         return False
     tz = current_app.config["SHOP_TIMEZONE"]
     rows = db.session.scalars(select(FollowUp).where(
@@ -342,7 +344,6 @@ def card_update_url(subscription_id: int) -> str:
 
 # --- the subscriber's own changes (signed links) ---------------------------------------------
 
-LIVE = ("trialing", "active", "past_due")
 DELAY_DAYS = 7
 
 
