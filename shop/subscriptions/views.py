@@ -23,8 +23,22 @@ def card(token):
     return redirect(url, code=303)
 
 
-@bp.route("/subscriptions/<any(delay, skip, cancel):action>/<token>", methods=["GET", "POST"])
-def manage(action, token):
+@bp.route("/subscriptions/delay/<token>", methods=["GET", "POST"])
+def delay(token):
+    return _manage(links.DELAY, token)
+
+
+@bp.route("/subscriptions/skip/<token>", methods=["GET", "POST"])
+def skip(token):
+    return _manage(links.SKIP, token)
+
+
+@bp.route("/subscriptions/cancel/<token>", methods=["GET", "POST"])
+def cancel(token):
+    return _manage(links.CANCEL, token)
+
+
+def _manage(action: str, token: str):
     try:
         subscription_id, renewal_on = links.read(token, action)
         sub = services.subscription_for_link(subscription_id)
