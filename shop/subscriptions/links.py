@@ -9,7 +9,9 @@ CARD = "card"  # update the card at Stripe's billing portal
 DELAY = "delay"  # the next renewal a week later
 SKIP = "skip"  # skip the next renewal: one interval later
 CANCEL = "cancel"  # no more renewals
-ACTIONS = (CARD, DELAY, SKIP, CANCEL)
+PAUSE = "pause"  # renewals stop until resumed (Stripe voids their invoices)
+RESUME = "resume"
+ACTIONS = (CARD, DELAY, SKIP, CANCEL, PAUSE, RESUME)
 LINK_MAX_AGE = timedelta(days=30)
 
 

@@ -13,6 +13,9 @@ PAST_DUE = "past_due"
 CANCELED = "canceled"
 INCOMPLETE = "incomplete"
 INCOMPLETE_EXPIRED = "incomplete_expired"  # its checkout ended unpaid
+# The shop's word for Stripe's `active`/`trialing` with `pause_collection` set: nothing is billed
+# or shipped until the subscriber resumes.
+PAUSED = "paused"
 
 
 class Subscription(Base):

@@ -22,7 +22,7 @@ from shop.extensions import db
 from shop.followups import plan
 from shop.orders.models import ADDRESS_FIELDS, PAID, PENDING_PAYMENT, Order, OrderItem
 from shop.subscriptions import renewals
-from shop.subscriptions.models import CANCELED, INCOMPLETE, INCOMPLETE_EXPIRED, Subscription
+from shop.subscriptions.models import CANCELED, INCOMPLETE, INCOMPLETE_EXPIRED, PAUSED, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,8 @@ def apply_remote(sub: Subscription, remote: dict) -> None:
     end); a cancelled subscription has none."""
     status = remote.get("status")
     if isinstance(status, str) and status:
-        sub.status = status[:30]
+        paused = status in ("active", "trialing") and bool(remote.get("pause_collection"))
+        sub.status = PAUSED if paused else status[:30]
     items = remote.get("items") if isinstance(remote.get("items"), dict) else {}
     first = (items.get("data") or [{}])[0] if isinstance(items.get("data"), list) else {}
     next_bill = remote.get("trial_end") if status == "trialing" else None
@@ -279,7 +280,7 @@ def followup_plan_changed(order_id: int) -> None:
 
 # --- staff -------------------------------------------------------------------------------------
 
-STAFF_STATUSES = (INCOMPLETE, "trialing", "active", "past_due", CANCELED, INCOMPLETE_EXPIRED)
+STAFF_STATUSES = (INCOMPLETE, "trialing", "active", PAUSED, "past_due", CANCELED, INCOMPLETE_EXPIRED)
 STAFF_LIST_LIMIT = 500
 
 
@@ -360,10 +361,35 @@ def manage_links(sub: Subscription) -> dict:
     """The order page's links: delay a week, skip one, cancel (live subscriptions only)."""
     from shop.subscriptions import links
 
+    if sub.status == PAUSED:
+        return {action: links.link(sub.id, action) for action in (links.RESUME, links.CANCEL)}
     if sub.status not in LIVE or sub.next_renewal_on is None:
         return {}
     on = sub.next_renewal_on.isoformat()
-    return {action: links.link(sub.id, action, on) for action in (links.DELAY, links.SKIP, links.CANCEL)}
+    return {action: links.link(sub.id, action, on)
+            for action in (links.DELAY, links.SKIP, links.PAUSE, links.CANCEL)}
+
+
+def pause(subscription_id: int, resume: bool = False) -> bool:
+    """Pause renewals (Stripe voids their invoices: nothing billed, nothing shipped) or resume
+    them; False when already so."""
+    from shop.payments import stripe_gateway
+    from shop.subscriptions import links
+
+    sub = db.session.scalar(select(Subscription).where(Subscription.id == subscription_id).with_for_update())
+    if sub is None:
+        raise links.LinkError("This subscription no longer exists.")
+    if (sub.status != PAUSED) if resume else (sub.status not in ("trialing", "active")):
+        return False
+    params = {"pause_collection": "" if resume else {"behavior": "void"}}
+    try:
+        remote = stripe_gateway.update_subscription(
+            sub.stripe_subscription_id, params,
+            idempotency_key=f"subscription-{sub.id}-{'resume' if resume else 'pause'}-{utcnow():%Y%m%d%H%M%S}")
+    except stripe_gateway.PaymentProviderError as exc:
+        raise Unprocessable("We could not change your subscription just now; please try again later") from exc
+    apply_remote(sub, remote)
+    return True
 
 
 def postpone(subscription_id: int, action: str, renewal_on: str | None) -> bool:

@@ -38,6 +38,16 @@ def cancel(token):
     return _manage(links.CANCEL, token)
 
 
+@bp.route("/subscriptions/pause/<token>", methods=["GET", "POST"])
+def pause(token):
+    return _manage(links.PAUSE, token)
+
+
+@bp.route("/subscriptions/resume/<token>", methods=["GET", "POST"])
+def resume(token):
+    return _manage(links.RESUME, token)
+
+
 def _manage(action: str, token: str):
     try:
         subscription_id, renewal_on = links.read(token, action)
@@ -46,6 +56,8 @@ def _manage(action: str, token: str):
         if request.method == "POST":
             if action == links.CANCEL:
                 done = services.cancel(sub.id)
+            elif action in (links.PAUSE, links.RESUME):
+                done = services.pause(sub.id, resume=action == links.RESUME)
             else:
                 done = services.postpone(sub.id, action, renewal_on)
     except links.LinkError as exc:

@@ -281,3 +281,29 @@ def test_a_subscription_checkout_that_expires_unpaid_never_starts(api, mag, stri
     assert body["status"] == "cancelled"
     assert body["subscription"]["status"] == "incomplete_expired"
     assert body["subscription"]["next_renewal_on"] is None
+
+
+def test_a_paused_subscription_bills_and_ships_nothing_until_resumed(api, mag, stripe_standin, stripe_client,
+                                                                      staff_headers):
+    from shop.subscriptions import links
+
+    answer = subscribe(api, [{"slug": "mag-rr", "quantity": 1, "subscribe": True}])
+    stripe_standin.pay(answer.json["stripe_checkout_session_id"])
+    settle(stripe_standin)
+    deliver(api, answer.json["order_id"], staff_headers("fulfilment"))
+    sub = db.session.scalar(select(Subscription).where(Subscription.order_id == answer.json["order_id"]))
+
+    assert api.post(f"/subscriptions/pause/{links.make_token(sub.id, links.PAUSE)}").status_code == 200
+    settle(stripe_standin)
+    assert order_json(api, answer.json)["subscription"]["status"] == "paused"
+    stripe_standin.advance_clock(int(as_utc(sub.next_billing_at).timestamp()) - stripe_standin.clock.now() + 60)
+    settle(stripe_standin)
+    body = order_json(api, answer.json)
+    assert body["subscription"]["status"] == "paused" and body["subscription"]["renewal_order_ids"] == []
+
+    assert api.post(f"/subscriptions/resume/{links.make_token(sub.id, links.RESUME)}").status_code == 200
+    settle(stripe_standin)
+    assert order_json(api, answer.json)["subscription"]["status"] == "active"
+    stripe_standin.advance_clock(31 * DAY)
+    settle(stripe_standin)
+    assert len(order_json(api, answer.json)["subscription"]["renewal_order_ids"]) == 1
