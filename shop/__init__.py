@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.payments.staff_api import blp as staff_refunds_api
     from shop.reviews.api import admin_blp as reviews_admin_api, blp as reviews_api
     from shop.reviews.views import bp as reviews_bp
+    from shop.subscriptions.views import bp as subscriptions_bp
 
     api.register_blueprint(catalog_api)
     app.register_blueprint(catalog_bp)
@@ -137,3 +138,4 @@ def _register_blueprints(app: Flask) -> None:
     customers.init_app(app)
     api.register_blueprint(account_api)
     app.register_blueprint(account_bp)
+    app.register_blueprint(subscriptions_bp)

@@ -10,4 +10,5 @@ from shop.payments.models import Refund, StripeEvent  # noqa: F401
 from shop.reviews.models import Entry, HelpfulVote  # noqa: F401
 from shop.promotions.models import PromotionCode  # noqa: F401
 from shop.shipping.models import ShippingRate  # noqa: F401
+from shop.subscriptions.models import Subscription  # noqa: F401
 from shop.limits_storage import counters as rate_limit_counters  # noqa: F401

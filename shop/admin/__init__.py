@@ -22,6 +22,7 @@ from shop.admin import (  # noqa: E402,F401
     review_views,
     shipping_views,
     staff_views,
+    subscription_views,
 )
 
 __all__ = ["bp"]

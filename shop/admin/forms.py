@@ -91,6 +91,7 @@ class ProductForm(FlaskForm):
     guarantee_days = IntegerField("Guarantee days", default=0, validators=[InputRequired(REQUIRED)])
     disclaimer = TextAreaField("Disclaimer", validators=[Optional(), Length(max=5000)])
     tax_code = StringField("Stripe tax code", validators=[Optional(), Length(max=40)])
+    subscription_discount_percent = IntegerField("Subscribe & save discount (%)", validators=[Optional()])
     published = BooleanField("Published")
 
 

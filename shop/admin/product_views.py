@@ -103,6 +103,7 @@ def _product_fields(form: ProductForm) -> dict:
         "serving_capsules": form.serving_capsules.data, "stock": form.stock.data,
         "guarantee_days": form.guarantee_days.data, "disclaimer": form.disclaimer.data or "",
         "published": form.published.data, "tax_code": form.tax_code.data,
+        "subscription_discount_percent": form.subscription_discount_percent.data,
     }
 
 

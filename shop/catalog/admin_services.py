@@ -29,6 +29,7 @@ FREE_UNSELLABLE = "A product priced 0 cannot be sold: set a price before publish
 PRODUCT_FIELDS = (
     "slug", "name", "summary", "description", "price", "currency", "capsules_per_bottle",
     "serving_capsules", "stock", "guarantee_days", "disclaimer", "published", "tax_code",
+    "subscription_discount_percent",
 )
 
 
@@ -138,6 +139,11 @@ def _checked_product_fields(fields: dict, product: Product | None) -> dict:
     if "serving_capsules" in numbers and "capsules_per_bottle" in numbers \
             and numbers["serving_capsules"] > numbers["capsules_per_bottle"]:
         fail("serving_capsules", "A serving cannot be larger than the bottle")
+    discount = merged.get("subscription_discount_percent")
+    if discount is not None and (isinstance(discount, bool) or not isinstance(discount, int)):
+        fail("subscription_discount_percent", "A whole number")
+    elif discount is not None and not 1 <= discount <= 90:
+        fail("subscription_discount_percent", "Between 1 and 90 percent, or empty: not subscribable")
     tax_code = (merged.get("tax_code") or "").strip() or DEFAULT_TAX_CODE
     if not TAX_CODE_PATTERN.match(tax_code):
         fail("tax_code", "A Stripe tax code: txcd_ and 8 digits, e.g. txcd_99999999 (general tangible goods)")
@@ -152,6 +158,7 @@ def _checked_product_fields(fields: dict, product: Product | None) -> dict:
         "description": merged.get("description") or "",
         "disclaimer": disclaimer,
         "tax_code": tax_code,
+        "subscription_discount_percent": discount,
         "published": bool(merged.get("published", False)),
     }
 

@@ -20,7 +20,7 @@ DEMO_PRODUCTS = [
             "consistent use. If you stop, step down slowly rather than stopping all at once."
         ),
         "price": 4900, "currency": "usd", "capsules_per_bottle": 90, "serving_capsules": 3,
-        "stock": 500, "guarantee_days": 60,
+        "stock": 500, "guarantee_days": 60, "subscription_discount_percent": 15,
         "ingredients": [
             ("Magnesium (as magnesium glycinate)", "300", "mg"),
             ("Vitamin B6 (as pyridoxine HCl)", "10", "mg"),

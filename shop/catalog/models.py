@@ -33,6 +33,9 @@ class Product(Base):
         CheckConstraint("serving_capsules > 0", name="serving_positive"),
         CheckConstraint("guarantee_days >= 0", name="guarantee_not_negative"),
         CheckConstraint("rating_count >= 0", name="rating_count_not_negative"),
+        CheckConstraint("subscription_discount_percent IS NULL OR "
+                        "(subscription_discount_percent BETWEEN 1 AND 90)",
+                        name="subscription_discount_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +52,8 @@ class Product(Base):
     guarantee_days: Mapped[int] = mapped_column(default=0)
     disclaimer: Mapped[str] = mapped_column(Text, default=FDA_DISCLAIMER)
     tax_code: Mapped[str] = mapped_column(String(40), default=DEFAULT_TAX_CODE, server_default=DEFAULT_TAX_CODE)
+    # Subscribe & save: percent off each order of a subscription; None = cannot be subscribed to.
+    subscription_discount_percent: Mapped[int | None]
     # Denormalised from published reviews (kept by the reviews service) so a catalogue page
     # never aggregates reviews per product.
     rating_count: Mapped[int] = mapped_column(default=0)

@@ -49,3 +49,6 @@ class ProductDetailSchema(ProductSchema):
     ingredients = fields.List(fields.Nested(IngredientSchema), required=True)
     titration = fields.List(fields.Nested(TitrationStepSchema), required=True, attribute="titration_steps")
     disclaimer = fields.String(required=True)
+    subscription_discount_percent = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "Subscribe & save: percent off each order of a subscription; null when the "
+                       "product cannot be subscribed to"})

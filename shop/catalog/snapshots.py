@@ -43,6 +43,7 @@ class ProductView:
     disclaimer: str
     rating_count: int
     rating_sum: int
+    subscription_discount_percent: int | None = None
     ingredients: tuple[IngredientView, ...] = ()
     titration_steps: tuple[TitrationStepView, ...] = ()
 
@@ -79,5 +80,6 @@ def product_view(product: Product, with_details: bool = False) -> ProductView:
         capsules_per_bottle=product.capsules_per_bottle, serving_capsules=product.serving_capsules,
         stock=product.stock, published=product.published, guarantee_days=product.guarantee_days,
         disclaimer=product.disclaimer, rating_count=product.rating_count, rating_sum=product.rating_sum,
+        subscription_discount_percent=product.subscription_discount_percent,
         **details,
     )

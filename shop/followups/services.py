@@ -103,16 +103,32 @@ def schedule_for_order(order: Order) -> list[FollowUp]:
     for item in order.items:
         bottles[item.product_id] += item.quantity
     products = db.session.scalars(select(Product).where(Product.id.in_(bottles))).all()
+    subscribed = _subscribed_product(order)
+    renewal = order.stripe_invoice_id is not None
     rows: list[FollowUp] = []
     for product in sorted(products, key=lambda p: p.id):
-        rows.extend(_rows_for_product(order, product, bottles[product.id], starts_on, hour, tz))
+        rows.extend(_rows_for_product(order, product, bottles[product.id], starts_on, hour, tz,
+                                      checkins_only=renewal and product.id == subscribed,
+                                      reminder=product.id != subscribed))
     db.session.add_all(rows)
     db.session.flush()
     return rows
 
 
-def _rows_for_product(order, product, quantity, starts_on, hour, tz) -> list[FollowUp]:
+def _subscribed_product(order: Order) -> int | None:
+    """The product a subscription renews for this order: it needs no reorder reminder, and a
+    renewal of it no new titration (the customer is at the full dose already)."""
+    from shop.subscriptions.services import subscription_of
+
+    sub = subscription_of(order)
+    return sub.product_id if sub is not None else None
+
+
+def _rows_for_product(order, product, quantity, starts_on, hour, tz, *, checkins_only: bool = False,
+                      reminder: bool = True) -> list[FollowUp]:
     steps = product.titration_steps
+    if checkins_only:
+        steps = [step for step in steps if step.kind == STEP_CHECKIN]
     rows = [
         FollowUp(order_id=order.id, product_id=product.id, kind=STEP_KIND.get(step.kind, DOSE),
                  step_day=step.day, capsules=step.capsules, note=step.note, starts_on=starts_on,
@@ -121,7 +137,7 @@ def _rows_for_product(order, product, quantity, starts_on, hour, tz) -> list[Fol
     ]
     doses = [(step.day, step.capsules) for step in steps if step.kind == STEP_DOSE]
     runout = plan.runout_day(doses, product.capsules_per_bottle * quantity)
-    if runout is not None:
+    if runout is not None and reminder:
         day = max(runout - reorder_buffer_days(), 0)
         # One email an evening: a reminder that lands on a step's day goes the evening before.
         taken = {step.day for step in steps}
@@ -205,7 +221,15 @@ def hold_dose(followup_id: int, *, now: datetime | None = None) -> int:
         r.delay_days += HOLD_DAYS
     schedule_dates(later)
     db.session.flush()
+    _plan_changed(row.order_id)
     return len(later)
+
+
+def _plan_changed(order_id: int) -> None:
+    """A subscription this order started renews as the plan now runs out (shop.subscriptions)."""
+    from shop.subscriptions.services import followup_plan_changed
+
+    followup_plan_changed(order_id)
 
 
 def restart_plan(followup_id: int, *, now: datetime | None = None) -> int:
@@ -225,6 +249,7 @@ def restart_plan(followup_id: int, *, now: datetime | None = None) -> int:
         r.starts_on = today
     schedule_dates(waiting)
     db.session.flush()
+    _plan_changed(row.order_id)
     return len(waiting)
 
 

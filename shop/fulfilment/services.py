@@ -9,6 +9,7 @@ from shop.fulfilment.tracking import tracking_url
 from shop.orders.models import DELIVERED, SHIPPED, Order
 from shop.orders.services import lock_order
 from shop.orders.states import transition
+from shop.subscriptions.services import order_delivered
 
 
 def _locked(order_id: int) -> Order:
@@ -48,4 +49,5 @@ def deliver_order(order_id: int, *, delivered_at: datetime | None, actor: str,
     order = _locked(order_id)
     transition(order, DELIVERED, actor=actor, at=delivered_at or now)
     schedule_for_order(order)
+    order_delivered(order)  # a subscription's first order: its renewal follows the bottle
     return order

@@ -31,12 +31,16 @@ def create_checkout(args):
 
     Send the customer to `checkout_url`. The order becomes `paid` only when Stripe's webhook
     says so. Keep `order_token`: it is the only way to read the order (`X-Order-Token`).
-    A slug listed twice counts as one line. `success_url` and `cancel_url`, when given, must be
+    A slug listed twice counts as one line (subscribed when any of its lines says `subscribe`).
+    A `subscribe` line (one per checkout, a product with `subscription_discount_percent`) makes
+    it a subscription checkout: that product at its discounted price, renewed at Stripe when the
+    bottle runs out; other lines are bought once on the same first invoice. Subscription
+    checkouts ship free and take no promotion code. `success_url` and `cancel_url`, when given, must be
     addresses on the shop's own origin (PUBLIC_URL's scheme, host and port).
     """
     started = start_checkout(
         args["email"],
-        [CheckoutLine(item["slug"], item["quantity"]) for item in args["items"]],
+        [CheckoutLine(item["slug"], item["quantity"], item["subscribe"]) for item in args["items"]],
         success_url=args["success_url"],
         cancel_url=args["cancel_url"],
         client_address=request.remote_addr,

@@ -42,6 +42,7 @@ from shop.payments.amount_check import order_subtotal
 from shop.payments.checkout_details import OFFERED_RATES_KEY
 from shop.promotions import services as promotions
 from shop.shipping.services import offered_rates, shipping_countries
+from shop.subscriptions import services as subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ SHIPPING_TAX_CODE = "txcd_92010001"
 class CheckoutLine:
     slug: str
     quantity: int
+    subscribe: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,11 @@ def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | Non
     """
     merged = _merge(lines)
     products = _published_products(merged)
-    _push_pending_promotion_codes()
+    subscribed = _subscribed_slug(lines, merged, products)
+    if subscribed is None:
+        _push_pending_promotion_codes()
     try:
-        order, token = _open_order(email, merged, products, client_address)
+        order, token = _open_order(email, merged, products, client_address, subscribed)
         db.session.commit()
     except stock.OutOfStock as exc:
         db.session.rollback()
@@ -91,10 +95,13 @@ def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | Non
         raise
     order_id = order.id
     try:
-        session = stripe_gateway.create_checkout_session(
-            _session_params(order, success_url, cancel_url, tax_codes={p.slug: p.tax_code for p in products.values()}),
-            idempotency_key=checkout_idempotency_key(order)
-        )
+        tax_codes = {p.slug: p.tax_code for p in products.values()}
+        if subscribed is None:
+            params = _session_params(order, success_url, cancel_url, tax_codes=tax_codes)
+        else:
+            params = _subscription_session_params(order, products[subscribed], success_url, cancel_url,
+                                                  tax_codes=tax_codes)
+        session = stripe_gateway.create_checkout_session(params, idempotency_key=checkout_idempotency_key(order))
         order.stripe_checkout_session_id = session.id
         db.session.commit()
     except stripe_gateway.PaymentProviderError as exc:
@@ -127,6 +134,7 @@ def cancel_unpaid_order(order: Order, *, actor: str, message: str) -> bool:
         return False
     states.transition(order, CANCELLED, actor=actor, message=message)
     stock.release(order)
+    subscriptions.checkout_abandoned(order)
     return True
 
 
@@ -186,16 +194,32 @@ def _published_products(merged: dict[str, tuple[int, int]]) -> dict[str, Product
     return products
 
 
+def _subscribed_slug(lines: list[CheckoutLine], merged, products: dict[str, Product]) -> str | None:
+    """The one product subscribed to, or None; 422 for a product that cannot be, or for two."""
+    slugs = list(dict.fromkeys(line.slug for line in lines if line.subscribe))
+    if not slugs:
+        return None
+    for slug in slugs:
+        subscriptions.check_subscribable(products[slug], merged[slug][0])
+    if len(slugs) > 1:
+        first = merged[slugs[1]][0]
+        raise Unprocessable("One subscription per checkout",
+                            errors={f"items.{first}.subscribe": ["One subscription per checkout"]})
+    return slugs[0]
+
+
 def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[str, Product],
-                client_address: str | None):
-    """The order and its items, stock reserved; flushed, not committed."""
+                client_address: str | None, subscribed: str | None = None):
+    """The order and its items, stock reserved; flushed, not committed. A subscribed line is
+    priced at the subscriber's price, and the order opens its subscription."""
     token, digest = new_order_token()
     order = Order(email=email, token_hash=digest, total=0, currency=next(iter(products.values())).currency,
                   status=PENDING_PAYMENT, stock_reserved=True, client_address=client_address[:64] if client_address else None)
     for slug, (_, quantity) in sorted(merged.items(), key=lambda entry: entry[1][0]):
         product = products[slug]
+        price = subscriptions.discounted_price(product) if slug == subscribed else product.price
         order.items.append(OrderItem(product_id=product.id, slug=slug, name=product.name,
-                                     quantity=quantity, unit_price=product.price))
+                                     quantity=quantity, unit_price=price))
     order.total = sum(item.line_total for item in order.items)  # Stripe adds shipping and tax
     units = sum(quantity for _, quantity in merged.values())
     # The cap is counted before the stock is touched where an advisory lock can serialise one
@@ -209,6 +233,8 @@ def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[s
         limits.check_unpaid_units(email, client_address, units)
     db.session.add(order)
     db.session.flush()
+    if subscribed is not None:
+        subscriptions.start(order, products[subscribed], merged[subscribed][1])
     states.record_event(order, actor="customer", kind="created", message="Order placed; awaiting payment",
                         data={"total": order.total, "currency": order.currency})
     return order, token
@@ -262,6 +288,43 @@ def _session_params(order: Order, success_url: str | None, cancel_url: str | Non
         params["shipping_options"] = [{"shipping_rate_data": _rate_data(offer, order.currency)} for offer in offers]
     if config["STRIPE_AUTOMATIC_TAX"]:
         params["automatic_tax"] = {"enabled": True}
+    return params
+
+
+def _subscription_session_params(order: Order, product: Product, success_url: str | None,
+                                 cancel_url: str | None, tax_codes: dict[str, str]) -> dict:
+    """A `subscription` mode session: the first order is paid at once, as one-time lines on the
+    subscription's first invoice (the subscribed product at the subscriber's price, and any
+    other lines); the recurring price (the same subscriber's price, every `interval_days` days)
+    starts with a trial that ends when the first renewal is due as if delivered today, and is
+    moved at delivery. Stripe refuses `shipping_options` in this mode: subscription orders ship
+    free. No promotion codes: the subscriber's price is the discount."""
+    order_ref = str(order.id)
+    sub = subscriptions.first_order_subscription(order)
+    one_time = _session_params(order, success_url, cancel_url, tax_codes)
+    item = next(i for i in order.items if i.product_id == product.id)
+    recurring = {
+        "quantity": sub.quantity,
+        "price_data": {
+            "currency": order.currency,
+            "unit_amount": sub.unit_price,
+            "tax_behavior": "exclusive",
+            "recurring": {"interval": "day", "interval_count": sub.interval_days},
+            "product_data": {"name": f"{item.name} (subscribe & save, every {sub.interval_days} days)",
+                             "metadata": {"slug": item.slug}, "tax_code": tax_codes[item.slug]},
+        },
+    }
+    params = {key: value for key, value in one_time.items()
+              if key not in ("payment_intent_data", "shipping_options", "allow_promotion_codes")}
+    params.update(
+        mode="subscription",
+        line_items=[recurring, *one_time["line_items"]],
+        metadata={"order_id": order_ref, "subscription_id": str(sub.id)},
+        subscription_data={
+            "trial_end": subscriptions.first_bill_at(product, sub.quantity),
+            "metadata": {"order_id": order_ref, "subscription_id": str(sub.id)},
+        },
+    )
     return params
 
 

@@ -74,6 +74,10 @@ class Order(Base):
     needs_attention: Mapped[str | None] = mapped_column(Text)
     # The address the checkout came from: unpaid units are capped per address (orders.limits).
     client_address: Mapped[str | None] = mapped_column(String(64))
+    # A subscription's renewal: the subscription (shop.subscriptions) and the Stripe invoice that
+    # paid it (unique: one order per invoice). No foreign key: the subscription points back here.
+    subscription_id: Mapped[int | None] = mapped_column(index=True)
+    stripe_invoice_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None]

@@ -13,6 +13,9 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 class CheckoutItemSchema(Schema):
     slug = fields.String(required=True, validate=validate.Length(min=1, max=120))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+    subscribe = fields.Boolean(load_default=False, metadata={
+        "description": "Subscribe & save: renewals of this line follow the bottle (only a product with "
+                       "`subscription_discount_percent`; one such line per checkout)"})
 
 
 def _same_site_url(value: str | None) -> None:
@@ -116,6 +119,9 @@ class OrderSchema(Schema):
     refunded_total = fields.Integer(required=True)
     followups = fields.Method("_followups", metadata={"description": "[{day, capsules, due_at, status}]"})
     claims = fields.Method("_claims", metadata={"description": "[Claim]"})
+    subscription = fields.Method("_subscription", metadata={
+        "description": "{id, status, next_renewal_on, interval_days, renewal_order_ids}: the subscription "
+                       "this order started or renews; null for a one-time order"})
 
     def _followups(self, order):
         from shop.followups.services import order_followups
@@ -128,3 +134,8 @@ class OrderSchema(Schema):
 
         read_ahead = getattr(order, "read_ahead", None)
         return read_ahead.claims if read_ahead is not None else order_claims(order)
+
+    def _subscription(self, order):
+        from shop.subscriptions.services import order_subscription
+
+        return order_subscription(order)

@@ -66,6 +66,36 @@ def expire_checkout_session(session_id: str) -> dict:
         return client().v1.checkout.sessions.expire(session_id).to_dict()
 
 
+def retrieve_subscription(subscription_id: str) -> dict:
+    with _translated_errors():
+        return client().v1.subscriptions.retrieve(subscription_id).to_dict()
+
+
+def update_subscription(subscription_id: str, params: dict, idempotency_key: str) -> dict:
+    """Change a subscription: `trial_end` moves its next bill, `pause_collection`, metadata."""
+    with _translated_errors():
+        return client().v1.subscriptions.update(
+            subscription_id, params, {"idempotency_key": idempotency_key}).to_dict()
+
+
+def cancel_subscription(subscription_id: str, idempotency_key: str) -> dict:
+    """Cancel now: no more invoices (`customer.subscription.deleted` follows)."""
+    with _translated_errors():
+        return client().v1.subscriptions.cancel(subscription_id, options={"idempotency_key": idempotency_key}).to_dict()
+
+
+def retrieve_invoice(invoice_id: str, expand: list[str] | None = None) -> dict:
+    with _translated_errors():
+        return client().v1.invoices.retrieve(invoice_id, {"expand": expand or []}).to_dict()
+
+
+def create_billing_portal_session(customer_id: str, return_url: str) -> dict:
+    """A short-lived page at Stripe where the customer updates their card (and sees invoices)."""
+    with _translated_errors():
+        return client().v1.billing_portal.sessions.create(
+            {"customer": customer_id, "return_url": return_url}).to_dict()
+
+
 def create_refund(payment_intent_id: str, amount: int, idempotency_key: str, metadata: dict) -> dict:
     """Ask Stripe to refund `amount` of a payment. The same key never refunds twice."""
     params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata}

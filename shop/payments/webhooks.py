@@ -37,6 +37,7 @@ from shop.payments import checkout_details
 from shop.payments.amount_check import charge_mismatch, charged_amounts
 from shop.payments.event_shapes import shape_problems
 from shop.payments.models import REFUND_SUCCEEDED, Refund, StripeEvent
+from shop.subscriptions import services as subscriptions
 
 UNKNOWN_ORDER = "unknown order"
 DUPLICATE = "duplicate"
@@ -86,7 +87,22 @@ def session_completed(order: Order, session: dict) -> str:
     _store_session_payment(order, session)
     if session.get("payment_status") not in SETTLED:
         return "awaiting payment"  # a delayed method (bank debit): async_payment_* follows
-    return _paid(order, session, "Payment confirmed by Stripe")
+    outcome = _paid(order, session, "Payment confirmed by Stripe")
+    if session.get("mode") == "subscription":
+        subscriptions.session_completed(order, session)
+    return outcome
+
+
+def subscription_changed(order: Order, subscription: dict) -> str:
+    return subscriptions.subscription_event(order, subscription)
+
+
+def invoice_paid(order: Order, invoice: dict) -> str:
+    return subscriptions.invoice_paid(order, invoice)
+
+
+def invoice_payment_failed(order: Order, invoice: dict) -> str:
+    return subscriptions.invoice_payment_failed(order, invoice)
 
 
 def async_payment_succeeded(order: Order, session: dict) -> str:
@@ -163,6 +179,12 @@ HANDLERS: dict[str, Callable[[Order, dict], str]] = {
     "refund.failed": refund_changed,
     "charge.refund.updated": refund_changed,
     "charge.dispute.created": dispute_created,
+    # Subscribe & save (shop.subscriptions): found by the first order's id in their metadata.
+    "customer.subscription.created": subscription_changed,
+    "customer.subscription.updated": subscription_changed,
+    "customer.subscription.deleted": subscription_changed,
+    "invoice.paid": invoice_paid,
+    "invoice.payment_failed": invoice_payment_failed,
 }
 
 
@@ -195,6 +217,8 @@ def find_locked_order(obj: dict) -> Order | None:
             "session_id": str(obj.get("id")),
             "order_id": _int(metadata.get("order_id")) or _int(obj.get("client_reference_id")),
         })
+    if obj.get("object") in ("subscription", "invoice"):
+        return _order_of_subscription(obj)
     ids = {
         "payment_intent": _id(obj.get("payment_intent")),
         "charge": obj.get("id") if obj.get("object") == "charge" else _id(obj.get("charge")),
@@ -203,6 +227,24 @@ def find_locked_order(obj: dict) -> Order | None:
     if not any(ids.values()):
         return None
     return db.session.scalar(_ORDER_OF_PAYMENT, ids)
+
+
+def _order_of_subscription(obj: dict) -> Order | None:
+    """A subscription or invoice: the order that started the subscription, by the order id in
+    the subscription's metadata (an invoice carries it under `parent.subscription_details`), or
+    by the subscription's id."""
+    if obj.get("object") == "invoice":
+        parent = obj.get("parent") if isinstance(obj.get("parent"), dict) else {}
+        details = parent.get("subscription_details") if isinstance(parent.get("subscription_details"), dict) else {}
+        metadata, stripe_id = details.get("metadata"), _id(details.get("subscription"))
+    else:
+        metadata, stripe_id = obj.get("metadata"), obj.get("id")
+    order_id = _int((metadata if isinstance(metadata, dict) else {}).get("order_id"))
+    if order_id is None and isinstance(stripe_id, str):
+        order_id = subscriptions.first_order_id(stripe_id)
+    if order_id is None:
+        return None
+    return db.session.scalar(_ORDER_OF_PAYMENT, {"payment_intent": None, "charge": None, "order_id": order_id})
 
 
 # --- parked events ----------------------------------------------------------------------------

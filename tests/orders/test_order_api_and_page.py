@@ -18,7 +18,9 @@ def test_order_api_with_its_token(client, mag_rr, make_order):
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {"id", "status", "email", "items", "total", "currency", "paid_at", "shipped_at",
-                         "delivered_at", "refunded_total", "followups", "claims", "shipping_address", "amounts"}
+                         "delivered_at", "refunded_total", "followups", "claims", "shipping_address", "amounts",
+                         "subscription"}
+    assert body["subscription"] is None  # a one-time order
     assert body["status"] == PAID and body["total"] == mag_rr.price * 2 and body["refunded_total"] == 0
     assert body["items"] == [{"slug": "mag-rr", "name": "Mag R&R", "quantity": 2, "unit_price": mag_rr.price}]
     assert body["paid_at"].endswith("+00:00") and body["shipped_at"] is None

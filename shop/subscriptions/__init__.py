@@ -1,0 +1,1 @@
+"""Subscribe & save: subscriptions whose renewals follow the bottle (docs/subscriptions.md)."""

@@ -1,0 +1,56 @@
+"""A customer's subscription to one product: Stripe bills it, the shop times and ships it."""
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop.db import Base, utcnow
+
+# Stripe's subscription statuses, stored as Stripe last told us.
+ACTIVE = "active"
+TRIALING = "trialing"
+PAST_DUE = "past_due"
+CANCELED = "canceled"
+INCOMPLETE = "incomplete"
+INCOMPLETE_EXPIRED = "incomplete_expired"  # its checkout ended unpaid
+# The shop's word for Stripe's `active`/`trialing` with `pause_collection` set: nothing is billed
+# or shipped until the subscriber resumes.
+PAUSED = "paused"
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="subscription_quantity_positive"),
+        CheckConstraint("interval_days > 0", name="subscription_interval_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The order that started it (paid by the Checkout Session); renewals point back by
+    # `Order.subscription_id`.
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # None until paid
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int]
+    unit_price: Mapped[int]  # minor units, the discounted price Stripe bills each renewal at
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(30), default=INCOMPLETE)
+    interval_days: Mapped[int]
+    next_renewal_on: Mapped[date | None]
+    # When Stripe bills next, as it last said (`current_period_end` / `trial_end`, UTC).
+    next_billing_at: Mapped[datetime | None]
+    # Where renewals ship: a copy of the first order's address (Stripe collected it).
+    shipping_name: Mapped[str | None] = mapped_column(String(255))
+    shipping_line1: Mapped[str | None] = mapped_column(String(255))
+    shipping_line2: Mapped[str | None] = mapped_column(String(255))
+    shipping_city: Mapped[str | None] = mapped_column(String(255))
+    shipping_state: Mapped[str | None] = mapped_column(String(255))
+    shipping_postal_code: Mapped[str | None] = mapped_column(String(64))
+    shipping_country: Mapped[str | None] = mapped_column(String(2))
+    shipping_phone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Subscription {self.id} {self.stripe_subscription_id} {self.status}>"
