@@ -1,0 +1,1 @@
+"""The store's policy pages (privacy, terms, refunds, shipping, contact), edited by staff."""
