@@ -22,7 +22,7 @@ __all__ = ["ConfigError", "SETTINGS", "Setting", "from_environment", "finalise",
 log = logging.getLogger(__name__)
 
 PRODUCTION = "production"
-DEVELOPMENT_POSTAL_ADDRESS = "Rest & Restore Supplements, 100 Example Street, Springfield, OR 97477, USA"
+DEVELOPMENT_POSTAL_ADDRESS = "100 Example Street, Springfield, OR 97477, USA"
 
 
 @dataclass(frozen=True)
