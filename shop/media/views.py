@@ -35,3 +35,6 @@ def media_url(key: str, absolute: bool = False) -> str:
         return f"{base}/{key}"
     path = url_for("media.media_file", key=key)
     return current_app.config["PUBLIC_URL"] + path if absolute else path
+
+
+bp.add_app_template_global(media_url)
