@@ -91,7 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.accounts import login  # noqa: F401  the session's user loader
     from shop.api_docs import bp as api_docs_bp
     from shop.catalog.api import blp as catalog_api
-    from shop.catalog.seo import bp as seo_bp
+    from shop.pages.seo import bp as seo_bp
     from shop.catalog.views import bp as catalog_bp
     from shop.media.views import bp as media_bp
     from shop.pages.views import bp as pages_bp

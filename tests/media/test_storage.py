@@ -122,3 +122,6 @@ def test_media_public_url_points_pages_at_a_cdn(make_app, make_product):
     web = make_app(MEDIA_PUBLIC_URL="https://cdn.example.com/shop")
     html = web.test_client().get("/products/calm").get_data(as_text=True)
     assert 'srcset="https://cdn.example.com/shop/products/' in html
+    # and the browser is allowed to load them from there
+    csp = web.test_client().get("/products/calm").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://cdn.example.com" in csp
