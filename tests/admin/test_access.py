@@ -19,7 +19,7 @@ ROUTE_ROLES = [
     (r"^/admin/orders/<int:order_id>/(ship|deliver)$", {"POST": ("fulfilment",)}),
     (r"^/admin/orders(/|$)", {"GET": ("support", "fulfilment")}),
     (r"^/admin/(claims|reviews|questions|emails)(/|$)", {"GET": ("support",), "POST": ("support",)}),
-    (r"^/admin/(products|staff|data)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
+    (r"^/admin/(products|staff|data|collections|pages)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
 ]
 
 
