@@ -3,9 +3,8 @@
 The sitemap is the same for everyone and kept with the catalogue (shop/catalog/http_cache.py), so
 a crawler's visits cost nothing until a product, collection or policy page changes.
 """
-from xml.sax.saxutils import escape
-
 from flask import Blueprint, current_app, url_for
+from markupsafe import escape
 from sqlalchemy import select
 
 from shop.catalog.http_cache import public_page
