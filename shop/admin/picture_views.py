@@ -42,9 +42,9 @@ def picture_add(product_id):
             pictures.add_picture(product, data, form.alt.data or "")
         except ShopError as exc:
             attach_form_errors(form, exc.errors)
-        else:
-            flash("Picture added.")
-            return _back(product)
+            return edit_page(product, picture_form=form, status=exc.code)
+        flash("Picture added.")
+        return _back(product)
     return edit_page(product, picture_form=form, status=422)
 
 

@@ -5,19 +5,24 @@ them is flushed; a rolled-back request leaves only unreferenced files behind (na
 they are harmless, and the same upload later reuses them). Files of a removed picture are deleted
 only once the removal commits, and only when no other picture uses the same upload.
 """
+import logging
+
 from flask import current_app
 from sqlalchemy import func, select
 
 from shop.catalog.models import Product, ProductImage
 from shop.db import after_commit
-from shop.errors import NotFound, Unprocessable
+from shop.errors import NotFound, ShopError, Unprocessable
 from shop.extensions import db
 from shop.media.images import PictureRefused, file_key, process_picture
 from shop.media.storage import storage
 
+log = logging.getLogger(__name__)
+
 MAX_ALT = 300
 MAX_PICTURES = 12
 ALT_REQUIRED = "Describe the picture for people who cannot see it (alt text)"
+STORE_UNAVAILABLE = "The picture could not be stored just now; nothing was added. Please try again."
 
 
 def add_picture(product: Product, data: bytes, alt: str) -> ProductImage:
@@ -36,8 +41,12 @@ def add_picture(product: Product, data: bytes, alt: str) -> ProductImage:
     if errors:
         raise Unprocessable("The picture was not added", errors=errors)
     store = storage()
-    for stored in picture.files:
-        store.save(stored.key, stored.data, stored.content_type)
+    try:
+        for stored in picture.files:
+            store.save(stored.key, stored.data, stored.content_type)
+    except Exception as exc:  # a full disk, an unreachable bucket: say so, keep nothing
+        log.warning("Storing a picture of product %s failed: %s", product.id, exc)
+        raise ShopError(STORE_UNAVAILABLE, errors={"picture": [STORE_UNAVAILABLE]}, code=503) from exc
     image = ProductImage(position=len(product.images), alt=alt, digest=picture.digest, fallback=picture.fallback,
                          widths=",".join(str(w) for w in picture.widths), width=picture.width,
                          height=picture.height)

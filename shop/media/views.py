@@ -3,11 +3,14 @@
 Where MEDIA_PUBLIC_URL is set, pages link to that address instead (a CDN or the bucket itself);
 this route still answers, so links made before the change keep working.
 """
+import logging
+
 from flask import Blueprint, abort, current_app, request, url_for
 
 from shop.media.images import CONTENT_TYPES, content_type
 from shop.media.storage import IMMUTABLE, check_key, storage
 
+log = logging.getLogger(__name__)
 bp = Blueprint("media", __name__)
 
 
@@ -19,7 +22,12 @@ def media_file(key):
         abort(404)
     if key.rpartition(".")[2] not in CONTENT_TYPES:
         abort(404)
-    data = storage().read(key)
+    try:
+        data = storage().read(key)
+    except Exception as exc:  # the bucket unreachable: a retryable answer, not a 500
+        log.warning("Reading %s from the media store failed: %s", key, exc)
+        return current_app.response_class("The picture store is unavailable; try again shortly.", status=503,
+                                          mimetype="text/plain", headers={"Retry-After": "5"})
     if data is None:
         abort(404)
     response = current_app.response_class(data, mimetype=content_type(key))

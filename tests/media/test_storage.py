@@ -125,3 +125,26 @@ def test_media_public_url_points_pages_at_a_cdn(make_app, make_product):
     # and the browser is allowed to load them from there
     csp = web.test_client().get("/products/calm").headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://cdn.example.com" in csp
+
+
+def test_a_store_that_fails_refuses_the_upload_cleanly_and_media_answers_503(make_app, make_staff, make_product):
+    class Down(FakeS3):
+        def put_object(self, **kwargs):
+            raise ConnectionError("endpoint unreachable")
+
+        def get_object(self, **kwargs):
+            raise ConnectionError("endpoint unreachable")
+
+    web = make_app(MEDIA_STORAGE="s3", MEDIA_S3_BUCKET="shop-media")
+    web.extensions["media_storage"] = S3Storage(Down(), "shop-media")
+    product = make_product(slug="calm")
+    staff, _ = make_staff("admin")
+    client = web.test_client()
+    client.post("/admin/login", data={"email": staff.email, "password": "correct horse battery"})
+    response = client.post(f"/admin/products/{product.id}/pictures", content_type="multipart/form-data",
+                           data={"picture": (io.BytesIO(png(700, 500)), "p.png"), "alt": "A bottle"})
+    assert response.status_code == 503
+    assert "could not be stored just now; nothing was added" in response.get_data(as_text=True)
+    assert client.get("/api/v1/products/calm").get_json()["images"] == []
+    answer = client.get("/media/products/abc-320.jpg")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
