@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.guarantee.views import bp as guarantee_bp
     from shop.followups import signals as followup_signals
     from shop.followups.views import bp as followups_bp
+    from shop.promotions import signals as promotion_signals
     from shop.fulfilment.api import blp as fulfilment_api
     from shop.admin import bp as admin_bp
     from shop.health import bp as health_bp
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.orders.api import checkout_blp, orders_blp
     from shop.orders.views import bp as orders_bp
     from shop.payments.api import blp as stripe_api
+    from shop.payments.staff_api import blp as staff_refunds_api
     from shop.reviews.api import admin_blp as reviews_admin_api, blp as reviews_api
     from shop.reviews.views import bp as reviews_bp
 
@@ -123,8 +125,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cart_bp)
     app.register_blueprint(orders_bp)
     api.register_blueprint(fulfilment_api)
+    api.register_blueprint(staff_refunds_api)
     app.register_blueprint(followups_bp)
     followup_signals.connect()
+    promotion_signals.connect()
     guarantee.init_app(app)
     api.register_blueprint(guarantee_api)
     api.register_blueprint(guarantee_admin_api)

@@ -16,7 +16,8 @@ from shop.errors import ShopError
 from shop.unit_of_work import transaction
 
 # Each domain with commands exposes `register_commands(app)` in its `cli` module.
-DOMAIN_COMMANDS = ("shop.followups.cli", "shop.emails.cli", "shop.payments.cli", "shop.customers.cli")
+DOMAIN_COMMANDS = ("shop.followups.cli", "shop.emails.cli", "shop.payments.cli", "shop.customers.cli",
+                   "shop.promotions.cli")
 
 
 def command(work: Callable) -> Callable:
@@ -38,6 +39,7 @@ def register_commands(app: Flask) -> None:
     import importlib
 
     from shop.catalog.demo import seed_demo_catalogue
+    from shop.demo import seed_demo_checkout
 
     @app.cli.command("seed-demo")
     @command
@@ -45,6 +47,8 @@ def register_commands(app: Flask) -> None:
         """Load the demo catalogue (idempotent: a second run adds nothing)."""
         added = seed_demo_catalogue(progress=lambda msg: click.echo(msg))
         click.echo(f"Demo catalogue ready ({added} product{'s' if added != 1 else ''} added).")
+        extras = seed_demo_checkout(progress=lambda msg: click.echo(msg))
+        click.echo(f"Demo shipping rates and promotion codes ready ({extras} added).")
 
     staff = AppGroup("staff", help="Staff accounts.")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from shop.config_types import (FLAG, NUMBER, TEXT, URL, ConfigError, SettingType, database_url,
+from shop.config_types import (COUNTRIES, FLAG, NUMBER, TEXT, URL, ConfigError, SettingType, database_url,
                                normalise_database_url)
 
 __all__ = ["ConfigError", "SETTINGS", "Setting", "from_environment", "finalise", "normalise_database_url", "read"]
@@ -83,6 +83,12 @@ SETTINGS: tuple[Setting, ...] = (
       "verifies the `Stripe-Signature` of webhooks", required_in_production=True),
     S("STRIPE_API_BASE", TEXT, None, "where the SDK sends API calls (the local stand-in: `http://127.0.0.1:12111`)",
       "unset (Stripe itself)"),
+    S("SHIPPING_COUNTRIES", COUNTRIES, ("US",),
+      "where the store ships: ISO 3166-1 codes, comma-separated (`US,CA`); Stripe Checkout collects "
+      "an address in one of them", "`US`"),
+    S("STRIPE_AUTOMATIC_TAX", FLAG, False,
+      "Stripe computes and charges sales tax/VAT at checkout (Stripe Tax must be set up in the "
+      "Stripe account); the shop records what Stripe charged"),
     S("MAIL_SERVER", TEXT, None, "SMTP host", "unset (development outbox)"),
     S("MAIL_PORT", NUMBER, 25, "SMTP port"),
     S("MAIL_USERNAME", TEXT, None, "SMTP login"),
@@ -129,7 +135,9 @@ SETTINGS: tuple[Setting, ...] = (
       "the store's postal address, printed in the footer of every marketing email (CAN-SPAM) and on the "
       "contact page; production warns at start while it is unset",
       "a placeholder in development; unset in production"),
-    S("GUARANTEE_REFUND_SHIPPING", FLAG, True, "an approved claim may refund shipping too"),
+    S("GUARANTEE_REFUND_SHIPPING", FLAG, True,
+      "refunds may give back what Stripe charged for shipping too; `false`: what may be refunded "
+      "excludes it (never more than Stripe charged either way)"),
     S("GUARANTEE_ONE_PER_EMAIL", FLAG, True,
       "flag a claim from an email that claimed before (`repeat_claimer`); it is never refused for that"),
     S("GUARANTEE_PARTIAL_REFUNDS", FLAG, True, "staff may approve less than what is refundable"),

@@ -37,6 +37,30 @@ def _flag(name: str, raw: str) -> bool:
     return word in _TRUE
 
 
+# Two-letter codes that name no country a parcel can go to (Unicode's "unknown", the EU, the UN,
+# pseudo-locales); every other ISO 3166-1 alpha-2 code Babel knows is accepted.
+_NOT_COUNTRIES = frozenset({"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
+
+
+def _country_codes(name: str, raw: str) -> tuple[str, ...]:
+    """"US, ca" → ("US", "CA"): ISO 3166-1 alpha-2 codes, upper-cased, each once, in order."""
+    from babel import Locale  # imported when a setting is read, never at import time
+
+    known = {code for code in Locale("en").territories if len(code) == 2 and code.isalpha()}
+    codes: list[str] = []
+    for part in raw.split(","):
+        code = part.strip().upper()
+        if not code:
+            continue
+        if code not in known or code in _NOT_COUNTRIES:
+            raise ConfigError(f"{name} must list ISO 3166-1 country codes such as US,CA; {part.strip()!r} is not one")
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise ConfigError(f"{name} must name at least one country (ISO 3166-1 codes such as US,CA)")
+    return tuple(codes)
+
+
 def normalise_database_url(url: str) -> str:
     """Operators paste `postgres://` URLs from their host; SQLAlchemy wants the driver named."""
     for prefix in ("postgres://", "postgresql://"):
@@ -49,4 +73,5 @@ TEXT = SettingType("text", _text)
 NUMBER = SettingType("whole number", _number)
 FLAG = SettingType("true/false", _flag)
 URL = SettingType("URL", lambda _name, raw: raw.rstrip("/"))
+COUNTRIES = SettingType("country codes", _country_codes)
 database_url = SettingType("URL", lambda _name, raw: normalise_database_url(raw))

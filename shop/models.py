@@ -10,4 +10,6 @@ from shop.pages.models import PolicyPage  # noqa: F401
 from shop.orders.models import Order, OrderEvent, OrderItem  # noqa: F401
 from shop.payments.models import Refund, StripeEvent  # noqa: F401
 from shop.reviews.models import Entry, HelpfulVote  # noqa: F401
+from shop.promotions.models import PromotionCode  # noqa: F401
+from shop.shipping.models import ShippingRate  # noqa: F401
 from shop.limits_storage import counters as rate_limit_counters  # noqa: F401

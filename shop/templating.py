@@ -42,6 +42,9 @@ def utc_iso(value: datetime | str | None) -> str:
 
 
 def init_templating(app: Flask) -> None:
+    from shop.fulfilment.tracking import tracking_url
+
+    app.add_template_global(tracking_url, "tracking_url")
     app.add_template_filter(format_money, "money")
     app.add_template_filter(format_amount, "amount")
     app.add_template_filter(store_time, "store_time")

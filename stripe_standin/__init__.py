@@ -5,7 +5,10 @@ Checkout Sessions (create, retrieve, list, expire, line items), Payment Intents,
 Refunds (with Stripe's refundable-amount rules), Events, Shipping Rates, Coupons, Promotion
 Codes, idempotency keys and Stripe's error shape, at the API version the SDK pins. Sessions may
 collect a shipping address and a phone number, offer shipping options, take a promotion code
-and compute tax from a configurable table (`tax`, `totals`). A hosted pay page completes
+and compute tax from a configurable table (`tax`, `totals`). Stripe Billing too: Customers,
+Products, recurring Prices, `mode=subscription` sessions, Subscriptions (update, pause,
+cancel) and their Invoices, renewed, declined and retried as the stand-in's clock moves
+(`customers`, `billing`), and a billing-portal page to replace a card. A hosted pay page completes
 sessions, and every event
 is POSTed to the shop's webhook signed the way Stripe signs them, from background threads,
 retried with back-off, in order or (on request) reversed, shuffled and several at once.

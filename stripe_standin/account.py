@@ -26,7 +26,9 @@ _ALPHABET = string.ascii_letters + string.digits
 # Which store an id belongs to, by its prefix (for `expand`).
 _STORES = {"cs_": "sessions", "pi_": "payment_intents", "ch_": "charges", "re_": "refunds",
            "dp_": "disputes", "evt_": "events_by_id", "shr_": "shipping_rates",
-           "promo_": "promotion_codes", "prod_": "products"}
+           "promo_": "promotion_codes", "prod_": "products", "cus_": "customers",
+           "price_": "prices", "sub_": "subscriptions", "in_": "invoices",
+           "inpay_": "invoice_payments"}
 # Coupons' ids are the merchant's own choosing: found by the field that names them.
 _FIELD_STORES = {"coupon": "coupons"}
 _URLS = {"sessions": "/v1/checkout/sessions", "refunds": "/v1/refunds", "events": "/v1/events"}
@@ -40,7 +42,8 @@ def new_id(prefix: str, length: int = 24) -> str:
 # (a bank transfer settling by itself) do not survive a restart.
 _SAVED = ("sessions", "line_items", "intent_data", "payment_intents", "charges", "refunds", "disputes",
           "events", "refund_declines", "products", "shipping_rates", "coupons", "promotion_codes",
-          "tax_rates")
+          "tax_rates", "customers", "prices", "subscriptions", "invoices", "invoice_payments",
+          "portal_sessions", "billing_state", "card_declines")
 
 
 class Account:
@@ -73,6 +76,15 @@ class Account:
             self.coupons: dict[str, dict] = {}
             self.promotion_codes: dict[str, dict] = {}
             self.tax_rates: list[dict] = tax.default_rates()  # Stripe Tax's answers, by place
+            # Stripe Billing (see `customers`, `billing`)
+            self.customers: dict[str, dict] = {}
+            self.prices: dict[str, dict] = {}
+            self.subscriptions: dict[str, dict] = {}
+            self.invoices: dict[str, dict] = {}
+            self.invoice_payments: dict[str, dict] = {}
+            self.portal_sessions: dict[str, dict] = {}
+            self.billing_state: dict[str, dict] = {}  # per subscription: its cycle, coupon, tax
+            self.card_declines: dict[str, str] = {}  # customer id → decline code of their card
             self.timers: list[threading.Timer] = []
 
     def close(self) -> None:
@@ -125,11 +137,12 @@ class Account:
                     self.dispatcher.send_all(batch)
 
     def emit(self, type_: str, obj: dict, request: dict | None = None,
-             previous: dict | None = None) -> dict:
+             previous: dict | None = None, created: int | None = None) -> dict:
         data = {"object": copy.deepcopy(obj)}
         if previous is not None:
             data["previous_attributes"] = previous
-        event = shaped(EVENT, id=new_id("evt_1"), api_version=API_VERSION, created=self.now(),
+        event = shaped(EVENT, id=new_id("evt_1"), api_version=API_VERSION,
+                       created=self.now() if created is None else created,
                        data=data, request=dict(request or {"id": None, "idempotency_key": None}),
                        type=type_)
         with self.lock:

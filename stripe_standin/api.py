@@ -11,7 +11,7 @@ from functools import wraps
 
 from flask import Blueprint, Response, current_app, g, request
 
-from stripe_standin import checkout, discounts, refunds, shipping
+from stripe_standin import billing, checkout, customers, discounts, refunds, shipping
 from stripe_standin.account import new_id
 from stripe_standin.params import InvalidParameter, StripeError, decode, expand, no_such
 
@@ -44,6 +44,7 @@ def _guard():
     pairs = request.form.items(multi=True) if request.method == "POST" else ()
     g.params = decode(list(request.args.items(multi=True)) + list(pairs))
     checkout.expire_due(_standin().account)
+    billing.run_due(_standin().account)
 
 
 @bp.after_request
@@ -269,6 +270,108 @@ def list_refunds():
         found = [r for r in account.refunds.values()
                  if _matches(r, g.params, ("charge", "payment_intent"))]
         return json_response(account.page(found, g.params, "/v1/refunds", expand(g.params)))
+
+
+# -- Customers, Products, Prices (Stripe Billing) ------------------------------------------
+@bp.post("/customers")
+@idempotent
+def create_customer():
+    return customers.create_customer(_standin().account, g.params, _request_context())
+
+
+@bp.get("/customers/<customer_id>")
+def retrieve_customer(customer_id):
+    return json_response(_standin().account.get("customers", customer_id, "customer",
+                                                expand(g.params)))
+
+
+@bp.post("/customers/<customer_id>")
+@idempotent
+def update_customer(customer_id):
+    return customers.update_customer(_standin().account, customer_id, g.params,
+                                     _request_context())
+
+
+@bp.get("/customers")
+def list_customers():
+    return json_response(customers.list_customers(_standin().account, g.params))
+
+
+@bp.post("/products")
+@idempotent
+def create_product():
+    return customers.create_product(_standin().account, g.params, _request_context())
+
+
+@bp.get("/products/<product_id>")
+def retrieve_product(product_id):
+    return json_response(_standin().account.get("products", product_id, "product",
+                                                expand(g.params)))
+
+
+@bp.get("/products")
+def list_products():
+    return json_response(customers.list_products(_standin().account, g.params))
+
+
+@bp.post("/prices")
+@idempotent
+def create_price():
+    return customers.create_price(_standin().account, g.params, _request_context())
+
+
+@bp.get("/prices/<price_id>")
+def retrieve_price(price_id):
+    return json_response(_standin().account.get("prices", price_id, "price", expand(g.params)))
+
+
+@bp.get("/prices")
+def list_prices():
+    return json_response(customers.list_prices(_standin().account, g.params))
+
+
+# -- Subscriptions, Invoices, the billing portal -------------------------------------------
+@bp.get("/subscriptions/<sub_id>")
+def retrieve_subscription(sub_id):
+    return json_response(billing.retrieve(_standin().account, sub_id, g.params))
+
+
+@bp.get("/subscriptions")
+def list_subscriptions():
+    return json_response(billing.list_subscriptions(_standin().account, g.params))
+
+
+@bp.post("/subscriptions/<sub_id>")
+@idempotent
+def update_subscription(sub_id):
+    return billing.update(_standin().account, sub_id, g.params, _request_context())
+
+
+@bp.delete("/subscriptions/<sub_id>")
+def cancel_subscription(sub_id):
+    return _answer(lambda: billing.cancel(_standin().account, sub_id, g.params,
+                                          _request_context()), {})
+
+
+@bp.get("/invoices/<invoice_id>")
+def retrieve_invoice(invoice_id):
+    return json_response(billing.retrieve_invoice(_standin().account, invoice_id, g.params))
+
+
+@bp.get("/invoices")
+def list_invoices():
+    return json_response(billing.list_invoices(_standin().account, g.params))
+
+
+@bp.get("/invoice_payments")
+def list_invoice_payments():
+    return json_response(billing.list_invoice_payments(_standin().account, g.params))
+
+
+@bp.post("/billing_portal/sessions")
+@idempotent
+def create_portal_session():
+    return customers.create_portal_session(_standin().account, g.params)
 
 
 # -- Events --------------------------------------------------------------------------------

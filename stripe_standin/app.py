@@ -1,7 +1,7 @@
 """The stand-in's Flask app: Stripe's API under /v1, the hosted pay page, the control endpoints."""
 from flask import Flask, request
 
-from stripe_standin import api, control, pay_page
+from stripe_standin import api, control, pay_page, portal
 from stripe_standin.errors import register_error_handlers
 
 
@@ -13,6 +13,7 @@ def create_app(standin) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pay_page.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(portal.bp)
     register_error_handlers(app)
 
     @app.after_request

@@ -14,14 +14,16 @@ shipping option and no tax; paying fixes the customer's choices and redeems the 
 import threading
 from dataclasses import dataclass, replace
 
-from stripe_standin import charges, discounts, places, shipping, tax, totals
+import copy
+
+from stripe_standin import billing, charges, customers, discounts, places, shipping, tax, totals
 from stripe_standin.account import Account, new_id
 from stripe_standin.answers import Answers
 from stripe_standin.params import (StripeError, boolean, expand, hash_of, integer, invalid,
                                    metadata, missing, no_such, one_of, only, text,
                                    unknown_parameter)
-from stripe_standin.shapes import (CHECKOUT_SESSION, COLLECTED_INFORMATION, CUSTOMER_DETAILS,
-                                   LINE_ITEM, PRICE, PRODUCT, shaped)
+from stripe_standin.shapes import (CHECKOUT_SESSION, COLLECTED_INFORMATION, CUSTOMER,
+                                   CUSTOMER_DETAILS, LINE_ITEM, PRODUCT, shaped)
 
 MIN_LIFETIME, MAX_LIFETIME = 30 * 60, 24 * 60 * 60
 # Since API version 2026-03-25 (hosted, embedded and custom are refused). Only the hosted page
@@ -36,7 +38,12 @@ _ACCEPTED = _PASSED_THROUGH | {
     "metadata", "expires_at", "allowed_payment_method_types", "excluded_payment_method_types",
     "payment_intent_data", "expand", "allow_promotion_codes", "shipping_address_collection",
     "phone_number_collection", "automatic_tax", "custom_text", "consent_collection", "currency",
-    "ui_mode", "shipping_options", "discounts"}
+    "ui_mode", "shipping_options", "discounts", "customer", "subscription_data"}
+MODES = ("payment", "subscription")
+# What `subscription_data` takes here (Stripe's other keys are refused by name).
+_SUBSCRIPTION_DATA = {"trial_end", "trial_period_days", "billing_cycle_anchor", "metadata",
+                      "description", "proration_behavior"}
+MIN_TRIAL = 48 * 60 * 60  # Checkout wants a trial to end at least two days ahead
 _AUTOMATIC_TAX_OFF = {"enabled": False, "liability": None, "provider": None, "status": None}
 DEFAULT_EMAIL = "jenny.rosen@example.com"  # who pays when the session names no one
 
@@ -46,8 +53,9 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
     if unknown:
         raise unknown_parameter(unknown[0])
     mode = text(params, "mode", required=True)
-    if mode != "payment":
-        raise invalid("mode", f"The stand-in supports mode=payment only, not {mode!r}.")
+    if mode not in MODES:
+        raise invalid("mode", f"The stand-in supports mode=payment and mode=subscription, not "
+                              f"{mode!r}.")
     ui_mode = one_of(params, "ui_mode", UI_MODES, default="hosted_page")
     if ui_mode != "hosted_page":
         raise invalid("ui_mode", f"The stand-in serves ui_mode=hosted_page only, not {ui_mode!r}.")
@@ -62,7 +70,9 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
         raise invalid("customer_email", f"Invalid email address: {email}")
     session_id = new_id("cs_test_a1", 54)
     with account.lock:
-        items, products = _line_items(params.get("line_items"), created)
+        customer = _customer(account, params, email)
+        items, products = _line_items(account, params.get("line_items"), created, mode)
+        subscription_data = _subscription_data(params, mode, created, items)
         session_currency = _one_currency(items)
         rates = shipping.session_options(account, params.get("shipping_options"), session_currency)
         session = shaped(
@@ -70,6 +80,7 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
             success_url=success_url, cancel_url=text(params, "cancel_url"),
             client_reference_id=text(params, "client_reference_id", max_length=200),
             customer_email=email, metadata=metadata(params), currency=session_currency,
+            mode=mode, customer=customer,
             url=f"{account.base_url}/pay/{session_id}",
             payment_method_types=_payment_method_types(params), ui_mode=ui_mode,
             **_collection(params, items, rates),
@@ -79,7 +90,72 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
         coupon, promo = _preset_discount(account, params, subtotal, session_currency, email)
         _price(session, items, Quote.of(subtotal, rates[0] if rates else None, coupon, promo, None))
         _keep(account, session, items, products, rates, params.get("payment_intent_data"))
+        if subscription_data is not None:
+            account.intent_data[session_id]["subscription_data"] = subscription_data
         return account.expanded(session, expand(params))
+
+
+def _customer(account: Account, params: dict, email: str | None) -> str | None:
+    """`customer`: an existing customer pays (not together with `customer_email`)."""
+    customer_id = text(params, "customer")
+    if customer_id is None:
+        return None
+    if email is not None:
+        raise invalid("customer", "You may only specify one of these parameters: customer, "
+                                  "customer_email.")
+    if customer_id not in account.customers:
+        raise no_such("customer", customer_id, "customer")
+    return customer_id
+
+
+def _subscription_data(params: dict, mode: str, created: int, items: list[dict]) -> dict | None:
+    """What a subscription-mode session's subscription starts with, checked as Checkout does."""
+    if mode == "payment":
+        for name in ("subscription_data",):
+            if params.get(name) not in (None, ""):
+                raise invalid(name, "You can only pass subscription_data in subscription mode.")
+        for index, item in enumerate(items):
+            if item["price"]["recurring"]:
+                raise invalid(f"line_items[{index}]",
+                              "You specified `payment` mode but passed a recurring price. Either "
+                              "switch to `subscription` mode or use only one-time prices.")
+        return None
+    for name in ("payment_intent_data", "shipping_options"):
+        if params.get(name) not in (None, ""):
+            raise invalid(name, f"{name} cannot be used in subscription mode.")
+    if not any(item["price"]["recurring"] for item in items):
+        raise invalid("line_items", "You must provide at least one recurring price in "
+                                    "`subscription` mode when using prices.")
+    raw = hash_of(params, "subscription_data")
+    only(raw, _SUBSCRIPTION_DATA, "subscription_data")
+    label = "subscription_data"
+    trial_end = integer(raw, "trial_end", label=f"{label}[trial_end]")
+    days = integer(raw, "trial_period_days", minimum=1, maximum=730,
+                   label=f"{label}[trial_period_days]")
+    if trial_end is not None and days is not None:
+        raise invalid(f"{label}[trial_end]", "You may only specify one of these parameters: "
+                                             "trial_end, trial_period_days.")
+    if days is not None:
+        trial_end = created + days * 24 * 60 * 60
+    elif trial_end is not None and trial_end < created + MIN_TRIAL:
+        raise invalid(f"{label}[trial_end]", "The `trial_end` date has to be at least 2 days "
+                                             "in the future.")
+    anchor = integer(raw, "billing_cycle_anchor", label=f"{label}[billing_cycle_anchor]")
+    if anchor is not None:
+        if trial_end is not None:
+            raise invalid(f"{label}[billing_cycle_anchor]", "The stand-in takes either a trial "
+                          "or a billing_cycle_anchor, not both.")
+        recurring = next(i["price"]["recurring"] for i in items if i["price"]["recurring"])
+        if not created < anchor <= billing.add_interval(created, recurring["interval"],
+                                                        recurring["interval_count"]):
+            raise invalid(f"{label}[billing_cycle_anchor]", "The billing_cycle_anchor must be "
+                          "in the future and within one billing period.")
+    behavior = one_of(raw, "proration_behavior", ("create_prorations", "none"),
+                      default="create_prorations", label=f"{label}[proration_behavior]")
+    return {"trial_end": trial_end, "billing_cycle_anchor": anchor,
+            "metadata": metadata(raw), "description": text(raw, "description", max_length=500,
+                                                           label=f"{label}[description]"),
+            "prorate": behavior == "create_prorations"}
 
 
 def _one_currency(items: list[dict]) -> str:
@@ -106,7 +182,9 @@ def _keep(account: Account, session: dict, items: list[dict], products: list[dic
     """Store a session that passed every check, with what it made (products, inline rates)."""
     intent_data = intent_data if isinstance(intent_data, dict) else {}
     intent = {"metadata": metadata(intent_data), "description": intent_data.get("description")}
-    account.products.update({p["id"]: p for p in products})
+    account.products.update({p["id"]: p for p in products if p["id"] not in account.products})
+    account.prices.update({i["price"]["id"]: i["price"] for i in items
+                           if i["price"]["id"] not in account.prices})
     account.shipping_rates.update({r["id"]: r for r in rates})
     account.sessions[session["id"]] = session
     account.line_items[session["id"]] = items
@@ -124,21 +202,23 @@ def _payment_method_types(params: dict) -> list[str]:
     return [t for t in allowed if t not in excluded]
 
 
-def _line_items(raw, created: int) -> tuple[list[dict], list[dict]]:
+def _line_items(account: Account, raw, created: int,
+                mode: str = "payment") -> tuple[list[dict], list[dict]]:
     """The session's line items, and the products their inline `product_data` makes."""
     if not raw:
         raise missing("line_items")
     if not isinstance(raw, list) or len(raw) > 100:
         raise invalid("line_items", "line_items must be an array of at most 100 items.")
-    made = [_line_item(item, f"line_items[{index}]", created) for index, item in enumerate(raw)]
+    made = [_line_item(account, item, f"line_items[{index}]", created)
+            for index, item in enumerate(raw)]
     return [item for item, _ in made], [product for _, product in made]
 
 
-def _line_item(item, label: str, created: int) -> tuple[dict, dict]:
+def _line_item(account: Account, item, label: str, created: int) -> tuple[dict, dict]:
     if not isinstance(item, dict):
         raise invalid(label, f"Invalid object: {label}")
     if item.get("price"):
-        raise no_such("price", item["price"], f"{label}[price]")
+        return _priced_item(account, item, label)
     data = item.get("price_data")
     if not isinstance(data, dict):
         raise missing(f"{label}[price_data]")
@@ -150,16 +230,34 @@ def _line_item(item, label: str, created: int) -> tuple[dict, dict]:
                           label=f"{label}[price_data][unit_amount]")
     tax_behavior = one_of(data, "tax_behavior", shipping.TAX_BEHAVIORS, default="unspecified",
                           label=f"{label}[price_data][tax_behavior]")
-    product = _product(data, f"{label}[price_data]", created)
+    if data.get("product") and data["product"] in account.products:
+        product = account.products[data["product"]]
+    else:
+        product = _product(data, f"{label}[price_data]", created)
     quantity = integer(item, "quantity", required=True, minimum=1, maximum=999999,
                        label=f"{label}[quantity]")
-    price = shaped(PRICE, id=new_id("price_1"), created=created, currency=currency,
-                   product=product["id"], unit_amount=unit_amount, tax_behavior=tax_behavior,
-                   unit_amount_decimal=str(unit_amount))
+    price = customers.new_price(account, data, product["id"], f"{label}[price_data]")
+    price.update(unit_amount=unit_amount, tax_behavior=tax_behavior, currency=currency)
     amount = unit_amount * quantity
     return shaped(LINE_ITEM, id=new_id("li_1"), amount_subtotal=amount, amount_total=amount,
                   currency=currency, description=product["name"], price=price,
                   quantity=quantity), product
+
+
+def _priced_item(account: Account, item: dict, label: str) -> tuple[dict, dict]:
+    """A line item for a price made beforehand (`line_items[n][price]=price_...`)."""
+    price = account.prices.get(item["price"])
+    if price is None:
+        raise no_such("price", item["price"], f"{label}[price]")
+    if not price["active"]:
+        raise invalid(f"{label}[price]", f"The price {price['id']} is not active.")
+    quantity = integer(item, "quantity", required=True, minimum=1, maximum=999999,
+                       label=f"{label}[quantity]")
+    product = account.products[price["product"]]
+    amount = price["unit_amount"] * quantity
+    return shaped(LINE_ITEM, id=new_id("li_1"), amount_subtotal=amount, amount_total=amount,
+                  currency=price["currency"], description=product["name"],
+                  price=copy.deepcopy(price), quantity=quantity), product
 
 
 def _product(data: dict, label: str, created: int) -> dict:
@@ -471,6 +569,9 @@ def pay(account: Account, session_id: str, method: str = "card",
                               "be paid.", code="checkout_session_not_open")
         answers = answers or Answers()
         _settle_choices(account, session, answers, quote(account, session, answers, final=True))
+        if session["mode"] == "subscription":
+            _subscribe(account, session, answers, method)
+            return account.expanded(session, set())
         if session["amount_total"] == 0:
             session["payment_status"] = "no_payment_required"
         intent = charges.create_payment(account, session, method)
@@ -486,6 +587,53 @@ def pay(account: Account, session_id: str, method: str = "card",
         return account.expanded(session, set())
 
 
+def _subscribe(account: Account, session: dict, answers: Answers, method: str) -> None:
+    """A subscription-mode session is paid: its customer (found or made), the subscription
+    and its first invoice (paid by card), then `checkout.session.completed`."""
+    if method != "card":
+        raise invalid("method", "A subscription is paid by card here.")
+    details = session["customer_details"]
+    shipping_details = (session.get("collected_information") or {}).get("shipping_details")
+    method_id = new_id("pm_1")
+    if session["customer"]:
+        customer = account.customers[session["customer"]]
+    else:
+        customer = customers.new_customer(
+            account, email=details["email"], name=details["name"], phone=details["phone"],
+            address=dict(details["address"]),
+            shipping=None if not shipping_details else dict(shipping_details,
+                                                            phone=details["phone"]),
+            invoice_settings=dict(shaped_settings(), default_payment_method=method_id))
+    data = account.intent_data[session["id"]].get("subscription_data") or {}
+    items = account.line_items[session["id"]]
+    chosen = session["discounts"][0]["coupon"] if session["discounts"] else None
+    percentage = None
+    if session["automatic_tax"]["enabled"]:
+        percentage = tax.percentage_for(account.tax_rates, details["address"]
+                                        if not shipping_details else shipping_details["address"])
+    sub, invoice = billing.start(
+        account, customer=customer, at=account.now(),
+        items=[(i["price"], i["quantity"]) for i in items if i["price"]["recurring"]],
+        one_off=[i for i in items if not i["price"]["recurring"]],
+        trial_end=data.get("trial_end"), anchor=data.get("billing_cycle_anchor"),
+        prorate=data.get("prorate", True), metadata_=data.get("metadata"),
+        description=data.get("description"), coupon=account.coupons.get(chosen or ""),
+        tax_percentage=percentage, payment_method=method_id)
+    discount = sum(d["amount"] for d in invoice["total_discount_amounts"])
+    tax_amount = sum(t["amount"] for t in invoice["total_taxes"])
+    session.update(
+        status="complete", url=None, customer=customer["id"], subscription=sub["id"],
+        invoice=invoice["id"], amount_subtotal=invoice["subtotal"], amount_total=invoice["total"],
+        total_details={"amount_discount": discount, "amount_shipping": 0,
+                       "amount_tax": tax_amount},
+        payment_status="paid" if invoice["amount_paid"] > 0 else "no_payment_required")
+    account.emit("checkout.session.completed", session)
+
+
+def shaped_settings() -> dict:
+    return dict(CUSTOMER["invoice_settings"])
+
+
 def _settle_choices(account: Account, session: dict, answers: Answers, chosen: Quote) -> None:
     """Fix the customer's choices on the session: its figures, who they are, where it ships,
     and one more redemption of the code they used."""
@@ -495,13 +643,19 @@ def _settle_choices(account: Account, session: dict, answers: Answers, chosen: Q
         session["collected_information"] = shaped(
             COLLECTED_INFORMATION, shipping_details={"name": answers.name, "address": address})
     session["customer_details"] = shaped(
-        CUSTOMER_DETAILS, email=answers.email or session["customer_email"] or DEFAULT_EMAIL,
+        CUSTOMER_DETAILS, email=answers.email or session["customer_email"]
+        or _known_email(account, session) or DEFAULT_EMAIL,
         name=answers.name or CUSTOMER_DETAILS["name"], phone=answers.phone, address=address)
     if session["automatic_tax"]["enabled"]:
         session["automatic_tax"] = dict(session["automatic_tax"], status="complete")
     if chosen.coupon is not None:
         discounts.redeem(account, chosen.coupon["id"],
                          chosen.promotion_code["id"] if chosen.promotion_code else None)
+
+
+def _known_email(account: Account, session: dict) -> str | None:
+    customer = account.customers.get(session.get("customer") or "")
+    return customer["email"] if customer else None
 
 
 def settle_async(account: Account, session_id: str, succeeded: bool = True) -> dict:

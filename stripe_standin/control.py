@@ -44,7 +44,14 @@ ENDPOINTS = {
     "GET /_standin/tax_rates": "Stripe Tax's table: percentages by country and state",
     "POST /_standin/tax_rates": '{"rates": [{"country": "US", "state"?: "NY", '
                                 '"percentage": 8.875}, ...]}: replace the table',
-    "POST /_standin/clock": '{"advance": seconds}: move the clock forward (expiry, key lifetime)',
+    "POST /_standin/clock": '{"advance": seconds}: move the clock forward (expiry, key lifetime) '
+                            "and bill every subscription period that ends meanwhile, in order, "
+                            "before answering {\"now\", \"billed\"}",
+    "POST /_standin/customers/<id>/decline": '{"declines": true | false, "code"?: "card_declined" '
+                                             '| "insufficient_funds" | "expired_card"}: the '
+                                             "customer's card declines (renewals fail) or not",
+    "POST /_standin/customers/<id>/update-card": "the customer gives a new card (as in the "
+                                                 "billing portal): open invoices are paid",
     "POST /_standin/reset": "forget everything",
 }
 
@@ -193,10 +200,22 @@ def events():
 def clock():
     seconds = _body().get("advance")
     try:
-        _standin().advance_clock(float(seconds))
+        billed = _standin().advance_clock(float(seconds))
     except (TypeError, ValueError):
         raise StripeError("advance is a number of seconds, not negative", param="advance") from None
-    return json_response({"now": _standin().clock.now()})
+    return json_response({"now": _standin().clock.now(), "billed": billed})
+
+
+@bp.post("/customers/<customer_id>/<action>")
+def customer_action(customer_id, action):
+    body, standin = _body(), _standin()
+    if action == "decline":
+        declines = body.get("declines", True)
+        standin.decline_card(customer_id, body.get("code", "card_declined") if declines else None)
+        return json_response({"customer": customer_id, "declines": bool(declines)})
+    if action == "update-card":
+        return json_response(standin.update_card(customer_id))
+    raise StripeError(f"Unknown customer action: {action}", status=404)
 
 
 @bp.post("/reset")

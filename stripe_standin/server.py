@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from werkzeug.serving import make_server
 
-from stripe_standin import checkout, refunds, tax
+from stripe_standin import billing, checkout, refunds, tax
 from stripe_standin.account import Account
 from stripe_standin.answers import Answers
 from stripe_standin.app import create_app
@@ -153,10 +153,32 @@ class StandIn:
         return refunds.open_dispute(self.account, charge_or_payment_intent, amount=amount,
                                     reason=reason)
 
-    def advance_clock(self, seconds: float) -> None:
-        """Move the stand-in's clock forward: sessions expire, idempotency keys are forgotten."""
+    def advance_clock(self, seconds: float) -> int:
+        """Move the stand-in's clock forward: sessions expire, idempotency keys are forgotten,
+        and subscriptions whose periods end meanwhile are billed (their events queued before
+        this returns). Returns how many billing steps (renewals, retries, resumptions) ran."""
         self.clock.advance(seconds)
         checkout.expire_due(self.account)
+        return billing.run_due(self.account)
+
+    # -- Stripe Billing: the customer's card -----------------------------------------------
+    def decline_card(self, customer_id: str, code: str | None = "card_declined") -> None:
+        """The customer's card declines from now on (`code`), or no longer (None)."""
+        billing.set_declines(self.account, customer_id, code)
+
+    def update_card(self, customer_id: str) -> dict:
+        """The customer gives a new card (as in the billing portal): open invoices are paid."""
+        return billing.update_card(self.account, customer_id)
+
+    def subscription(self, sub_id: str) -> dict:
+        return self.account.get("subscriptions", sub_id, "subscription")
+
+    def invoices(self, subscription: str | None = None) -> list[dict]:
+        """Invoices oldest first (of one subscription when named)."""
+        with self.account.lock:
+            return [self.account.expanded(i, set()) for i in self.account.invoices.values()
+                    if subscription is None
+                    or i["parent"]["subscription_details"]["subscription"] == subscription]
 
     def set_tax_rates(self, rates: list[dict]) -> list[dict]:
         """Replace Stripe Tax's table: [{"country": "US", "state": "NY", "percentage": 8.875}]."""

@@ -15,12 +15,15 @@ from shop.admin import (  # noqa: E402,F401
     data_views,
     email_views,
     collection_views,
+    fulfilment_views,
     order_views,
     page_views,
     picture_views,
     plan_views,
     product_views,
+    promotion_views,
     review_views,
+    shipping_views,
     staff_views,
 )
 

@@ -1,12 +1,15 @@
 """WTForms for the admin screens. They check shape (required, types); services check the rules."""
+import secrets
+
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
     Form,
     FormField,
     DateTimeLocalField,
+    HiddenField,
     DecimalField,
     EmailField,
     IntegerField,
@@ -87,6 +90,7 @@ class ProductForm(FlaskForm):
     stock = IntegerField("Stock", default=0, validators=[InputRequired(REQUIRED)])
     guarantee_days = IntegerField("Guarantee days", default=0, validators=[InputRequired(REQUIRED)])
     disclaimer = TextAreaField("Disclaimer", validators=[Optional(), Length(max=5000)])
+    tax_code = StringField("Stripe tax code", validators=[Optional(), Length(max=40)])
     published = BooleanField("Published")
     # This product's own advice, on its page and in its follow-up emails.
     dose_timing = StringField("When to take it", validators=[Optional(), Length(max=200)])
@@ -99,6 +103,28 @@ class ProductForm(FlaskForm):
     other_ingredients = TextAreaField("Other ingredients", validators=[Optional(), Length(max=2000)])
     allergens = TextAreaField("Allergens", validators=[Optional(), Length(max=1000)])
     warnings = TextAreaField("Warnings", validators=[Optional(), Length(max=5000)])
+
+
+class ShippingRateForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=100)])
+    amount = FiniteDecimalField("Price", places=None, validators=[InputRequired(REQUIRED)])
+    currency = StringField("Currency", default="usd", validators=[DataRequired(REQUIRED), Length(min=3, max=3)])
+    min_business_days = IntegerField("Delivery from (business days)", validators=[Optional()])
+    max_business_days = IntegerField("Delivery to (business days)", validators=[Optional()])
+    free_over = FiniteDecimalField("Free when the items come to at least", places=None, validators=[Optional()])
+    sort_order = IntegerField("Position", default=0, validators=[Optional()])
+    active = BooleanField("Offered at checkout", default=True)
+
+
+class PromotionCodeForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(REQUIRED), Length(max=40)])
+    percent_off = IntegerField("Percent off", validators=[Optional()])
+    amount_off = FiniteDecimalField("Amount off", places=None, validators=[Optional()])
+    currency = StringField("Currency of the amount off", validators=[Optional(), Length(max=3)])
+    # Local time of the store (SHOP_TIMEZONE); empty means it never expires.
+    expires_at = DateTimeLocalField("Expires at", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    max_redemptions = IntegerField("Redemptions allowed", validators=[Optional()])
+    first_order_only = BooleanField("Only for a customer's first order")
 
 
 class IngredientRowForm(Form):
@@ -178,6 +204,12 @@ class ShipForm(FlaskForm):
                                   validators=[DataRequired(REQUIRED), Length(max=100), _single_line])
 
 
+class ShipmentsUploadForm(FlaskForm):
+    """A CSV of shipments (columns order, carrier, tracking_number; see fulfilment.bulk)."""
+
+    file = FileField("CSV file", validators=[FileRequired(REQUIRED)])
+
+
 class DeliverForm(FlaskForm):
     # Local time of the store (SHOP_TIMEZONE); empty means now.
     delivered_at = DateTimeLocalField("Delivered at", format="%Y-%m-%dT%H:%M", validators=[Optional()])
@@ -194,6 +226,34 @@ class ApproveClaimForm(FlaskForm):
 
 class DenyClaimForm(FlaskForm):
     note = TextAreaField("Why the claim is denied", validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class RefundOrderForm(FlaskForm):
+    """A refund outside any claim; `request_key` (fresh on each page) makes a double submit refund once."""
+
+    # Empty: everything still refundable. In the order's currency, e.g. 24.50.
+    amount = FiniteDecimalField("Amount to refund", places=None, validators=[Optional(), NumberRange(min=0.01)])
+    reason = TextAreaField("Reason", validators=[DataRequired(REQUIRED), Length(max=2000)])
+    request_key = HiddenField(validators=[Optional(), Length(max=255)])
+
+
+class CancelOrderForm(FlaskForm):
+    reason = TextAreaField("Why the order is cancelled", validators=[DataRequired(REQUIRED), Length(max=2000)])
+    request_key = HiddenField(validators=[Optional(), Length(max=255)])
+
+
+REFUND_PREFIX, CANCEL_PREFIX = "refund", "cancel"  # two forms with a `reason` on one page
+
+
+def refund_forms(refund_form=None, cancel_form=None) -> dict:
+    """The order page's refund and cancel forms: the ones posted back, or fresh ones, each with
+    a new request key."""
+    return {
+        "refund_form": refund_form or RefundOrderForm(formdata=None, prefix=REFUND_PREFIX,
+                                                      request_key=secrets.token_urlsafe(16)),
+        "cancel_form": cancel_form or CancelOrderForm(formdata=None, prefix=CANCEL_PREFIX,
+                                                      request_key=secrets.token_urlsafe(16)),
+    }
 
 
 class AnswerForm(FlaskForm):

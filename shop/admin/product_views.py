@@ -105,7 +105,8 @@ def _product_fields(form: ProductForm) -> dict:
         "currency": form.currency.data, "capsules_per_bottle": form.capsules_per_bottle.data,
         "serving_capsules": form.serving_capsules.data, "stock": form.stock.data,
         "guarantee_days": form.guarantee_days.data, "disclaimer": form.disclaimer.data or "",
-        "published": form.published.data, "servings_per_container": form.servings_per_container.data,
+        "published": form.published.data, "tax_code": form.tax_code.data,
+        "servings_per_container": form.servings_per_container.data,
         **{name: getattr(form, name).data or "" for name in (*catalog.ADVICE_FIELDS, *catalog.FACTS_TEXT_FIELDS)},
     }
 

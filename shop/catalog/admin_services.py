@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from shop.catalog.models import FDA_DISCLAIMER, STEP_DOSE, STEP_KINDS, Ingredient, Product, TitrationStep
+from shop.catalog.models import DEFAULT_TAX_CODE, FDA_DISCLAIMER, STEP_DOSE, STEP_KINDS, Ingredient, Product, TitrationStep
 from shop.catalog.services import escape_like
 from shop.errors import NotFound, Unprocessable
 from shop.extensions import db
@@ -18,6 +18,7 @@ from shop.money import DEFAULT_CURRENCY, is_currency
 from shop.pagination import Page, paginate
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TAX_CODE_PATTERN = re.compile(r"^txcd_[0-9]{8}$")  # Stripe Tax's product tax codes
 MAX_GUARANTEE_DAYS = 3650
 MAX_STEP_DAY = 3650
 MAX_NUMBER = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
@@ -32,7 +33,7 @@ MAX_DAILY_VALUE = 100_000  # percent: some vitamins are sold at thousands of per
 
 PRODUCT_FIELDS = (
     "slug", "name", "summary", "description", "price", "currency", "capsules_per_bottle",
-    "serving_capsules", "stock", "guarantee_days", "disclaimer", "published",
+    "serving_capsules", "stock", "guarantee_days", "disclaimer", "published", "tax_code",
     *ADVICE_FIELDS, *FACTS_TEXT_FIELDS, "servings_per_container",
 )
 
@@ -145,6 +146,9 @@ def _checked_product_fields(fields: dict, product: Product | None) -> dict:
     if "serving_capsules" in numbers and "capsules_per_bottle" in numbers \
             and numbers["serving_capsules"] > numbers["capsules_per_bottle"]:
         fail("serving_capsules", "A serving cannot be larger than the bottle")
+    tax_code = (merged.get("tax_code") or "").strip() or DEFAULT_TAX_CODE
+    if not TAX_CODE_PATTERN.match(tax_code):
+        fail("tax_code", "A Stripe tax code: txcd_ and 8 digits, e.g. txcd_99999999 (general tangible goods)")
     if merged.get("published") and numbers.get("price") == 0:
         fail("price", FREE_UNSELLABLE)
     notes = {}
@@ -165,6 +169,7 @@ def _checked_product_fields(fields: dict, product: Product | None) -> dict:
         "servings_per_container": servings,
         "description": merged.get("description") or "",
         "disclaimer": disclaimer,
+        "tax_code": tax_code,
         "published": bool(merged.get("published", False)),
     }
 

@@ -229,3 +229,4 @@ def build_product(spec: dict) -> Product:
         TitrationStep(day=day, capsules=capsules, kind=kind, note=note) for day, capsules, kind, note in spec["plan"]
     ]
     return product
+

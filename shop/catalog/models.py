@@ -13,6 +13,10 @@ FDA_DISCLAIMER = (
     "This product is not intended to diagnose, treat, cure, or prevent any disease."
 )
 
+# Stripe Tax's code for general tangible goods; a product's own `tax_code` tells Stripe what it
+# is when STRIPE_AUTOMATIC_TAX is on (supplements are taxed differently from place to place).
+DEFAULT_TAX_CODE = "txcd_99999999"
+
 STEP_DOSE = "dose"  # a change of nightly dose: transactional, part of taking the product
 STEP_CHECKIN = "checkin"  # a later check-in: marketing, the customer may opt out of it
 STEP_KINDS = (STEP_DOSE, STEP_CHECKIN)
@@ -44,6 +48,7 @@ class Product(Base):
     published: Mapped[bool] = mapped_column(default=False, index=True)
     guarantee_days: Mapped[int] = mapped_column(default=0)
     disclaimer: Mapped[str] = mapped_column(Text, default=FDA_DISCLAIMER)
+    tax_code: Mapped[str] = mapped_column(String(40), default=DEFAULT_TAX_CODE, server_default=DEFAULT_TAX_CODE)
     # Denormalised from published reviews (kept by the reviews service) so a catalogue page
     # never aggregates reviews per product.
     rating_count: Mapped[int] = mapped_column(default=0)

@@ -113,7 +113,8 @@ def export_customer_data(email: str) -> dict:
 def _order(order: Order) -> dict:
     return {
         "id": order.id, "status": order.status, "email": order.email, "total": order.total,
-        "shipping": order.shipping, "currency": order.currency, "refunded_total": order.refunded_total,
+        "shipping": order.amount_shipping, "amounts": order.amounts,
+        "shipping_address": order.shipping_address, "currency": order.currency, "refunded_total": order.refunded_total,
         "card_brand": order.card_brand, "card_last4": order.card_last4, "carrier": order.carrier,
         "tracking_number": order.tracking_number, "created_at": _when(order.created_at),
         "paid_at": _when(order.paid_at), "shipped_at": _when(order.shipped_at),

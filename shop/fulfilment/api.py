@@ -1,4 +1,5 @@
-"""Staff API: POST /api/v1/admin/orders/<id>/ship and /deliver (roles fulfilment or admin)."""
+"""Staff API: GET /api/v1/admin/orders/<id> (any role); POST .../ship and .../deliver (roles
+fulfilment or admin). Answers about an order are never cached (`Cache-Control: no-store`)."""
 from flask import g
 
 from shop.accounts.auth import staff_token_required
@@ -6,13 +7,25 @@ from shop.accounts.models import ROLE_FULFILMENT
 from shop.api_utils import api_blueprint
 from shop.fulfilment import services
 from shop.fulfilment.schemas import DeliverSchema, ShipSchema
+from shop.orders.access import no_store
 from shop.orders.schemas import OrderSchema  # the same Order as GET /api/v1/orders/<id>
+from shop.orders.services import order_for_staff
 
-blp = api_blueprint("fulfilment_api", __name__, "/admin/orders", "Shipping and delivery (staff)")
+blp = api_blueprint("fulfilment_api", __name__, "/admin/orders", "Orders, shipping and delivery (staff)")
+blp.after_request(no_store)
 
 
 def _actor() -> str:
     return f"staff:{g.staff.email}"
+
+
+@blp.route("/<int:order_id>")
+@staff_token_required()
+@blp.response(200, OrderSchema)
+@blp.alt_response(404, description="No such order")
+def get_order(order_id):
+    """The order as the customer's API shows it, with the address and the amounts Stripe charged."""
+    return order_for_staff(order_id)
 
 
 @blp.route("/<int:order_id>/ship", methods=["POST"])

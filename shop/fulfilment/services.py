@@ -5,6 +5,7 @@ from shop.db import as_utc, utcnow
 from shop.emails.services import queue_email
 from shop.errors import NotFound, Unprocessable
 from shop.followups.services import schedule_for_order
+from shop.fulfilment.tracking import tracking_url
 from shop.orders.models import DELIVERED, SHIPPED, Order
 from shop.orders.services import lock_order
 from shop.orders.states import transition
@@ -25,7 +26,8 @@ def ship_order(order_id: int, *, carrier: str, tracking_number: str, actor: str)
     order.carrier = carrier
     order.tracking_number = tracking_number
     queue_email("order_shipped", order.email, order_id=order.id, dedupe_key=f"order_shipped:{order.id}",
-                context={"order": order, "carrier": carrier, "tracking_number": tracking_number})
+                context={"order": order, "carrier": carrier, "tracking_number": tracking_number,
+                         "tracking_url": tracking_url(carrier, tracking_number)})
     return order
 
 

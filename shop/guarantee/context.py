@@ -55,7 +55,8 @@ def claim_context(claim_id: int) -> dict:
         },
         "order": {
             "id": order.id, "email": order.email, "status": order.status, "total": order.total,
-            "shipping": order.shipping, "refunded_total": order.refunded_total, "currency": order.currency,
+            "shipping": order.amount_shipping, "amounts": order.amounts,
+            "shipping_address": order.shipping_address, "refunded_total": order.refunded_total, "currency": order.currency,
             "paid_at": _iso(order.paid_at), "delivered_at": _iso(order.delivered_at),
             "card_brand": order.card_brand, "card_last4": order.card_last4,
             "items": [{"slug": i.slug, "name": i.name, "quantity": i.quantity, "unit_price": i.unit_price}

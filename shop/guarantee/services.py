@@ -27,7 +27,7 @@ from shop.guarantee.models import (
 from shop.orders.models import CANCELLED, DELIVERED, PARTIALLY_REFUNDED, PENDING_PAYMENT, Order
 from shop.orders.services import lock_order
 from shop.orders.states import record_event
-from shop.payments.models import REFUND_PENDING, Refund
+from shop.payments.services import unsettled_refunds
 
 REQUIRED = "Required field missing"
 CLAIMABLE_STATUSES = (DELIVERED, PARTIALLY_REFUNDED)
@@ -71,12 +71,8 @@ def refundable_amount(order: Order) -> int:
 
     Shipping is excluded unless GUARANTEE_REFUND_SHIPPING is on.
     """
-    pending = db.session.scalar(
-        select(func.coalesce(func.sum(Refund.amount), 0)).where(
-            Refund.order_id == order.id, Refund.status == REFUND_PENDING, Refund.counted.is_(False)
-        )
-    )
-    cap = order.total if current_app.config["GUARANTEE_REFUND_SHIPPING"] else order.total - order.shipping
+    pending = unsettled_refunds(order)
+    cap = order.total if current_app.config["GUARANTEE_REFUND_SHIPPING"] else order.total - (order.amount_shipping or 0)
     return max(0, cap - order.refunded_total - pending)
 
 

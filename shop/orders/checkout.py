@@ -9,6 +9,14 @@ across a call to Stripe. It commits three times, each step leaving a consistent 
 3. the Checkout Session's id on the order — or, when Stripe failed or anything went wrong in
    between, the order cancelled and its stock released (`abandon_checkout`).
 
+Before step 1, promotion codes not yet at Stripe are pushed there (each push commits; a
+failure is logged and the checkout goes on): the customer types the code on Stripe's page.
+
+The session collects a shipping address (SHIPPING_COUNTRIES) and a phone number, offers the
+store's shipping rates inline (`shipping.services.offered_rates`), takes promotion codes, and
+asks Stripe for tax when STRIPE_AUTOMATIC_TAX is on. Stripe computes every figure; the webhook
+records them (`payments.checkout_details`).
+
 If the process dies between 1 and 3, the session (if any) carries the order id in its metadata,
 so its `checkout.session.expired`/`completed` webhook still finds the order; and the periodic
 sweep (`payments.tasks.sweep_stale_checkouts`) cancels orders that never got a session.
@@ -30,11 +38,17 @@ from shop.orders import limits, states, stock
 from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order, OrderItem
 from shop.orders.services import lock_order, new_order_token
 from shop.payments import stripe_gateway
+from shop.payments.amount_check import order_subtotal
+from shop.payments.checkout_details import OFFERED_RATES_KEY
+from shop.promotions import services as promotions
+from shop.shipping.services import offered_rates, shipping_countries
 
 log = logging.getLogger(__name__)
 
 # Stripe refuses an `expires_at` under 30 minutes away; a little more absorbs clock skew.
 SESSION_LIFETIME = timedelta(minutes=35)
+# Stripe Tax's code for shipping charges.
+SHIPPING_TAX_CODE = "txcd_92010001"
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,7 @@ def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | Non
     """
     merged = _merge(lines)
     products = _published_products(merged)
+    _push_pending_promotion_codes()
     try:
         order, token = _open_order(email, merged, products, client_address)
         db.session.commit()
@@ -77,7 +92,8 @@ def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | Non
     order_id = order.id
     try:
         session = stripe_gateway.create_checkout_session(
-            _session_params(order, success_url, cancel_url), idempotency_key=checkout_idempotency_key(order)
+            _session_params(order, success_url, cancel_url, tax_codes={p.slug: p.tax_code for p in products.values()}),
+            idempotency_key=checkout_idempotency_key(order)
         )
         order.stripe_checkout_session_id = session.id
         db.session.commit()
@@ -121,6 +137,18 @@ def abandon_checkout(order_id: int, reason: str) -> None:
         cancel_unpaid_order(order, actor="system", message=f"Checkout could not start: {reason}"[:500])
 
 
+def _push_pending_promotion_codes() -> None:
+    """Create at Stripe the codes that are not there yet (see the module docstring)."""
+    for code in promotions.pending_codes():
+        try:
+            promotions.push_to_stripe(code)
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - a code not at Stripe must not stop a sale; next checkout retries
+            db.session.rollback()
+            log.exception("Could not push promotion code %s to Stripe before a checkout", code.id)
+            return
+
+
 def _abandon_safely(order_id: int, reason: str) -> None:
     try:
         abandon_checkout(order_id, reason)
@@ -162,13 +190,13 @@ def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[s
                 client_address: str | None):
     """The order and its items, stock reserved; flushed, not committed."""
     token, digest = new_order_token()
-    order = Order(email=email, token_hash=digest, total=0, shipping=0, currency=next(iter(products.values())).currency,
+    order = Order(email=email, token_hash=digest, total=0, currency=next(iter(products.values())).currency,
                   status=PENDING_PAYMENT, stock_reserved=True, client_address=client_address[:64] if client_address else None)
     for slug, (_, quantity) in sorted(merged.items(), key=lambda entry: entry[1][0]):
         product = products[slug]
         order.items.append(OrderItem(product_id=product.id, slug=slug, name=product.name,
                                      quantity=quantity, unit_price=product.price))
-    order.total = sum(item.line_total for item in order.items) + order.shipping
+    order.total = sum(item.line_total for item in order.items)  # Stripe adds shipping and tax
     units = sum(quantity for _, quantity in merged.values())
     # The cap is counted before the stock is touched where an advisory lock can serialise one
     # client's checkouts (PostgreSQL): a hoarder is then told "capped", not "sold out" by itself.
@@ -195,9 +223,15 @@ def _out_of_stock(product_id: int, merged, products: dict[str, Product]) -> Conf
                     errors={f"items.{first}.quantity": [message]})
 
 
-def _session_params(order: Order, success_url: str | None, cancel_url: str | None) -> dict:
+def _session_params(order: Order, success_url: str | None, cancel_url: str | None,
+                    tax_codes: dict[str, str]) -> dict:
     order_ref = str(order.id)
-    return {
+    config = current_app.config
+    offers = offered_rates(order_subtotal(order), order.currency)
+    metadata = {"order_id": order_ref}
+    if offers:
+        metadata[OFFERED_RATES_KEY] = ",".join(str(offer.rate.id) for offer in offers)
+    params = {
         "mode": "payment",
         "line_items": [
             {
@@ -205,19 +239,49 @@ def _session_params(order: Order, success_url: str | None, cancel_url: str | Non
                 "price_data": {
                     "currency": order.currency,
                     "unit_amount": item.unit_price,
-                    "product_data": {"name": item.name, "metadata": {"slug": item.slug}},
+                    # Prices are before tax: with STRIPE_AUTOMATIC_TAX, Stripe adds tax on top.
+                    "tax_behavior": "exclusive",
+                    "product_data": {"name": item.name, "metadata": {"slug": item.slug},
+                                     "tax_code": tax_codes[item.slug]},
                 },
             }
             for item in order.items
         ],
+        "shipping_address_collection": {"allowed_countries": shipping_countries()},
+        "phone_number_collection": {"enabled": True},
+        "allow_promotion_codes": True,
         "client_reference_id": order_ref,
-        "metadata": {"order_id": order_ref},
+        "metadata": metadata,
         "payment_intent_data": {"metadata": {"order_id": order_ref}},
         "customer_email": order.email,
         "success_url": success_url or _shop_url("cart.checkout_success") + "?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": cancel_url or _shop_url("cart.checkout_cancel", order_id=order.id),
         "expires_at": int((utcnow() + SESSION_LIFETIME).timestamp()),
     }
+    if offers:
+        params["shipping_options"] = [{"shipping_rate_data": _rate_data(offer, order.currency)} for offer in offers]
+    if config["STRIPE_AUTOMATIC_TAX"]:
+        params["automatic_tax"] = {"enabled": True}
+    return params
+
+
+def _rate_data(offer, currency: str) -> dict:
+    """One shipping option, inline: the rate as it is now, at 0 when the items reach its free-over."""
+    rate = offer.rate
+    data = {
+        "type": "fixed_amount",
+        "display_name": rate.name,
+        "fixed_amount": {"amount": offer.amount, "currency": currency},
+        "tax_behavior": "exclusive",
+        "tax_code": SHIPPING_TAX_CODE,
+        "metadata": {"shipping_rate_id": str(rate.id)},
+    }
+    estimate = {bound: {"unit": "business_day", "value": days}
+                for bound, days in (("minimum", rate.min_business_days), ("maximum", rate.max_business_days))
+                if days is not None}
+    if estimate:
+        data["delivery_estimate"] = estimate
+    return data
 
 
 def _shop_url(endpoint: str, **values) -> str:

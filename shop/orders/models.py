@@ -14,6 +14,8 @@ PARTIALLY_REFUNDED = "partially_refunded"
 REFUNDED = "refunded"
 CANCELLED = "cancelled"
 STATUSES = (PENDING_PAYMENT, PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED, CANCELLED)
+# The parts of a shipping address, as Stripe names them (`Order.shipping_<part>` columns).
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "state", "postal_code", "country")
 
 
 class Order(Base):
@@ -22,6 +24,10 @@ class Order(Base):
         CheckConstraint("total >= 0", name="total_not_negative"),
         CheckConstraint("refunded_total >= 0", name="refunded_not_negative"),
         CheckConstraint("refunded_total <= total", name="refunded_within_total"),
+        CheckConstraint("amount_subtotal >= 0", name="amount_subtotal_not_negative"),
+        CheckConstraint("amount_shipping >= 0", name="amount_shipping_not_negative"),
+        CheckConstraint("amount_discount >= 0", name="amount_discount_not_negative"),
+        CheckConstraint("amount_tax >= 0", name="amount_tax_not_negative"),
         Index("ix_orders_status_created_at", "status", "created_at"),
     )
 
@@ -30,9 +36,30 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(20), default=PENDING_PAYMENT)
     # SHA-256 of the order token handed to the customer; compared in constant time.
     token_hash: Mapped[str] = mapped_column(String(64), index=True)  # reviews find an order by its token
-    total: Mapped[int]  # minor units, items plus shipping
-    shipping: Mapped[int] = mapped_column(default=0)
+    # Minor units: the items' subtotal until paid; then what Stripe charged (`amount_total`).
+    total: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="usd")
+    # What Stripe charged, as its completed Checkout Session says (None until paid): the items'
+    # subtotal, and `total_details` (shipping, discount, tax). The shop never computes these.
+    amount_subtotal: Mapped[int | None]
+    amount_shipping: Mapped[int | None]
+    amount_discount: Mapped[int | None]
+    amount_tax: Mapped[int | None]
+    # The shipping rate the customer chose on Stripe's page (Stripe's id, our rate's name) and
+    # the promotion code they entered, if any.
+    shipping_rate_id: Mapped[str | None] = mapped_column(String(255))
+    shipping_rate_name: Mapped[str | None] = mapped_column(String(100))
+    promotion_code: Mapped[str | None] = mapped_column(String(64))
+    stripe_promotion_code_id: Mapped[str | None] = mapped_column(String(255))
+    # The shipping address as Stripe collected it (None until paid; staff may correct it).
+    shipping_name: Mapped[str | None] = mapped_column(String(255))
+    shipping_line1: Mapped[str | None] = mapped_column(String(255))
+    shipping_line2: Mapped[str | None] = mapped_column(String(255))
+    shipping_city: Mapped[str | None] = mapped_column(String(255))
+    shipping_state: Mapped[str | None] = mapped_column(String(255))
+    shipping_postal_code: Mapped[str | None] = mapped_column(String(64))
+    shipping_country: Mapped[str | None] = mapped_column(String(2))
+    shipping_phone: Mapped[str | None] = mapped_column(String(64))
     refunded_total: Mapped[int] = mapped_column(default=0)
     # Whether the reserved stock is still held by this order (released on cancellation).
     stock_reserved: Mapped[bool] = mapped_column(default=True)
@@ -64,6 +91,29 @@ class Order(Base):
     @property
     def refundable(self) -> int:
         return self.total - self.refunded_total
+
+    @property
+    def shipping_address(self) -> dict | None:
+        """{name, line1, line2, city, state, postal_code, country} as collected; None before."""
+        fields = {name: getattr(self, f"shipping_{name}") for name in ADDRESS_FIELDS}
+        return fields if any(fields.values()) else None
+
+    @property
+    def shipping_address_lines(self) -> list[str]:
+        """The address as a label reads: name, street lines, "City, ST 12345", country."""
+        address = self.shipping_address or {}
+        place = " ".join(part for part in (address.get("state"), address.get("postal_code")) if part)
+        town = ", ".join(part for part in (address.get("city"), place) if part)
+        lines = (address.get("name"), address.get("line1"), address.get("line2"), town, address.get("country"))
+        return [line for line in lines if line]
+
+    @property
+    def amounts(self) -> dict:
+        """{subtotal, shipping, discount, tax, total} as Stripe charged them (None until paid)."""
+        charged = self.amount_subtotal is not None
+        return {"subtotal": self.amount_subtotal, "shipping": self.amount_shipping,
+                "discount": self.amount_discount, "tax": self.amount_tax,
+                "total": self.total if charged else None}
 
     def __repr__(self) -> str:
         return f"<Order {self.id} {self.status}>"

@@ -75,13 +75,37 @@ class OrderItemSchema(Schema):
     unit_price = fields.Integer(required=True)
 
 
+class ShippingAddressSchema(Schema):
+    name = fields.String(allow_none=True)
+    line1 = fields.String(allow_none=True)
+    line2 = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    state = fields.String(allow_none=True)
+    postal_code = fields.String(allow_none=True)
+    country = fields.String(allow_none=True, metadata={"description": "ISO 3166-1 alpha-2, e.g. US"})
+
+
+class AmountsSchema(Schema):
+    """What Stripe charged, in minor units; every figure is null until the order is paid."""
+    subtotal = fields.Integer(allow_none=True, metadata={"description": "The items (`amount_subtotal`)"})
+    shipping = fields.Integer(allow_none=True, metadata={"description": "`total_details.amount_shipping`"})
+    discount = fields.Integer(allow_none=True, metadata={"description": "`total_details.amount_discount`"})
+    tax = fields.Integer(allow_none=True, metadata={"description": "`total_details.amount_tax`"})
+    total = fields.Integer(allow_none=True, metadata={
+        "description": "`amount_total`: subtotal - discount + shipping + tax; equals the order's `total`"})
+
+
 class OrderSchema(Schema):
     id = fields.Integer(required=True)
     status = fields.String(required=True)
     email = fields.String(required=True)
     items = fields.List(fields.Nested(OrderItemSchema), required=True)
-    total = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={
+        "description": "Minor units: the items until paid, then what Stripe charged (`amounts.total`)"})
     currency = fields.String(required=True)
+    shipping_address = fields.Nested(ShippingAddressSchema, allow_none=True, metadata={
+        "description": "As Stripe Checkout collected it; null before payment"})
+    amounts = fields.Nested(AmountsSchema, required=True)
     paid_at = UtcDateTime(allow_none=True)
     shipped_at = UtcDateTime(allow_none=True)
     delivered_at = UtcDateTime(allow_none=True)

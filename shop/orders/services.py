@@ -32,6 +32,14 @@ def order_for_customer(order_id: int, token: str | None) -> Order:
     return order
 
 
+def order_for_staff(order_id: int) -> Order:
+    """The order for a member of staff (any role); NotFound when there is none."""
+    order = db.session.get(Order, order_id) if 0 < order_id < 2**31 else None
+    if order is None:
+        raise NotFound("Order not found")
+    return order
+
+
 def lock_order(order_id: int) -> Order | None:
     """The order under a row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite locks the file)."""
     return db.session.scalar(

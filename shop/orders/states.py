@@ -1,7 +1,7 @@
 """The order state machine: the only place an order's status changes."""
 from datetime import datetime
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import ColumnElement, and_, insert, inspect
 from sqlalchemy.orm import object_session
 
 from shop.db import utcnow
@@ -18,16 +18,23 @@ from shop.orders.models import (
     OrderEvent,
 )
 
-# Which statuses each status may move to. Refunds may arrive at any point after payment.
+# Which statuses each status may move to. Refunds may arrive at any point after payment. Staff
+# may cancel a paid order until it ships (`shop.payments.staff_refunds.cancel_order`), and an
+# order partly refunded before it left (a goodwill refund of the shipping) still ships.
 TRANSITIONS: dict[str, frozenset[str]] = {
     PENDING_PAYMENT: frozenset({PAID, CANCELLED}),
-    PAID: frozenset({SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED}),
+    PAID: frozenset({SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED, CANCELLED}),
     SHIPPED: frozenset({DELIVERED, PARTIALLY_REFUNDED, REFUNDED}),
     DELIVERED: frozenset({PARTIALLY_REFUNDED, REFUNDED}),
-    PARTIALLY_REFUNDED: frozenset({PARTIALLY_REFUNDED, REFUNDED}),
+    PARTIALLY_REFUNDED: frozenset({PARTIALLY_REFUNDED, REFUNDED, SHIPPED, DELIVERED, CANCELLED}),
     REFUNDED: frozenset(),
     CANCELLED: frozenset(),
 }
+
+# Fulfilment moves forward only: what has been shipped (or delivered) is not shipped again nor
+# cancelled, whichever status the refunds have given the order meanwhile.
+_NOT_AFTER = {SHIPPED: ("shipped_at", "delivered_at"), DELIVERED: ("delivered_at",),
+              CANCELLED: ("shipped_at", "delivered_at")}
 
 # A refund Stripe fails after it had succeeded gives the money back to the store: the order
 # returns to a status with less refunded, or to where its fulfilment stands (`fulfilment_status`).
@@ -47,7 +54,17 @@ class InvalidOrderTransition(Conflict):
 
 
 def can_transition(order: Order, new_status: str) -> bool:
-    return new_status in TRANSITIONS[order.status]
+    if new_status not in TRANSITIONS[order.status]:
+        return False
+    return all(getattr(order, stamp) is None for stamp in _NOT_AFTER.get(new_status, ()))
+
+
+def may_become(new_status: str) -> ColumnElement[bool]:
+    """`can_transition(order, new_status)` as a SQL condition, for lists of orders (the
+    fulfilment queue: those that may ship)."""
+    sources = [status for status, targets in TRANSITIONS.items() if new_status in targets]
+    stamps = [getattr(Order, stamp).is_(None) for stamp in _NOT_AFTER.get(new_status, ())]
+    return and_(Order.status.in_(sources), *stamps)
 
 
 def fulfilment_status(order: Order) -> str:
@@ -76,8 +93,11 @@ def transition(
     reached again keeps its first timestamp. The caller holds the order's row lock and owns the
     transaction.
     """
-    allowed = REFUND_REVERSALS.get(order.status, frozenset()) if refund_reversed else TRANSITIONS[order.status]
-    if new_status not in allowed:
+    if refund_reversed:
+        allowed = new_status in REFUND_REVERSALS.get(order.status, frozenset())
+    else:
+        allowed = can_transition(order, new_status)
+    if not allowed:
         raise InvalidOrderTransition(f"Order {order.id} cannot go from {order.status} to {new_status}")
     previous = order.status
     order.status = new_status

@@ -101,6 +101,51 @@ class Charge(ExpandedCharge):
     refunds = fields.Nested(RefundList, allow_none=True)
 
 
+class _HasId(_Shape):
+    id = fields.String(required=True, validate=ID)
+
+
+class TotalDetails(_Shape):
+    amount_discount = Whole(allow_none=True, validate=AMOUNT)
+    amount_shipping = Whole(allow_none=True, validate=AMOUNT)
+    amount_tax = Whole(allow_none=True, validate=AMOUNT)
+
+
+class Address(_Shape):
+    line1 = _text()
+    line2 = _text()
+    city = _text()
+    state = _text()
+    postal_code = _text()
+    country = _text()
+
+
+class ShippingDetails(_Shape):
+    name = _text()
+    address = fields.Nested(Address, allow_none=True)
+
+
+class CollectedInformation(_Shape):
+    shipping_details = fields.Nested(ShippingDetails, allow_none=True)
+
+
+class CustomerDetails(_Shape):
+    phone = _text()
+
+
+class ShippingCost(_Shape):
+    shipping_rate = Expandable(_HasId)
+
+
+class ShippingOption(_Shape):
+    shipping_rate = Expandable(_HasId)
+
+
+class Discount(_Shape):
+    coupon = Expandable(_HasId)
+    promotion_code = Expandable(_HasId)
+
+
 class CheckoutSession(_Shape):
     object = _object("checkout.session")
     id = fields.String(required=True, validate=ID)
@@ -112,7 +157,15 @@ class CheckoutSession(_Shape):
     currency = fields.String(allow_none=True, validate=validate.Length(min=1, max=10))
     amount_subtotal = Whole(allow_none=True, validate=AMOUNT)
     amount_total = Whole(allow_none=True, validate=AMOUNT)
+    total_details = fields.Nested(TotalDetails, allow_none=True)
     payment_intent = Expandable(ExpandedPaymentIntent)
+    # What the customer entered and chose on Stripe's page (checkout_details reads them).
+    collected_information = fields.Nested(CollectedInformation, allow_none=True)
+    shipping_details = fields.Nested(ShippingDetails, allow_none=True)  # before API 2025-03-31
+    customer_details = fields.Nested(CustomerDetails, allow_none=True)
+    shipping_cost = fields.Nested(ShippingCost, allow_none=True)
+    shipping_options = fields.List(fields.Nested(ShippingOption), allow_none=True)
+    discounts = fields.List(fields.Nested(Discount), allow_none=True)
 
 
 class Dispute(_Shape):

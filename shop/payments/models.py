@@ -33,6 +33,7 @@ class Refund(Base):
     """A refund at Stripe against an order; `claim_id` when a guarantee claim asked for it.
 
     A refund made in the Stripe dashboard arrives by webhook and is recorded without a claim.
+    One staff made outside any claim (`staff_refunds`) records who asked and why.
     """
 
     __tablename__ = "refunds"
@@ -52,3 +53,7 @@ class Refund(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     data: Mapped[dict | None] = mapped_column(JSON)
+    # A refund staff made outside any claim: who asked for it and why (the order's timeline
+    # has the same, with the idempotency key).
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -147,7 +147,7 @@ def _settle_session(order: Order | None, session: dict) -> str:
         return webhooks.UNKNOWN_ORDER if paid else IN_STEP
     if paid and order.status == PENDING_PAYMENT:
         return webhooks.session_completed(order, session)  # the webhook never came
-    if paid and order.status == CANCELLED and not _flagged_paid_after_cancel(order):
+    if paid and order.status == CANCELLED and order.paid_at is None and not _flagged_paid_after_cancel(order):
         return webhooks.session_completed(order, session)  # flags it for staff, once
     if session.get("status") == "expired" and order.status == PENDING_PAYMENT:
         return webhooks.session_expired(order, session)

@@ -3,13 +3,14 @@
 Every function here expects the order's row lock (`orders.services.lock_order`) to be held, so
 two deliveries about the same order apply one after the other.
 """
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shop.emails.services import queue_email
 from shop.extensions import db
 from shop.orders import states
 from shop.orders.access import order_page_url
 from shop.orders.models import (
+    CANCELLED,
     DELIVERED,
     PAID,
     PARTIALLY_REFUNDED,
@@ -34,6 +35,26 @@ PAID_STATUSES = frozenset({PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDE
 # A refund only moves forward: an old `refund.created` (pending) arriving after the
 # `refund.updated` (succeeded) must not undo it. Stripe may fail a refund after it succeeded.
 _REFUND_RANK = {REFUND_PENDING: 0, REFUND_SUCCEEDED: 1, REFUND_FAILED: 2, REFUND_CANCELED: 2}
+
+
+def money_taken(order: Order) -> bool:
+    """Whether Stripe holds the customer's money for this order, so refunds count against it:
+    a paid order, or one staff cancelled after payment (`staff_refunds.cancel_order`)."""
+    return order.status in PAID_STATUSES or (order.status == CANCELLED and order.paid_at is not None)
+
+
+def unsettled_refunds(order: Order) -> int:
+    """Refunds asked of Stripe that it has not settled yet (they hold their amount meanwhile)."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            Refund.order_id == order.id, Refund.status == REFUND_PENDING, Refund.counted.is_(False)))
+
+
+def refundable(order: Order) -> int:
+    """What may still be refunded: what was paid, less what is refunded and what is on its way."""
+    if not money_taken(order):
+        return 0
+    return max(0, order.total - order.refunded_total - unsettled_refunds(order))
 
 
 def store_payment_details(order: Order, *, payment_intent_id: str | None = None, charge_id: str | None = None,
@@ -121,7 +142,7 @@ def settle_refunds(order: Order) -> None:
     only once the order is paid (a refund may be reported first); `Refund.counted` marks those
     in the total. A refund that would take the total past what was paid is left out and flagged.
     """
-    if order.status not in PAID_STATUSES:
+    if not money_taken(order):
         return
     standing = 0
     for refund in lock_refunds(order):
@@ -153,7 +174,11 @@ def lock_refunds(order: Order) -> list[Refund]:
 
 
 def _refund_status_of(order: Order) -> None:
-    """Partially refunded or refunded while refunds stand; else where fulfilment stands."""
+    """Partially refunded or refunded while refunds stand; else where fulfilment stands.
+
+    A cancelled order stays cancelled: its refunds only show in `refunded_total`."""
+    if order.status == CANCELLED:
+        return
     if order.refunded_total >= order.total > 0:
         target = REFUNDED
     elif order.refunded_total > 0:

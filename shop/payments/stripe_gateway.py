@@ -73,6 +73,25 @@ def create_refund(payment_intent_id: str, amount: int, idempotency_key: str, met
         return client().v1.refunds.create(params, {"idempotency_key": idempotency_key}).to_dict()
 
 
+def create_coupon(params: dict, idempotency_key: str) -> dict:
+    """A coupon (the discount a promotion code gives): percent_off, or amount_off + currency."""
+    with _translated_errors():
+        return client().v1.coupons.create(params, {"idempotency_key": idempotency_key}).to_dict()
+
+
+def create_promotion_code(params: dict, idempotency_key: str) -> dict:
+    """The code a customer types for a coupon (`promotion[coupon]` at the pinned API version)."""
+    with _translated_errors():
+        return client().v1.promotion_codes.create(params, {"idempotency_key": idempotency_key}).to_dict()
+
+
+def update_promotion_code(promotion_code_id: str, params: dict, idempotency_key: str) -> dict:
+    """Change what Stripe allows to change on a code: `active` (and metadata)."""
+    with _translated_errors():
+        return client().v1.promotion_codes.update(
+            promotion_code_id, params, {"idempotency_key": idempotency_key}).to_dict()
+
+
 def list_checkout_sessions(created_since: int) -> list[dict]:
     """Every Checkout Session created since a Unix time, all pages."""
     with _translated_errors():

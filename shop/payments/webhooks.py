@@ -21,6 +21,7 @@ Out-of-order deliveries end in the right state:
 """
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -32,7 +33,8 @@ from shop.observability import record_webhook
 from shop.orders.checkout import cancel_unpaid_order
 from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order
 from shop.payments import services, stripe_gateway
-from shop.payments.amount_check import charge_mismatch
+from shop.payments import checkout_details
+from shop.payments.amount_check import charge_mismatch, charged_amounts
 from shop.payments.event_shapes import shape_problems
 from shop.payments.models import REFUND_SUCCEEDED, Refund, StripeEvent
 
@@ -240,7 +242,9 @@ _REPORTED_BEFORE_PAYMENT = select(
 # --- helpers ----------------------------------------------------------------------------------
 
 def _paid(order: Order, session: dict, message: str) -> str:
-    if order.status == CANCELLED:
+    if order.status == CANCELLED and order.paid_at is None:  # (staff cancel paid orders: paid_at stays)
+        if charge_mismatch(order, session) is None:  # where to ship, and what was charged
+            checkout_details.store(order, session, charged_amounts(session))
         services.flag_for_staff(
             order,
             "Stripe took payment after this order was cancelled (its checkout had expired); "
@@ -256,6 +260,7 @@ def _paid(order: Order, session: dict, message: str) -> str:
         if mismatch.reason not in (order.needs_attention or ""):  # the daily reconciliation asks again
             services.flag_for_staff(order, mismatch.reason, kind="amount_mismatch", data=mismatch.figures)
         return "amount mismatch"
+    _store_checkout_details(order, session)
     services.mark_paid(order, message=message)
     refunds_reported, events_parked = db.session.execute(
         _REPORTED_BEFORE_PAYMENT, {"order_id": order.id, "since": utcnow() - PARKED_FOR}).one()
@@ -264,6 +269,20 @@ def _paid(order: Order, session: dict, message: str) -> str:
     if events_parked:
         replay_parked_events(order)
     return "paid"
+
+
+def _store_checkout_details(order: Order, session: dict) -> None:
+    charged = charged_amounts(session)
+    checkout_details.store(order, session, charged)
+    if not charged.adds_up:  # Stripe's own figures: recorded as charged, but a person should look
+        services.flag_for_staff(
+            order,
+            f"Stripe's figures for session {session.get('id')} do not add up (subtotal {charged.subtotal} "
+            f"- discount {charged.discount} + shipping {charged.shipping} + tax {charged.tax} != "
+            f"total {charged.total}); the order is paid with Stripe's total: check it in the Stripe dashboard",
+            kind="amounts_do_not_add_up",
+            data={"session_id": session.get("id"), **asdict(charged)},
+        )
 
 
 def _store_session_payment(order: Order, session: dict) -> None:

@@ -67,6 +67,13 @@ def admin_world(app, make_product, make_order, make_staff):
     email = EmailMessage(to="world@example.com", kind="order_confirmation", subject="Thanks",
                          body_text="Hello", body_html="<p>Hello</p>", order_id=order.id, status="failed")
     db.session.add(email)
+    from shop.promotions.services import create_code
+    from shop.shipping.services import create_rate
+
+    rate = create_rate({"name": "World post", "amount": 500, "currency": "usd"})
+    # A code not yet at Stripe; Stripe itself is somewhere that refuses at once (nothing listens).
+    app.config.update(STRIPE_API_BASE="http://127.0.0.1:9", STRIPE_TIMEOUT_SECONDS=1)
+    code = create_code({"code": "WORLD5", "percent_off": 5})
     member, _ = make_staff("support", email="member@example.com")
     token = issue_token(member, name="scanner")
     from shop.catalog.collections import save_collection
@@ -81,7 +88,8 @@ def admin_world(app, make_product, make_order, make_staff):
         "product_id": product.id, "ingredient_id": product.ingredients[0].id,
         "step_id": product.titration_steps[0].id, "order_id": order.id, "claim_id": claim.id,
         "entry_id": entry.id, "message_id": email.id, "staff_id": member.id, "token_id": token_id,
-        "token": token, "image_id": picture.id, "collection_id": collection.id, "slug": "privacy",
+        "token": token, "rate_id": rate.id, "code_id": code.id,
+        "image_id": picture.id, "collection_id": collection.id, "slug": "privacy",
     }
 
 

@@ -17,9 +17,14 @@ ROUTE_ROLES = [
     (r"^/admin/(password|logout|second-factor)(/|$)",
      {"GET": ("support", "fulfilment"), "POST": ("support", "fulfilment")}),
     (r"^/admin/orders/<int:order_id>/(ship|deliver)$", {"POST": ("fulfilment",)}),
+    (r"^/admin/orders/<int:order_id>/(refund|cancel)$", {"POST": ("support",)}),
+    (r"^/admin/orders/<int:order_id>/packing-slip$", {"GET": ("fulfilment",)}),
+    (r"^/admin/orders/export\.csv$", {"GET": ("support",)}),
+    (r"^/admin/fulfilment(/|$)", {"GET": ("fulfilment",), "POST": ("fulfilment",)}),
     (r"^/admin/orders(/|$)", {"GET": ("support", "fulfilment")}),
     (r"^/admin/(claims|reviews|questions|emails)(/|$)", {"GET": ("support",), "POST": ("support",)}),
-    (r"^/admin/(products|staff|data|collections|pages)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
+    (r"^/admin/promotion-codes(/|$)", {"GET": ("support",), "POST": ("support",)}),
+    (r"^/admin/(products|staff|data|shipping-rates|collections|pages)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
 ]
 
 

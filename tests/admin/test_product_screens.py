@@ -39,6 +39,21 @@ def test_a_bad_product_form_is_shown_again_with_its_errors(staff_client):
     assert product("night-oil") is None
 
 
+def test_a_product_is_taxed_as_general_goods_unless_the_admin_names_its_stripe_tax_code(staff_client):
+    client, _ = staff_client("admin")
+    # a product created without a tax code is general tangible goods
+    assert client.post("/admin/products/new", data=NEW).status_code == 303
+    made = product("night-oil")
+    assert made.tax_code == "txcd_99999999"
+    assert 'value="txcd_99999999"' in client.get(f"/admin/products/{made.id}").get_data(as_text=True)
+    # the admin names another Stripe tax code; something that is not one is refused
+    assert client.post(f"/admin/products/{made.id}", data={**NEW, "tax_code": "txcd_20030000"}).status_code == 303
+    assert product("night-oil").tax_code == "txcd_20030000"
+    refused = client.post(f"/admin/products/{made.id}", data={**NEW, "tax_code": "food"})
+    assert refused.status_code == 422 and "A Stripe tax code" in refused.get_data(as_text=True)
+    assert product("night-oil").tax_code == "txcd_20030000"
+
+
 def test_edit_stock_guarantee_and_publish(staff_client, make_product):
     made = make_product(slug="calm", published=False)
     client, _ = staff_client("admin")

@@ -118,6 +118,8 @@ def test_development_defaults_to_the_stand_in_keys(env):
     ("METRICS_TOKEN", "scrape-me", "scrape-me"),
     ("ADMIN_LOGIN_RATE_LIMIT", "3/minute", "3/minute"),
     ("GUARANTEE_REFUND_SHIPPING", "false", False),
+    ("SHIPPING_COUNTRIES", "us, CA,us", ("US", "CA")),
+    ("STRIPE_AUTOMATIC_TAX", "true", True),
     ("GUARANTEE_PARTIAL_REFUNDS", "no", False),
     ("TRUSTED_PROXIES", "1", 1),
     ("LOG_FORMAT", "text", "text"),
@@ -125,6 +127,15 @@ def test_development_defaults_to_the_stand_in_keys(env):
 def test_every_setting_comes_from_the_environment(env, name, raw, expected):
     env.setenv(name, raw)
     assert create_app().config[name] == expected
+
+
+def test_shipping_countries_default_to_the_us_and_refuse_what_is_no_country(env):
+    assert create_app().config["SHIPPING_COUNTRIES"] == ("US",)
+    assert create_app().config["STRIPE_AUTOMATIC_TAX"] is False
+    for raw in ("US,XX", "USA", " , "):
+        env.setenv("SHIPPING_COUNTRIES", raw)
+        with pytest.raises(ConfigError, match="SHIPPING_COUNTRIES"):
+            create_app()
 
 
 def test_a_malformed_flag_is_refused_by_name(env):

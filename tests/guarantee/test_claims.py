@@ -185,7 +185,7 @@ def test_the_audit_log_and_the_order_timeline_record_the_filing(open_claim):
 def test_shipping_is_kept_when_the_policy_says_so(app, delivered_order, file_claim, client, staff_member):
     # given an order of 49.00 plus 5.00 shipping, and a shop that does not refund shipping
     order, token = delivered_order()
-    order.shipping, order.total = 500, order.total + 500
+    order.amount_shipping, order.total = 500, order.total + 500
     db.session.commit()
     assert services.refundable_amount(order) == 5400
     app.config["GUARANTEE_REFUND_SHIPPING"] = False

@@ -32,6 +32,8 @@ def checkout_session(order, *, payment_status="paid", status="complete", **field
         "metadata": {"order_id": str(order.id)},
         "amount_total": order.total,
         "amount_subtotal": order.total,
+        # Stripe's example holds made-up figures; an order charged its items alone has these.
+        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         "currency": order.currency,
         "customer_email": order.email,
         "payment_intent": f"pi_for_order_{order.id}",

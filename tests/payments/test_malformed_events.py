@@ -55,6 +55,16 @@ def _session_event(order, mutate):
     pytest.param(lambda e: e["data"]["object"].update(payment_intent={"id": "pi_1", "latest_charge": 7}),
                  id="number for a charge"),
     pytest.param(lambda e: e["data"]["object"].update(customer_email="a\ud800@example.com"), id="lone surrogate"),
+    pytest.param(lambda e: e["data"]["object"]["total_details"].update(amount_tax="120"), id="text tax"),
+    pytest.param(lambda e: e["data"]["object"]["total_details"].update(amount_shipping=-5), id="negative shipping"),
+    pytest.param(lambda e: e["data"]["object"].update(total_details="0"), id="string for total_details"),
+    pytest.param(lambda e: e["data"]["object"]["collected_information"].update(shipping_details="1 Main St"),
+                 id="string for the address"),
+    pytest.param(lambda e: e["data"]["object"]["collected_information"]["shipping_details"].update(name=7),
+                 id="number for the name"),
+    pytest.param(lambda e: e["data"]["object"].update(discounts=[{"promotion_code": 5}]), id="number for a code"),
+    pytest.param(lambda e: e["data"]["object"].update(shipping_cost={"shipping_rate": ["shr_1"]}),
+                 id="list for a rate"),
 ])
 def test_a_malformed_completion_is_acknowledged_and_pays_nothing(client, pending_order, reload, logged, mutate):
     # given an order waiting for payment

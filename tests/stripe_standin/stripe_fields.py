@@ -96,3 +96,66 @@ CUSTOMER_DETAILS = frozenset({"address", "business_name", "email", "individual_n
 SHIPPING_COST = frozenset({"amount_subtotal", "amount_tax", "amount_total", "shipping_rate"})
 TOTAL_DETAILS = frozenset({"amount_discount", "amount_shipping", "amount_tax"})
 ADDRESS = frozenset({"city", "country", "line1", "line2", "postal_code", "state"})
+
+
+# -- Stripe Billing ------------------------------------------------------------------------
+# Stripe's example customer lacks `customer_account`, which the stand-in leaves out too.
+CUSTOMER = frozenset({
+    "address", "balance", "created", "currency", "default_source", "delinquent", "description",
+    "discount", "email", "id", "invoice_prefix", "invoice_settings", "livemode", "metadata",
+    "name", "next_invoice_sequence", "object", "phone", "preferred_locales", "shipping",
+    "tax_exempt", "test_clock",
+})
+
+SUBSCRIPTION = frozenset({
+    "application", "application_fee_percent", "automatic_tax", "billing_cycle_anchor",
+    "billing_cycle_anchor_config", "billing_mode", "billing_schedules", "billing_thresholds",
+    "cancel_at", "cancel_at_period_end", "canceled_at", "cancellation_details",
+    "collection_method", "created", "currency", "customer", "customer_account",
+    "days_until_due", "default_payment_method", "default_source", "default_tax_rates",
+    "description", "discounts", "ended_at", "id", "invoice_settings", "items", "latest_invoice",
+    "livemode", "managed_payments", "metadata", "next_pending_invoice_item_invoice", "object",
+    "on_behalf_of", "pause_collection", "payment_settings", "pending_invoice_item_interval",
+    "pending_setup_intent", "pending_update", "schedule", "start_date", "status", "test_clock",
+    "transfer_data", "trial_end", "trial_settings", "trial_start",
+})
+
+SUBSCRIPTION_ITEM = frozenset({
+    "billing_thresholds", "created", "current_period_end", "current_period_start", "discounts",
+    "id", "metadata", "object", "plan", "price", "quantity", "subscription", "tax_rates",
+})
+
+INVOICE = frozenset({
+    "account_country", "account_name", "account_tax_ids", "amount_due", "amount_overpaid",
+    "amount_paid", "amount_remaining", "amount_shipping", "application", "attempt_count",
+    "attempted", "auto_advance", "automatic_tax", "automatically_finalizes_at",
+    "billing_reason", "collection_method", "created", "currency", "custom_fields", "customer",
+    "customer_account", "customer_address", "customer_email", "customer_name", "customer_phone",
+    "customer_shipping", "customer_tax_exempt", "customer_tax_ids", "default_payment_method",
+    "default_source", "default_tax_rates", "description", "discounts", "due_date",
+    "effective_at", "ending_balance", "footer", "from_invoice", "hosted_invoice_url", "id",
+    "invoice_pdf", "issuer", "last_finalization_error", "latest_revision", "lines", "livemode",
+    "metadata", "next_payment_attempt", "number", "object", "on_behalf_of", "parent",
+    "payment_settings", "period_end", "period_start", "post_payment_credit_notes_amount",
+    "pre_payment_credit_notes_amount", "receipt_number", "rendering", "shipping_cost",
+    "shipping_details", "starting_balance", "statement_descriptor", "status",
+    "status_transitions", "subscription", "subtotal", "subtotal_excluding_tax", "test_clock",
+    "total", "total_discount_amounts", "total_excluding_tax", "total_pretax_credit_amounts",
+    "total_taxes", "webhooks_delivered_at",
+})
+
+INVOICE_PAYMENT = frozenset({
+    "amount_paid", "amount_requested", "created", "currency", "id", "invoice", "is_default",
+    "livemode", "object", "payment", "status", "status_transitions",
+})
+
+PRICE = frozenset({
+    "active", "billing_scheme", "created", "currency", "custom_unit_amount", "id", "livemode",
+    "lookup_key", "metadata", "nickname", "object", "product", "recurring", "tax_behavior",
+    "tiers_mode", "transform_quantity", "type", "unit_amount", "unit_amount_decimal",
+})
+
+BILLING_PORTAL_SESSION = frozenset({
+    "configuration", "created", "customer", "customer_account", "flow", "id", "livemode",
+    "locale", "object", "on_behalf_of", "return_url", "url",
+})

@@ -99,7 +99,8 @@ def test_expire_closes_an_open_session_and_tells_the_webhook(stripe_client, stri
 @pytest.mark.parametrize(("params", "param", "message"), [
     (session_params(line_items=None), "line_items", "Missing required param"),
     (session_params(success_url=None), "success_url", "Missing required param"),
-    (session_params(mode="subscription"), "mode", "mode=payment"),
+    (session_params(mode="setup"), "mode", "mode=payment"),
+    (session_params(mode="subscription"), "line_items", "at least one recurring price"),
     (session_params(line_items=[line_item(quantity=0)]), "line_items[0][quantity]", "greater than"),
     (session_params(line_items=[line_item(unit_amount=-1)]), "line_items[0][price_data][unit_amount]",
      "greater than"),

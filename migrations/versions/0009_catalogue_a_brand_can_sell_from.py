@@ -4,15 +4,15 @@ Products gain their own advice (dose timing, side effects, stopping, when to see
 the fields of the Supplement Facts panel; an ingredient gains its percent Daily Value. Existing
 products get empty advice and facts (`seed-demo` fills the demo products'; staff fill the rest).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0009
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
