@@ -6,12 +6,6 @@ def doctor_signs(product) -> list[str]:
     return [line.strip().rstrip(";.") for line in (product.see_doctor_if or "").splitlines() if line.strip()]
 
 
-def with_timing(phrase: str, product) -> str:
-    """"take 1 capsule" → "take 1 capsule immediately before bed" where the product says when."""
-    timing = (product.dose_timing or "").strip()
-    return f"{phrase} {timing}" if timing else phrase
-
-
 def advice(product) -> dict:
     return {"dose_timing": product.dose_timing, "side_effects": product.side_effect_advice,
             "stopping": product.stopping_advice, "see_a_doctor_if": doctor_signs(product)}
