@@ -87,6 +87,9 @@ def save_collection(collection: Collection | None, fields: dict, product_ids: li
     elif db.session.scalar(select(Collection.id).where(Collection.slug == slug,
                                                        Collection.id != (collection.id if collection else -1))):
         errors["slug"] = ["Another collection uses this slug"]
+    position = fields.get("position") or 0
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= 10_000:
+        errors["position"] = ["A whole number from 0 to 10000"]
     description = (fields.get("description") or "").strip()
     if len(description) > 5000:
         errors["description"] = ["At most 5000 characters"]
@@ -102,7 +105,7 @@ def save_collection(collection: Collection | None, fields: dict, product_ids: li
         db.session.add(collection)
     collection.slug, collection.name, collection.description = slug, name, description
     collection.published = bool(fields.get("published"))
-    collection.position = int(fields.get("position") or 0)
+    collection.position = position
     current = {entry.product_id: entry for entry in collection.entries}
     collection.entries = [current.get(product_id) or CollectionProduct(product_id=product_id)
                           for product_id in wanted]

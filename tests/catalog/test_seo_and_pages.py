@@ -91,9 +91,11 @@ def test_staff_make_a_collection_and_choose_its_products_in_order(staff_client, 
     html = web.test_client().get("/collections/evening").get_data(as_text=True)
     assert html.index("Beta") < html.index("Alpha") and "Hidden" not in html
     assert "/collections/evening" in web.test_client().get("/sitemap.xml").get_data(as_text=True)
-    # a taken slug is refused
+    # a taken slug, or an order number out of range, is refused
     again = client.post("/admin/collections/new", data={**form, "name": "Other"})
     assert again.status_code == 422 and "Another collection uses this slug" in again.get_data(as_text=True)
+    again = client.post("/admin/collections/new", data={**form, "slug": "other", "position": str(2**40)})
+    assert again.status_code == 422 and "A whole number from 0 to 10000" in again.get_data(as_text=True)
     # unpublished, it leaves the shop and the sitemap
     edit = response.headers["Location"]
     client.post(edit, data={**form, "published": ""})
