@@ -91,7 +91,10 @@ def _register_blueprints(app: Flask) -> None:
     from shop.accounts import login  # noqa: F401  the session's user loader
     from shop.api_docs import bp as api_docs_bp
     from shop.catalog.api import blp as catalog_api
+    from shop.pages.seo import bp as seo_bp
     from shop.catalog.views import bp as catalog_bp
+    from shop.media.views import bp as media_bp
+    from shop.pages.views import bp as pages_bp
     from shop import guarantee
     from shop.guarantee.api import admin_blp as guarantee_admin_api, blp as guarantee_api
     from shop.guarantee.views import bp as guarantee_bp
@@ -115,6 +118,9 @@ def _register_blueprints(app: Flask) -> None:
 
     api.register_blueprint(catalog_api)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(seo_bp)
+    app.register_blueprint(media_bp)
+    app.register_blueprint(pages_bp)
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(health_bp)
     api.register_blueprint(checkout_blp)

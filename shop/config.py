@@ -7,6 +7,7 @@ docs/operations/settings.md is generated from it (`python -m shop.config_docs`),
 fails while the two disagree. A `.env` file in the working directory is read in development
 (python-dotenv, through Flask's CLI).
 """
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -18,7 +19,10 @@ from shop.config_types import (COUNTRIES, FLAG, NUMBER, TEXT, URL, ConfigError, 
 
 __all__ = ["ConfigError", "SETTINGS", "Setting", "from_environment", "finalise", "normalise_database_url", "read"]
 
+log = logging.getLogger(__name__)
+
 PRODUCTION = "production"
+DEVELOPMENT_POSTAL_ADDRESS = "100 Example Street, Springfield, OR 97477, USA"
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,23 @@ SETTINGS: tuple[Setting, ...] = (
     S("CATALOGUE_CACHE_SECONDS", NUMBER, 30, "how long a process keeps catalogue data; `0` turns the cache off"),
     S("CATALOGUE_VERSION_CHECK_MS", NUMBER, 500, "how often a process re-reads the catalogue version"),
     S("CATALOGUE_MAX_AGE", NUMBER, 30, "seconds browsers and caches may keep the public catalogue answers"),
+    S("MEDIA_STORAGE", TEXT, "local",
+      "where uploaded pictures are stored: `local` (the folder `MEDIA_ROOT`) or `s3` (an S3-compatible bucket)"),
+    S("MEDIA_ROOT", TEXT, lambda _v, path: str(Path(path) / "media"),
+      "the folder of `MEDIA_STORAGE=local`", "`instance/media`"),
+    S("MEDIA_S3_BUCKET", TEXT, None, "the bucket of `MEDIA_STORAGE=s3` (credentials: boto3's own chain, e.g. `AWS_ACCESS_KEY_ID`)"),
+    S("MEDIA_S3_ENDPOINT_URL", TEXT, None, "an S3-compatible store's endpoint (MinIO, R2...)", "unset (AWS S3)"),
+    S("MEDIA_S3_REGION", TEXT, None, "the bucket's region"),
+    S("MEDIA_S3_PREFIX", TEXT, None, "a folder inside the bucket for the shop's files"),
+    S("MEDIA_PUBLIC_URL", URL, None,
+      "where browsers fetch pictures from (a CDN or the bucket's public address); unset, the shop serves `/media/`"),
+    S("MEDIA_MAX_UPLOAD_BYTES", NUMBER, 10 * 1024 * 1024, "the largest picture staff may upload, in bytes"),
+    S("MEDIA_MAX_PIXELS", NUMBER, 40_000_000, "the most pixels (width × height) an uploaded picture may have"),
+    S("STORE_POSTAL_ADDRESS", TEXT,
+      lambda values, _path: None if values["SHOP_ENV"].lower() == PRODUCTION else DEVELOPMENT_POSTAL_ADDRESS,
+      "the store's postal address, printed in the footer of every marketing email (CAN-SPAM) and on the "
+      "contact page; production warns at start while it is unset",
+      "a placeholder in development; unset in production"),
     S("GUARANTEE_REFUND_SHIPPING", FLAG, True,
       "refunds may give back what Stripe charged for shipping too; `false`: what may be refunded "
       "excludes it (never more than Stripe charged either way)"),
@@ -171,10 +192,15 @@ def finalise(config: dict, instance_path: str | None = None) -> None:
         config["STAFF_TOTP_REQUIRED"] = production
     if production:
         _check_production(config)
+        if not config.get("STORE_POSTAL_ADDRESS"):
+            log.warning("STORE_POSTAL_ADDRESS is unset: marketing emails must carry the store's postal address")
         config.setdefault("SESSION_COOKIE_SECURE", True)
         config.setdefault("REMEMBER_COOKIE_SECURE", True)
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = development_secret_key(instance_path)
+    from shop.media.storage import check_settings as check_media_settings
+
+    check_media_settings(config)
     config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)

@@ -33,11 +33,16 @@ def content_security_policy(app: Flask) -> dict:
     if standin and not _production(app):
         parts = urlsplit(standin)
         form_action.append(f"{parts.scheme}://{parts.netloc}")
+    images = ["'self'", "data:"]
+    media = app.config.get("MEDIA_PUBLIC_URL")
+    if media:  # product pictures served from a CDN or the bucket itself
+        parts = urlsplit(media)
+        images.append(f"{parts.scheme}://{parts.netloc}")
     return {
         "default-src": "'self'",
         "script-src": "'self'",
         "style-src": "'self'",
-        "img-src": ["'self'", "data:"],
+        "img-src": images,
         "form-action": form_action,
         "frame-ancestors": "'none'",
         "base-uri": "'self'",

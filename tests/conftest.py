@@ -5,6 +5,7 @@ run gets a database of its own (created and dropped here), so parallel runs do n
 """
 import os
 import secrets
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -75,6 +76,7 @@ def _test_config(database_url: str, instance_path) -> dict:
         "STRIPE_SECRET_KEY": "sk_test_123",
         "STRIPE_WEBHOOK_SECRET": "whsec_test_secret",
         "SERVER_NAME": None,
+        "MEDIA_ROOT": str(Path(instance_path) / "media"),
     }
 
 

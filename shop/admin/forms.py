@@ -93,6 +93,17 @@ class ProductForm(FlaskForm):
     tax_code = StringField("Stripe tax code", validators=[Optional(), Length(max=40)])
     subscription_discount_percent = IntegerField("Subscribe & save discount (%)", validators=[Optional()])
     published = BooleanField("Published")
+    # This product's own advice, on its page and in its follow-up emails.
+    dose_timing = StringField("When to take it", validators=[Optional(), Length(max=200)])
+    side_effect_advice = TextAreaField("Side effects: what they mean", validators=[Optional(), Length(max=2000)])
+    stopping_advice = TextAreaField("Stopping", validators=[Optional(), Length(max=2000)])
+    see_doctor_if = TextAreaField("See a doctor if they have", validators=[Optional(), Length(max=2000)])
+    # The Supplement Facts panel (its rows are the ingredients).
+    serving_size = StringField("Serving size", validators=[Optional(), Length(max=100)])
+    servings_per_container = IntegerField("Servings per container", validators=[Optional()])
+    other_ingredients = TextAreaField("Other ingredients", validators=[Optional(), Length(max=2000)])
+    allergens = TextAreaField("Allergens", validators=[Optional(), Length(max=1000)])
+    warnings = TextAreaField("Warnings", validators=[Optional(), Length(max=5000)])
 
 
 class ShippingRateForm(FlaskForm):
@@ -124,6 +135,7 @@ class IngredientRowForm(Form):
     name = StringField("Ingredient", validators=[Optional(), Length(max=200)])
     amount = FiniteDecimalField("Amount", places=3, validators=[Optional()])
     unit = StringField("Unit", validators=[Optional(), Length(max=20)])
+    daily_value_percent = IntegerField("% Daily Value", validators=[Optional()])
     remove = BooleanField("Remove")
 
     def is_blank(self) -> bool:
@@ -157,6 +169,29 @@ class StepForm(FlaskForm):
     capsules = IntegerField("Capsules", validators=[InputRequired(REQUIRED)])
     kind = SelectField("Kind", choices=list(STEP_KINDS))
     note = StringField("Note", validators=[Optional(), Length(max=2000)])
+
+
+class PictureForm(FlaskForm):
+    """A new picture of a product; the service decodes and checks the file itself."""
+    picture = FileField("Picture (JPEG, PNG or WebP)")
+    alt = StringField("Describe the picture (alt text)", validators=[Optional(), Length(max=300)])
+
+
+class PictureAltForm(FlaskForm):
+    alt = StringField("Alt text", validators=[Optional(), Length(max=300)])
+
+
+class CollectionForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=200)])
+    slug = StringField("Slug", validators=[DataRequired(REQUIRED), Length(max=120)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    position = IntegerField("Order among collections", default=0, validators=[Optional()])
+    published = BooleanField("Published", default=True)
+
+
+class PolicyPageForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField("Text", validators=[DataRequired(REQUIRED), Length(max=50_000)])
 
 
 def _single_line(form, field) -> None:

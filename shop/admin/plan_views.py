@@ -24,7 +24,8 @@ def product_ingredients(product_id):
         kept.sort(key=lambda row: row.position.data if row.position.data is not None else 10_000)
         try:
             catalog.save_ingredients(product, [
-                catalog.IngredientRow(row.name.data or "", row.amount.data, row.unit.data or "") for row in kept
+                catalog.IngredientRow(row.name.data or "", row.amount.data, row.unit.data or "",
+                                      row.daily_value_percent.data) for row in kept
             ])
         except ShopError as exc:
             _attach_row_errors(kept, exc.errors)

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from shop.admin.access import ADMIN_ONLY, roles
 from shop.admin.blueprint import bp
-from shop.admin.forms import IngredientsForm, PlanForm, ProductForm, StepForm
+from shop.admin.forms import IngredientsForm, PictureAltForm, PictureForm, PlanForm, ProductForm, StepForm
 from shop.admin.presenters import from_minor_units, to_minor_units
 from shop.catalog import admin_services as catalog
 from shop.errors import ShopError
@@ -74,13 +74,15 @@ def product_publish(product_id):
     return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
 
 
-def edit_page(product, *, form=None, ingredients_form=None, plan_form=None, step_form=None, status=200):
+def edit_page(product, *, form=None, ingredients_form=None, plan_form=None, step_form=None, picture_form=None,
+              status=200):
     if form is None:
         form = ProductForm(obj=product, formdata=None)
         form.price.data = from_minor_units(product.price, product.currency)
     if ingredients_form is None:
         ingredients_form = IngredientsForm(formdata=None, data={"rows": [
-            {"position": i + 1, "name": x.name, "amount": x.amount, "unit": x.unit}
+            {"position": i + 1, "name": x.name, "amount": x.amount, "unit": x.unit,
+             "daily_value_percent": x.daily_value_percent}
             for i, x in enumerate(product.ingredients)
         ] + [{}]})
     if plan_form is None:
@@ -89,9 +91,10 @@ def edit_page(product, *, form=None, ingredients_form=None, plan_form=None, step
             for i, s in enumerate(product.titration_steps)
         ] + [{}]})
     step_form = step_form or StepForm(formdata=None)
+    picture_form = picture_form or PictureForm(formdata=None)
     return render_template(
         "admin/products/edit.html", product=product, form=form, ingredients_form=ingredients_form,
-        plan_form=plan_form, step_form=step_form,
+        plan_form=plan_form, step_form=step_form, picture_form=picture_form, alt_form=PictureAltForm(formdata=None),
     ), status
 
 
@@ -104,6 +107,8 @@ def _product_fields(form: ProductForm) -> dict:
         "guarantee_days": form.guarantee_days.data, "disclaimer": form.disclaimer.data or "",
         "published": form.published.data, "tax_code": form.tax_code.data,
         "subscription_discount_percent": form.subscription_discount_percent.data,
+        "servings_per_container": form.servings_per_container.data,
+        **{name: getattr(form, name).data or "" for name in (*catalog.ADVICE_FIELDS, *catalog.FACTS_TEXT_FIELDS)},
     }
 
 

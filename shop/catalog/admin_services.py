@@ -26,10 +26,16 @@ MAX_NUMBER = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
 # Stripe Checkout cannot take a payment of 0, so such an order would wait for payment forever.
 FREE_UNSELLABLE = "A product priced 0 cannot be sold: set a price before publishing it"
 
+# The product's own advice and Supplement Facts text, with their longest allowed length.
+ADVICE_FIELDS = {"dose_timing": 200, "side_effect_advice": 2000, "stopping_advice": 2000, "see_doctor_if": 2000}
+FACTS_TEXT_FIELDS = {"serving_size": 100, "other_ingredients": 2000, "allergens": 1000, "warnings": 5000}
+MAX_DAILY_VALUE = 100_000  # percent: some vitamins are sold at thousands of percent
+
 PRODUCT_FIELDS = (
     "slug", "name", "summary", "description", "price", "currency", "capsules_per_bottle",
     "serving_capsules", "stock", "guarantee_days", "disclaimer", "published", "tax_code",
     "subscription_discount_percent",
+    *ADVICE_FIELDS, *FACTS_TEXT_FIELDS, "servings_per_container",
 )
 
 
@@ -38,6 +44,7 @@ class IngredientRow:
     name: str
     amount: Decimal
     unit: str
+    daily_value_percent: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,8 @@ def get_product(product_id: int) -> Product:
     product = db.session.scalar(
         select(Product)
         .where(Product.id == product_id)
-        .options(selectinload(Product.ingredients), selectinload(Product.titration_steps))
+        .options(selectinload(Product.ingredients), selectinload(Product.titration_steps),
+                 selectinload(Product.images))
     )
     if product is None:
         raise NotFound("Product not found")
@@ -149,12 +157,22 @@ def _checked_product_fields(fields: dict, product: Product | None) -> dict:
         fail("tax_code", "A Stripe tax code: txcd_ and 8 digits, e.g. txcd_99999999 (general tangible goods)")
     if merged.get("published") and numbers.get("price") == 0:
         fail("price", FREE_UNSELLABLE)
+    notes = {}
+    for name, limit in {**ADVICE_FIELDS, **FACTS_TEXT_FIELDS}.items():
+        notes[name] = (merged.get(name) or "").replace("\r\n", "\n").strip()
+        if len(notes[name]) > limit:
+            fail(name, f"At most {limit} characters")
+    servings = merged.get("servings_per_container")
+    if servings is not None and (isinstance(servings, bool) or not isinstance(servings, int)
+                                 or not 1 <= servings <= MAX_NUMBER):
+        fail("servings_per_container", "A whole number of at least 1, or empty to count it from the capsules")
     if errors:
         raise Unprocessable("Please correct the highlighted fields", errors=errors)
 
     disclaimer = (merged.get("disclaimer") or "").strip() or FDA_DISCLAIMER
     return {
-        **text, **numbers,
+        **text, **numbers, **notes,
+        "servings_per_container": servings,
         "description": merged.get("description") or "",
         "disclaimer": disclaimer,
         "tax_code": tax_code,
@@ -185,17 +203,24 @@ def save_ingredients(product: Product, rows: list[IngredientRow]) -> None:
             errors.setdefault(f"ingredients.{index}.unit", []).append("Required field missing")
         if amount is None or not amount.is_finite() or amount < 0 or amount >= Decimal("1e9"):
             errors.setdefault(f"ingredients.{index}.amount", []).append("A non-negative amount")
-        clean.append((name[:200], amount, unit[:20]))
+        daily_value = row.daily_value_percent
+        if daily_value is not None and (isinstance(daily_value, bool) or not isinstance(daily_value, int)
+                                        or not 0 <= daily_value <= MAX_DAILY_VALUE):
+            errors.setdefault(f"ingredients.{index}.daily_value_percent", []).append(
+                f"A whole percentage from 0 to {MAX_DAILY_VALUE}, or empty where no Daily Value is established")
+        clean.append((name[:200], amount, unit[:20], daily_value))
     if errors:
         raise Unprocessable("Please correct the ingredients", errors=errors)
     existing = list(product.ingredients)
-    for position, (name, amount, unit) in enumerate(clean):
+    for position, (name, amount, unit, daily_value) in enumerate(clean):
         if position < len(existing):
             ingredient = existing[position]
             ingredient.name, ingredient.amount, ingredient.unit = name, amount, unit
+            ingredient.daily_value_percent = daily_value
             ingredient.position = position
         else:
-            product.ingredients.append(Ingredient(position=position, name=name, amount=amount, unit=unit))
+            product.ingredients.append(Ingredient(position=position, name=name, amount=amount, unit=unit,
+                                                  daily_value_percent=daily_value))
     for ingredient in existing[len(clean):]:
         product.ingredients.remove(ingredient)
     db.session.flush()
@@ -225,7 +250,7 @@ def move_ingredient(product: Product, ingredient_id: int, offset: int) -> None:
 
 
 def _ingredient_row(ingredient: Ingredient) -> IngredientRow:
-    return IngredientRow(ingredient.name, ingredient.amount, ingredient.unit)
+    return IngredientRow(ingredient.name, ingredient.amount, ingredient.unit, ingredient.daily_value_percent)
 
 
 def _decimal(value) -> Decimal | None:

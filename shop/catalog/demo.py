@@ -1,11 +1,31 @@
-"""The demo catalogue of DESIGN.md: Mag R&R and friends, each with a plan of its own (or none)."""
+"""The demo catalogue of DESIGN.md: Mag R&R and friends, each with a plan of its own (or none),
+its own advice and Supplement Facts, a picture, and two collections to browse them by."""
 from collections.abc import Callable
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from shop.catalog.models import STEP_CHECKIN, STEP_DOSE, Ingredient, Product, TitrationStep
+from shop.catalog.demo_pictures import bottle_picture
+from shop.catalog.models import (STEP_CHECKIN, STEP_DOSE, Collection, CollectionProduct, Ingredient, Product,
+                                 TitrationStep)
+from shop.catalog.pictures import add_picture
 from shop.extensions import db
+
+ALLERGEN_FREE = ("Free from the major food allergens: milk, eggs, fish, shellfish, tree nuts, peanuts, wheat, "
+                 "soy and sesame.")
+# Colours of each demo product's drawn bottle: background, label.
+PICTURE_COLOURS = {"mag-rr": ("#e8ecf4", "#2f4b7a"), "calm-ashwagandha": ("#e9efe6", "#4c6b4f"),
+                   "daylight-d3-k2": ("#f6efdf", "#b0701c")}
+DEMO_COLLECTIONS = [
+    {"slug": "sleep", "name": "Sleep", "products": ["mag-rr", "calm-ashwagandha"],
+     "description": "For evenings that wind down and nights you sleep through."},
+    {"slug": "daily", "name": "Daily", "products": ["daylight-d3-k2", "calm-ashwagandha"],
+     "description": "The basics, taken every day with a meal."},
+]
+# What `seed-demo` fills in on a demo product that is already there, where it is still empty.
+FILLED_FIELDS = ("dose_timing", "side_effect_advice", "stopping_advice", "see_doctor_if", "serving_size",
+                 "servings_per_container", "other_ingredients", "allergens", "warnings")
 
 DEMO_PRODUCTS = [
     {
@@ -21,9 +41,28 @@ DEMO_PRODUCTS = [
         ),
         "price": 4900, "currency": "usd", "capsules_per_bottle": 90, "serving_capsules": 3,
         "stock": 500, "guarantee_days": 60, "subscription_discount_percent": 15,
+        "dose_timing": "immediately before bed",
+        "side_effect_advice": (
+            "Vivid dreams or disturbed sleep? That is a sign to go slower, not to stop: stay at your "
+            "current dose for another week before stepping up."
+        ),
+        "stopping_advice": "When you stop, step down slowly over a week or two rather than all at once.",
+        "see_doctor_if": (
+            "shooting pain, tingling or numbness\nsevere pain\n"
+            "cramps after an injury or exposure to a toxin\nmuscle weakness or dark urine"
+        ),
+        "serving_size": "3 capsules", "servings_per_container": 30,
+        "other_ingredients": "Hypromellose (vegetable capsule), microcrystalline cellulose, magnesium stearate.",
+        "allergens": ALLERGEN_FREE,
+        "warnings": (
+            "Contains 5-HTP: do not take with antidepressants (SSRIs, SNRIs, MAOIs), triptans or other "
+            "serotonergic medication. Contains melatonin: it may make you drowsy; do not drive or operate "
+            "machinery after taking it. Not for use if pregnant or nursing, or by anyone under 18. Ask your "
+            "doctor before use if you take any medication or have a medical condition. Keep out of reach of children."
+        ),
         "ingredients": [
-            ("Magnesium (as magnesium glycinate)", "300", "mg"),
-            ("Vitamin B6 (as pyridoxine HCl)", "10", "mg"),
+            ("Magnesium (as magnesium glycinate)", "300", "mg", 71),
+            ("Vitamin B6 (as pyridoxine HCl)", "10", "mg", 588),
             ("GABA (gamma-aminobutyric acid)", "250", "mg"),
             ("L-theanine", "100", "mg"),
             ("5-HTP (from Griffonia simplicifolia seed)", "50", "mg"),
@@ -49,13 +88,32 @@ DEMO_PRODUCTS = [
         ),
         "price": 2900, "currency": "usd", "capsules_per_bottle": 60, "serving_capsules": 2,
         "stock": 200, "guarantee_days": 30,
+        "dose_timing": "with dinner",
+        "side_effect_advice": (
+            "An upset stomach or drowsiness in the first days? Take it with a full meal, and stay at one "
+            "capsule for another week before going up."
+        ),
+        "stopping_advice": "You can stop at any time; there is no need to taper off.",
+        "see_doctor_if": (
+            "yellowing of the skin or eyes, or pain in the upper right of your belly (signs of liver trouble)\n"
+            "a racing heart, shakiness or unusual heat intolerance (signs of an overactive thyroid)\n"
+            "a rash, swelling of the face or lips, or difficulty breathing"
+        ),
+        "serving_size": "2 capsules", "servings_per_container": 30,
+        "other_ingredients": "Hypromellose (vegetable capsule), rice flour.",
+        "allergens": ALLERGEN_FREE,
+        "warnings": (
+            "Not for use if pregnant or nursing. Ask your doctor before use if you have a thyroid or "
+            "autoimmune condition, take sedatives or thyroid, blood-pressure or blood-sugar medication, or "
+            "are due to have surgery. Keep out of reach of children."
+        ),
         "ingredients": [
             ("Ashwagandha root extract (KSM-66)", "600", "mg"),
             ("Black pepper fruit extract (piperine)", "5", "mg"),
         ],
         "plan": [
-            (0, 1, STEP_DOSE, "One capsule with dinner."),
-            (14, 2, STEP_DOSE, "Two capsules with dinner."),
+            (0, 1, STEP_DOSE, "Start with one capsule."),
+            (14, 2, STEP_DOSE, "Step up to two capsules: the full serving."),
             (42, 2, STEP_CHECKIN, "Six weeks in: how are your evenings?"),
         ],
     },
@@ -66,9 +124,23 @@ DEMO_PRODUCTS = [
         "description": "No build-up needed: one softgel daily with a meal that contains some fat.",
         "price": 1900, "currency": "usd", "capsules_per_bottle": 120, "serving_capsules": 1,
         "stock": 300, "guarantee_days": 30,
+        "dose_timing": "with breakfast",
+        "side_effect_advice": "",
+        "stopping_advice": "You can stop at any time.",
+        "see_doctor_if": (
+            "nausea, vomiting, constant thirst or confusion (signs of too much vitamin D)\n"
+            "unusual bruising or bleeding"
+        ),
+        "serving_size": "1 softgel", "servings_per_container": 120,
+        "other_ingredients": "Extra virgin olive oil; softgel: bovine gelatin, glycerin, purified water.",
+        "allergens": ALLERGEN_FREE,
+        "warnings": (
+            "Vitamin K changes how blood thinners such as warfarin work: do not take with them unless your "
+            "doctor says so. Keep out of reach of children."
+        ),
         "ingredients": [
-            ("Vitamin D3 (as cholecalciferol)", "50", "mcg"),
-            ("Vitamin K2 (as menaquinone-7)", "100", "mcg"),
+            ("Vitamin D3 (as cholecalciferol)", "50", "mcg", 250),
+            ("Vitamin K2 (as menaquinone-7)", "100", "mcg", 83),
         ],
         "plan": [],
     },
@@ -76,26 +148,82 @@ DEMO_PRODUCTS = [
 
 
 def seed_demo_catalogue(progress: Callable[[str], None] = lambda msg: None) -> int:
-    """Add each demo product that is not there yet (by slug); returns how many were added."""
-    existing = set(db.session.scalars(select(Product.slug)))
+    """Add each demo product that is not there yet (by slug); returns how many were added.
+
+    A demo product already there keeps what staff set, and gains what it lacks: advice and facts
+    left empty (a store upgraded from before they existed), a picture, its collections.
+    """
+    existing = {p.slug: p for p in db.session.scalars(
+        select(Product).options(selectinload(Product.images), selectinload(Product.ingredients)))}
     added = 0
     for index, spec in enumerate(DEMO_PRODUCTS, start=1):
-        if spec["slug"] in existing:
-            progress(f"[{index}/{len(DEMO_PRODUCTS)}] {spec['name']}: already there")
-            continue
-        db.session.add(build_product(spec))
-        added += 1
-        progress(f"[{index}/{len(DEMO_PRODUCTS)}] {spec['name']}: added")
+        product = existing.get(spec["slug"])
+        if product is None:
+            product = build_product(spec)
+            db.session.add(product)
+            added += 1
+            state = "added"
+        else:
+            state = "already there" if _fill_blanks(product, spec) == 0 else "already there, empty fields filled"
+        if not product.images:
+            db.session.flush()
+            add_picture(product, demo_picture(spec), demo_alt(spec))
+            state += ", with a picture"
+        progress(f"[{index}/{len(DEMO_PRODUCTS)}] {spec['name']}: {state}")
     db.session.flush()
+    seed_demo_collections(progress)
     return added
 
 
+def demo_picture(spec: dict) -> bytes:
+    background, label = PICTURE_COLOURS.get(spec["slug"], ("#eeeeee", "#555555"))
+    return bottle_picture(spec["name"], background, label, f"{spec['capsules_per_bottle']} capsules")
+
+
+def demo_alt(spec: dict) -> str:
+    return f"A bottle of {spec['name']}, {spec['capsules_per_bottle']} capsules"
+
+
+def _fill_blanks(product: Product, spec: dict) -> int:
+    filled = 0
+    for name in FILLED_FIELDS:
+        if not getattr(product, name) and spec.get(name):
+            setattr(product, name, spec[name])
+            filled += 1
+    by_name = {row[0]: row for row in spec["ingredients"]}
+    for ingredient in product.ingredients:
+        row = by_name.get(ingredient.name)
+        if ingredient.daily_value_percent is None and row is not None and len(row) > 3 and row[3] is not None:
+            ingredient.daily_value_percent = row[3]
+            filled += 1
+    return filled
+
+
+def seed_demo_collections(progress: Callable[[str], None] = lambda msg: None) -> None:
+    """The demo collections that are not there yet, holding the demo products that are."""
+    existing = set(db.session.scalars(select(Collection.slug)))
+    products = {p.slug: p for p in db.session.scalars(select(Product))}
+    for position, spec in enumerate(DEMO_COLLECTIONS):
+        if spec["slug"] in existing:
+            progress(f"Collection {spec['name']}: already there")
+            continue
+        collection = Collection(slug=spec["slug"], name=spec["name"], description=spec["description"],
+                                position=position, published=True)
+        collection.entries = [CollectionProduct(product=products[slug], position=index)
+                              for index, slug in enumerate(spec["products"]) if slug in products]
+        db.session.add(collection)
+        progress(f"Collection {spec['name']}: added")
+    db.session.flush()
+
+
 def build_product(spec: dict) -> Product:
+    """A product from a spec of DEMO_PRODUCTS' shape; an ingredient row may end with its % DV."""
     fields = {"published": True, **{k: v for k, v in spec.items() if k not in {"ingredients", "plan"}}}
     product = Product(**fields)
     product.ingredients = [
-        Ingredient(position=i, name=name, amount=Decimal(amount), unit=unit)
-        for i, (name, amount, unit) in enumerate(spec["ingredients"])
+        Ingredient(position=i, name=row[0], amount=Decimal(row[1]), unit=row[2],
+                   daily_value_percent=row[3] if len(row) > 3 else None)
+        for i, row in enumerate(spec["ingredients"])
     ]
     product.titration_steps = [
         TitrationStep(day=day, capsules=capsules, kind=kind, note=note) for day, capsules, kind, note in spec["plan"]

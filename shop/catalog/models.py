@@ -2,7 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import Base, utcnow
@@ -58,6 +58,22 @@ class Product(Base):
     # never aggregates reviews per product.
     rating_count: Mapped[int] = mapped_column(default=0)
     rating_sum: Mapped[int] = mapped_column(default=0)
+
+    # Advice that belongs to this product, shown on its page and in its follow-up emails: when
+    # in the day to take it ("immediately before bed", "with dinner"), what a side effect means,
+    # how to stop, and the signs that call for a doctor (one per line). Empty says nothing.
+    dose_timing: Mapped[str] = mapped_column(String(200), default="")
+    side_effect_advice: Mapped[str] = mapped_column(Text, default="")
+    stopping_advice: Mapped[str] = mapped_column(Text, default="")
+    see_doctor_if: Mapped[str] = mapped_column(Text, default="")
+
+    # The Supplement Facts panel; its rows are the ingredients (amount per serving, % DV).
+    serving_size: Mapped[str] = mapped_column(String(100), default="")  # "3 capsules"
+    servings_per_container: Mapped[int | None]
+    other_ingredients: Mapped[str] = mapped_column(Text, default="")
+    allergens: Mapped[str] = mapped_column(Text, default="")
+    warnings: Mapped[str] = mapped_column(Text, default="")
+
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -66,6 +82,9 @@ class Product(Base):
     )
     titration_steps: Mapped[list["TitrationStep"]] = relationship(
         back_populates="product", order_by="TitrationStep.day", cascade="all, delete-orphan"
+    )
+    images: Mapped[list["ProductImage"]] = relationship(
+        back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
     )
 
     @property
@@ -92,6 +111,9 @@ class Ingredient(Base):
     name: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 3))
     unit: Mapped[str] = mapped_column(String(20))
+    # Percent of the Daily Value per serving; None where no Daily Value is established (the
+    # panel shows a dagger).
+    daily_value_percent: Mapped[int | None]
 
     product: Mapped[Product] = relationship(back_populates="ingredients")
 
@@ -115,6 +137,67 @@ class TitrationStep(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     product: Mapped[Product] = relationship(back_populates="titration_steps")
+
+
+class ProductImage(Base):
+    """A picture of a product, stored as content-named files in several widths (shop.media).
+
+    `digest` names every stored file of the picture: `products/<digest>-<width>.webp` and the
+    same with the `fallback` format's extension (jpg, or png where the picture has transparency).
+    `width` and `height` are those of the largest file.
+    """
+
+    __tablename__ = "product_images"
+    __affects_catalogue__ = True
+    __table_args__ = (
+        CheckConstraint("width > 0 AND height > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    alt: Mapped[str] = mapped_column(String(300))
+    digest: Mapped[str] = mapped_column(String(64))
+    fallback: Mapped[str] = mapped_column(String(4))  # "jpg" or "png"
+    widths: Mapped[str] = mapped_column(String(60))  # "320,640,1280": the stored widths, ascending
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="images")
+
+
+class Collection(Base):
+    """A named shelf of products ("Sleep", "Daily") with a page of its own."""
+
+    __tablename__ = "collections"
+    __affects_catalogue__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    entries: Mapped[list["CollectionProduct"]] = relationship(
+        back_populates="collection", order_by="CollectionProduct.position", cascade="all, delete-orphan"
+    )
+
+
+class CollectionProduct(Base):
+    __tablename__ = "collection_products"
+    __affects_catalogue__ = True
+
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    collection: Mapped[Collection] = relationship(back_populates="entries")
+    product: Mapped[Product] = relationship()
 
 
 class CatalogueVersion(Base):

@@ -44,22 +44,36 @@ def _label(day: int, next_day: int | None) -> str:
     return f"{weeks} (nights {day + 1}–{next_day})"
 
 
-def product_json_ld(product: Product | ProductView) -> dict:
+def product_url(slug: str) -> str:
+    """The product page's address for search engines and links that leave the page.
+
+    PUBLIC_URL, not the request's Host header: what uses it is cached and shared by every visitor.
+    """
+    return current_app.config["PUBLIC_URL"] + url_for("catalog.product_detail", slug=slug)
+
+
+def product_json_ld(product: ProductView) -> dict:
+    """The page's one schema.org Product node; other parts of the page (reviews) refer to its @id."""
+    url = product_url(product.slug)
     data = {
         "@context": "https://schema.org",
         "@type": "Product",
+        "@id": url,
         "name": product.name,
         "description": product.summary,
         "sku": product.slug,
-        # PUBLIC_URL, not the request's Host header: this is cached and shared by every visitor.
-        "url": current_app.config["PUBLIC_URL"] + url_for("catalog.product_detail", slug=product.slug),
+        "brand": {"@type": "Brand", "name": current_app.config["SHOP_NAME"]},
+        "url": url,
         "offers": {
             "@type": "Offer",
+            "url": url,
             "price": f"{from_minor(product.price, product.currency):f}",
             "priceCurrency": product.currency.upper(),
             "availability": "https://schema.org/InStock" if product.in_stock else "https://schema.org/OutOfStock",
         },
     }
+    if product.images:
+        data["image"] = [image.url(absolute=True) for image in product.images]
     if product.rating_count:
         data["aggregateRating"] = {
             "@type": "AggregateRating",

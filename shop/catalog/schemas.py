@@ -44,6 +44,39 @@ class TitrationStepSchema(Schema):
     note = fields.String(required=True)
 
 
+class ImageSchema(Schema):
+    url = fields.String(required=True, metadata={"description": "Absolute URL of the largest JPEG or PNG file"})
+    alt = fields.String(required=True, metadata={"description": "What the picture shows, for screen readers"})
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+
+
+class FactsRowSchema(Schema):
+    name = fields.String(required=True)
+    amount = fields.Float(required=True, metadata={"description": "Per serving"})
+    unit = fields.String(required=True)
+    daily_value_percent = fields.Integer(
+        required=True, allow_none=True,
+        metadata={"description": "Percent Daily Value per serving; null where none is established (†)"})
+
+
+class SupplementFactsSchema(Schema):
+    serving_size = fields.String(required=True, metadata={"example": "3 capsules"})
+    servings_per_container = fields.Integer(required=True)
+    rows = fields.List(fields.Nested(FactsRowSchema), required=True)
+    other_ingredients = fields.String(required=True)
+    allergens = fields.String(required=True)
+    warnings = fields.String(required=True)
+
+
+class AdviceSchema(Schema):
+    dose_timing = fields.String(required=True, metadata={"example": "immediately before bed"})
+    side_effects = fields.String(required=True)
+    stopping = fields.String(required=True)
+    see_a_doctor_if = fields.List(fields.String(), required=True,
+                                  metadata={"description": "Signs that call for a doctor, one per item"})
+
+
 class ProductDetailSchema(ProductSchema):
     description = fields.String(required=True)
     ingredients = fields.List(fields.Nested(IngredientSchema), required=True)
@@ -52,3 +85,8 @@ class ProductDetailSchema(ProductSchema):
     subscription_discount_percent = fields.Integer(required=True, allow_none=True, metadata={
         "description": "Subscribe & save: percent off each order of a subscription; null when the "
                        "product cannot be subscribed to"})
+    images = fields.List(fields.Nested(ImageSchema), required=True, attribute="api_images")
+    supplement_facts = fields.Nested(SupplementFactsSchema, required=True)
+    advice = fields.Nested(AdviceSchema, required=True,
+                           metadata={"description": "This product's own advice: when to take it, "
+                                     "what a side effect means, how to stop, when to see a doctor"})

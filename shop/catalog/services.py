@@ -39,7 +39,7 @@ def list_products(page: int = 1, per_page: int = 24, q: str | None = None, fresh
 
     `fresh` refreshes rows the session already holds from what the database says.
     """
-    query = published_products_query(q).order_by(Product.name, Product.id)
+    query = published_products_query(q).order_by(Product.name, Product.id).options(selectinload(Product.images))
     return paginate(query.execution_options(populate_existing=fresh), page, per_page)
 
 
@@ -65,6 +65,18 @@ def catalogue_page(page: int = 1, per_page: int = 24, q: str | None = None) -> C
     return cached(("page", page, per_page, q.lower()), load)
 
 
+def featured_products(count: int) -> tuple[ProductView, ...]:
+    """The first `count` published products, by name, for the home page (no total counted)."""
+
+    def load() -> tuple[ProductView, ...]:
+        rows = db.session.scalars(
+            published_products_query(None).order_by(Product.name, Product.id).limit(count)
+            .options(selectinload(Product.images)).execution_options(populate_existing=True))
+        return tuple(product_view(p) for p in rows)
+
+    return cached(("featured", count), load)
+
+
 def product_details(slug: str) -> ProductView:
     """A published product with ingredients and plan, from the cache (2 queries when cold)."""
 
@@ -72,7 +84,10 @@ def product_details(slug: str) -> ProductView:
         product = db.session.scalars(
             select(Product)
             .where(Product.slug == slug, Product.published.is_(True))
-            .options(joinedload(Product.ingredients), selectinload(Product.titration_steps))
+            # Pictures join the ingredients' query: a page stays at four queries cold. The rows
+            # multiply (ingredients × pictures, a few hundred at most) once per catalogue version.
+            .options(joinedload(Product.ingredients), joinedload(Product.images),
+                     selectinload(Product.titration_steps))
             # A copy for everyone is made from the rows, not from objects this session holds.
             .execution_options(populate_existing=True)
         ).unique().one_or_none()

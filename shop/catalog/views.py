@@ -1,4 +1,4 @@
-"""Storefront pages: home, catalogue, product.
+"""Storefront pages: home, catalogue, collections, product.
 
 The home and catalogue pages are the same for every visitor with no flash message waiting: they
 are kept whole, with an ETag (shop/catalog/http_cache.py). Otherwise the parts of a page that are
@@ -20,8 +20,11 @@ from markupsafe import Markup
 
 from shop.catalog import services
 from shop.catalog.cache import cached
+from shop.catalog.collections import collection_page, published_collections
 from shop.catalog.http_cache import public_page
+from shop.catalog.advice import doctor_signs
 from shop.catalog.presenters import product_json_ld, titration_weeks
+from shop.catalog.snapshots import supplement_facts
 from shop.catalog.sections import sections_for
 from shop.pagination import page_count, page_number
 
@@ -33,10 +36,19 @@ PER_PAGE = 24
 @bp.get("/")
 @public_page
 def home():
-    products = services.catalogue_page(1, 4).items
+    products = services.featured_products(4)
     featured = products[0] if products else None
-    grid = _fragment(("home-grid",), "catalog/_grid.html", products=products[1:])
-    return render_template("catalog/home.html", featured=featured, products=products, grid=grid)
+    grid = _fragment(("home-grid",), "catalog/_grid.html", products=products[1:], heading=3)
+    return render_template("catalog/home.html", featured=featured, products=products, grid=grid,
+                           collections=published_collections())
+
+
+@bp.get("/collections/<slug>")
+@public_page
+def collection(slug):
+    shown = collection_page(slug)
+    grid = _fragment(("collection-grid", slug), "catalog/_grid.html", products=shown.products, heading=2)
+    return render_template("catalog/collection.html", collection=shown, grid=grid)
 
 
 @bp.get("/products")
@@ -46,7 +58,7 @@ def product_list():
     q = (request.args.get("q") or "")[:200].strip()
     result = services.catalogue_page(page, PER_PAGE, q)
     pages = page_count(result.total, PER_PAGE)
-    grid = _fragment(("grid", page, q.lower()), "catalog/_grid.html", products=result.items)
+    grid = _fragment(("grid", page, q.lower()), "catalog/_grid.html", products=result.items, heading=2)
     return render_template("catalog/list.html", products=result.items, total=result.total,
                            page=page, pages=pages, q=q, grid=grid)
 
@@ -86,7 +98,9 @@ def _with_csrf_hole(render, *args) -> str:
 def _product_page(product) -> str:
     fragments = cached(("product-html", product.slug), lambda: {
         "head": _rendered("catalog/_product_head.html", product=product),
-        "body": _rendered("catalog/_product_body.html", product=product, weeks=titration_weeks(product)),
+        "gallery": _rendered("catalog/_product_gallery.html", product=product),
+        "body": _rendered("catalog/_product_body.html", product=product, weeks=titration_weeks(product),
+                          facts=supplement_facts(product), doctor_signs=doctor_signs(product)),
         "json_ld": _rendered("catalog/_json_ld.txt", data=product_json_ld(product)),
     })
     return render_template("catalog/detail.html", product=product, fragments=fragments,

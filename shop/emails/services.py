@@ -31,7 +31,9 @@ def render_email(kind: str, context: dict) -> tuple[str, str, str]:
     """
     environment = current_app.jinja_env
     variables = {**environment.globals, "shop_name": current_app.config["SHOP_NAME"],
-                 "public_url": current_app.config["PUBLIC_URL"], **context}
+                 "public_url": current_app.config["PUBLIC_URL"],
+                 # CAN-SPAM: every marketing email names the store's postal address.
+                 "postal_address": current_app.config.get("STORE_POSTAL_ADDRESS"), **context}
     subject, text, html = (_render(environment.get_template(f"emails/{kind}.{part}"), variables)
                            for part in ("subject.txt", "txt", "html"))
     return subject.strip(), text, html

@@ -6,6 +6,7 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import Row
 
+from shop.catalog.advice import doctor_signs
 from shop.catalog.models import Product
 from shop.db import as_utc
 from shop.emails.models import MARKETING, TRANSACTIONAL
@@ -70,6 +71,9 @@ def followup_email(row: FollowUp, order: Order, plan: list[PlanStep]) -> EmailSp
     context = {
         "followup": row, "order": order, "product": product,
         "tonight": capsules_phrase(row.capsules), "capsules": row.capsules,
+        # The product's own advice: when in the day, side effects, stopping, when to see a doctor.
+        "dose_timing": product.dose_timing, "side_effect_advice": product.side_effect_advice,
+        "stopping_advice": product.stopping_advice, "doctor_signs": doctor_signs(product),
         "full_dose": product.serving_capsules,
         "next_step": next_step,
         "next_phrase": capsules_phrase(next_step.capsules) if next_step else None,

@@ -100,30 +100,25 @@ def section_context(product: Product) -> dict:
 
 
 def reviews_json_ld(product: Product, threads: ThreadsView) -> list[dict]:
-    """schema.org: the product's AggregateRating and Reviews, and each question with its answers."""
+    """schema.org: this page's Reviews, and each question with its answers.
+
+    The page has one Product node, the catalogue's (shop.catalog.presenters.product_json_ld, with
+    the rating); each review names it by its `@id` rather than describing the product again.
+    """
     # PUBLIC_URL, not the request's Host header: the page is cached and shared by every visitor.
     url = _public_url("catalog.product_detail", slug=product.slug)
-    product_node: dict = {"@context": "https://schema.org", "@type": "Product", "@id": url,
-                          "name": product.name, "url": url}
-    if threads.review_count:
-        product_node["aggregateRating"] = {
-            "@type": "AggregateRating",
-            "ratingValue": threads.rating_average,
-            "reviewCount": threads.review_count,
-            "bestRating": 5,
-            "worstRating": 1,
+    nodes: list[dict] = [
+        {
+            "@context": "https://schema.org",
+            "@type": "Review",
+            "itemReviewed": {"@id": url},
+            "author": {"@type": "Person", "name": t.entry.name},
+            "datePublished": as_utc(t.entry.created_at).date().isoformat(),
+            "reviewBody": t.entry.body,
+            "reviewRating": {"@type": "Rating", "ratingValue": t.entry.rating, "bestRating": 5, "worstRating": 1},
         }
-        product_node["review"] = [
-            {
-                "@type": "Review",
-                "author": {"@type": "Person", "name": t.entry.name},
-                "datePublished": as_utc(t.entry.created_at).date().isoformat(),
-                "reviewBody": t.entry.body,
-                "reviewRating": {"@type": "Rating", "ratingValue": t.entry.rating, "bestRating": 5, "worstRating": 1},
-            }
-            for t in threads.reviews
-        ]
-    nodes = [product_node]
+        for t in threads.reviews
+    ]
     for thread in threads.questions:
         answers = [_answer_node(reply, product.slug) for reply in thread.replies]
         question = {

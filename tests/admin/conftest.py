@@ -76,6 +76,12 @@ def admin_world(app, make_product, make_order, make_staff):
     code = create_code({"code": "WORLD5", "percent_off": 5})
     member, _ = make_staff("support", email="member@example.com")
     token = issue_token(member, name="scanner")
+    from shop.catalog.collections import save_collection
+    from shop.catalog.pictures import add_picture
+    from tests.media_helpers import png
+
+    picture = add_picture(product, png(400, 400), "A bottle")
+    collection = save_collection(None, {"name": "Sleep", "slug": "sleep", "published": True}, [product.id])
     db.session.commit()
     token_id = member.tokens[-1].id
     return {
@@ -83,6 +89,7 @@ def admin_world(app, make_product, make_order, make_staff):
         "step_id": product.titration_steps[0].id, "order_id": order.id, "claim_id": claim.id,
         "entry_id": entry.id, "message_id": email.id, "staff_id": member.id, "token_id": token_id,
         "token": token, "rate_id": rate.id, "code_id": code.id,
+        "image_id": picture.id, "collection_id": collection.id, "slug": "privacy",
     }
 
 

@@ -25,7 +25,7 @@ ROUTE_ROLES = [
     (r"^/admin/(claims|reviews|questions|emails)(/|$)", {"GET": ("support",), "POST": ("support",)}),
     (r"^/admin/promotion-codes(/|$)", {"GET": ("support",), "POST": ("support",)}),
     (r"^/admin/subscriptions(/|$)", {"GET": ("support",)}),
-    (r"^/admin/(products|staff|data|shipping-rates)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
+    (r"^/admin/(products|staff|data|shipping-rates|collections|pages)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
 ]
 
 

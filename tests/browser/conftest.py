@@ -22,6 +22,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+# axe-core (Deque's accessibility engine) from the npm registry, installed for the tests only.
+AXE_VERSION = "4.14.1"
+AXE_DIR = Path(__file__).resolve().parents[2] / "test-output" / "axe"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,6 +44,27 @@ def chromium_path():
         subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], check=True, env=env,
                        stdout=subprocess.DEVNULL)
     return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """axe.min.js of AXE_VERSION, installed with npm into test-output/axe/ on first use
+    (npm itself from Debian when missing and we may, as Chromium is); otherwise skip."""
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    manifest = script.parent / "package.json"
+    if script.exists() and f'"version": "{AXE_VERSION}"' in manifest.read_text(encoding="utf-8"):
+        return script
+    if not shutil.which("npm"):
+        if os.geteuid() != 0 or not shutil.which("apt-get"):
+            pytest.skip("accessibility tests need npm to install axe-core: run `apt-get install -y npm` as root")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update"], check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "npm"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+    AXE_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["npm", "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "--no-save",
+                    f"axe-core@{AXE_VERSION}"], check=True, stdout=subprocess.DEVNULL)
+    return script
 
 
 @pytest.fixture(scope="session")

@@ -135,8 +135,8 @@ def test_detail_has_ingredients_plan_and_disclaimer(client, mag_rr):
     response = client.get("/api/v1/products/mag-rr")
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == PRODUCT_FIELDS | {"description", "ingredients", "titration", "disclaimer",
-                         "subscription_discount_percent"}
+    assert set(body) == PRODUCT_FIELDS | {"description", "ingredients", "titration", "disclaimer", "images",
+                                          "supplement_facts", "advice", "subscription_discount_percent"}
     assert body["ingredients"][0] == {"name": "Magnesium (as magnesium glycinate)", "amount": 300.0, "unit": "mg"}
     assert len(body["ingredients"]) == 8
     assert [(s["day"], s["capsules"]) for s in body["titration"]] == [(0, 1), (7, 2), (14, 3), (30, 3), (60, 3)]

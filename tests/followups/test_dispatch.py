@@ -57,7 +57,8 @@ def test_a_dose_email_helps(mag_rr, delivered):
     # tonight, the next step and its date, side effects, the three signed links
     assert "TONIGHT: take 1 capsule (one) immediately before bed." in text
     assert "from Tuesday, May 12 (day 7), take 2 capsules (two)" in text
-    assert "Vivid dreams or disturbed sleep?" in text and "Stay at this dose for one more week" in text
+    assert "Vivid dreams or disturbed sleep? That is a sign to go slower" in text  # Mag R&R's own advice
+    assert "Stay at this dose one more week before you go up" in text
     assert "http://shop.test/followups/hold/" in text
     assert "http://shop.test/followups/started/" in text
     assert "http://shop.test/followups/unsubscribe/" in text

@@ -126,11 +126,12 @@ def test_average_distribution_staff_answers_and_json_ld(mag_rr, make_entry, clie
     assert '<meter min="0" max="4" value="2">2</meter>' in html  # two 5-star reviews
     assert "Staff answer" in html and "Yes, twist it open." in html
     blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
-    nodes = [node for block in blocks if isinstance(block, list) for node in block]
-    product = next(n for n in nodes if n["@type"] == "Product")
+    nodes = [node for block in blocks for node in (block if isinstance(block, list) else [block])]
+    [product] = [n for n in nodes if n.get("@type") == "Product"]  # one Product node per page
     assert product["aggregateRating"]["ratingValue"] == 4.0
     assert product["aggregateRating"]["reviewCount"] == 4
-    assert len(product["review"]) == 4 and product["review"][0]["@type"] == "Review"
+    reviews = [n for n in nodes if n.get("@type") == "Review"]
+    assert len(reviews) == 4 and {r["itemReviewed"]["@id"] for r in reviews} == {product["@id"]}
     asked = next(n for n in nodes if n["@type"] == "Question")
     assert asked["acceptedAnswer"]["text"] == "Yes, twist it open."
     assert asked["answerCount"] == 1

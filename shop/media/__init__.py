@@ -1,0 +1,1 @@
+"""Uploaded media (product pictures): one storage interface, picture processing, and serving."""
