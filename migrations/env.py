@@ -42,6 +42,17 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out what lives outside the models' metadata on purpose: the catalogue's search
+    objects (shop/catalog/search.py: SQLite's FTS5 table and its shadow tables, PostgreSQL's
+    expression and trigram indexes), which the migrations create themselves."""
+    from shop.catalog.search import SEARCH_OBJECTS
+
+    if reflected and compare_to is None and name and name.startswith(SEARCH_OBJECTS):
+        return False
+    return True
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -56,7 +67,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_object=include_object,
     )
 
     with context.begin_transaction():
@@ -91,6 +103,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=include_object,
             **conf_args
         )
 

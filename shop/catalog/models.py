@@ -48,6 +48,8 @@ class Product(Base):
     published: Mapped[bool] = mapped_column(default=False, index=True)
     guarantee_days: Mapped[int] = mapped_column(default=0)
     disclaimer: Mapped[str] = mapped_column(Text, default=FDA_DISCLAIMER)
+    # The names of its ingredients, kept by shop/catalog/search.py so a search reads one row.
+    ingredient_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     tax_code: Mapped[str] = mapped_column(String(40), default=DEFAULT_TAX_CODE, server_default=DEFAULT_TAX_CODE)
     # Denormalised from published reviews (kept by the reviews service) so a catalogue page
     # never aggregates reviews per product.

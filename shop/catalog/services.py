@@ -4,42 +4,36 @@
 such as the checkout); pages and the API read the cached copies of `catalogue_page` and
 `product_details`.
 """
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog.cache import cached
 from shop.catalog.models import Product
+from shop.catalog.search import escape_like, search  # noqa: F401 (escape_like: other domains use it from here)
 from shop.catalog.snapshots import CataloguePage, ProductView, product_view
 from shop.errors import NotFound
+from shop.db import dialect_of
 from shop.extensions import db
 from shop.pagination import Page, paginate
 
 
-def escape_like(text: str) -> str:
-    """Make `%`, `_` and the escape character itself match literally in LIKE."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def published_products_query(q: str | None):
+    """Published products; with `q`, those it finds (shop/catalog/search.py), best first,
+    otherwise all of them by name."""
     query = select(Product).where(Product.published.is_(True))
     q = (q or "").strip()
     if q:
-        pattern = f"%{escape_like(q.lower())}%"
-        query = query.where(
-            or_(
-                func.lower(Product.name).like(pattern, escape="\\"),
-                func.lower(Product.summary).like(pattern, escape="\\"),
-            )
-        )
-    return query
+        return search(query, q, dialect_of(db.session()))
+    return query.order_by(Product.name, Product.id)
 
 
 def list_products(page: int = 1, per_page: int = 24, q: str | None = None, fresh: bool = False) -> Page:
-    """One page of published products, by name, and how many match in all.
+    """One page of published products and how many match in all: by name, or for a search,
+    best match first (a name match before the rest).
 
     `fresh` refreshes rows the session already holds from what the database says.
     """
-    query = published_products_query(q).order_by(Product.name, Product.id)
+    query = published_products_query(q)
     return paginate(query.execution_options(populate_existing=fresh), page, per_page)
 
 

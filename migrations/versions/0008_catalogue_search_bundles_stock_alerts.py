@@ -1,0 +1,61 @@
+"""catalogue search, bundles, back-in-stock requests and low-stock alerts
+
+Search (shop/catalog/search.py): `products.ingredient_names` (the names of a product's
+ingredients, kept by the session), filled here for existing products. On PostgreSQL the
+`pg_trgm` extension, a GIN index over the products' `to_tsvector` document and a trigram GIN
+index on the name; on SQLite an FTS5 table `products_fts`, filled here. These objects are not
+in the models' metadata; migrations/env.py keeps autogenerate from comparing them.
+
+Revision ID: 0008
+Revises: 0007
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+PG_DOCUMENT = ("to_tsvector('english'::regconfig, name || ' ' || summary || ' ' || description || ' ' || "
+               "ingredient_names)")
+
+
+def upgrade():
+    with op.batch_alter_table('products', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ingredient_names', sa.Text(), server_default='', nullable=False))
+
+    dialect = op.get_bind().dialect.name
+    if dialect == 'postgresql':
+        op.execute(
+            "UPDATE products SET ingredient_names = coalesce((SELECT string_agg(i.name, ' ' ORDER BY i.position, i.id) "
+            "FROM ingredients i WHERE i.product_id = products.id), '')"
+        )
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute(f"CREATE INDEX IF NOT EXISTS ix_products_search_document ON products USING gin (({PG_DOCUMENT}))")
+        op.execute("CREATE INDEX IF NOT EXISTS ix_products_name_trgm ON products USING gin (name gin_trgm_ops)")
+    elif dialect == 'sqlite':
+        op.execute(
+            "UPDATE products SET ingredient_names = coalesce((SELECT group_concat(name, ' ') FROM "
+            "(SELECT i.name FROM ingredients i WHERE i.product_id = products.id ORDER BY i.position, i.id)), '')"
+        )
+        op.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5(name, summary, description, ingredients, "
+            "tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
+        op.execute(
+            "INSERT INTO products_fts (rowid, name, summary, description, ingredients) "
+            "SELECT id, name, summary, description, ingredient_names FROM products"
+        )
+
+
+def downgrade():
+    dialect = op.get_bind().dialect.name
+    if dialect == 'postgresql':
+        op.execute("DROP INDEX IF EXISTS ix_products_name_trgm")
+        op.execute("DROP INDEX IF EXISTS ix_products_search_document")
+    elif dialect == 'sqlite':
+        op.execute("DROP TABLE IF EXISTS products_fts")
+    with op.batch_alter_table('products', schema=None) as batch_op:
+        batch_op.drop_column('ingredient_names')
