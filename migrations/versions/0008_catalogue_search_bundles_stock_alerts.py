@@ -6,6 +6,9 @@ ingredients, kept by the session), filled here for existing products. On Postgre
 index on the name; on SQLite an FTS5 table `products_fts`, filled here. These objects are not
 in the models' metadata; migrations/env.py keeps autogenerate from comparing them.
 
+Bundles: `product_bundles` (several bottles of a product at one price) and
+`order_items.bottles_per_unit` (1 for single bottles, N for a line of bundles of N).
+
 Revision ID: 0008
 Revises: 0007
 """
@@ -23,6 +26,25 @@ PG_DOCUMENT = ("to_tsvector('english'::regconfig, name || ' ' || summary || ' ' 
 
 
 def upgrade():
+    op.create_table('product_bundles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('bottles', sa.Integer(), nullable=False),
+    sa.Column('price', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=100), nullable=False),
+    sa.CheckConstraint('bottles >= 2', name=op.f('ck_product_bundles_bottles_at_least_two')),
+    sa.CheckConstraint('price > 0', name=op.f('ck_product_bundles_price_positive')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_product_bundles_product_id_products'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_product_bundles')),
+    sa.UniqueConstraint('product_id', 'bottles', name='uq_product_bundles_product_bottles')
+    )
+    with op.batch_alter_table('product_bundles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_product_bundles_product_id'), ['product_id'], unique=False)
+
+    with op.batch_alter_table('order_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('bottles_per_unit', sa.Integer(), server_default='1', nullable=False))
+        batch_op.create_check_constraint(batch_op.f('ck_order_items_bottles_per_unit_positive'), 'bottles_per_unit >= 1')
+
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ingredient_names', sa.Text(), server_default='', nullable=False))
 
@@ -59,3 +81,9 @@ def downgrade():
         op.execute("DROP TABLE IF EXISTS products_fts")
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_column('ingredient_names')
+    with op.batch_alter_table('order_items', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_order_items_bottles_per_unit_positive'), type_='check')
+        batch_op.drop_column('bottles_per_unit')
+    with op.batch_alter_table('product_bundles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_product_bundles_product_id'))
+    op.drop_table('product_bundles')

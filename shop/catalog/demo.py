@@ -3,8 +3,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from shop.catalog.models import STEP_CHECKIN, STEP_DOSE, Ingredient, Product, TitrationStep
+from shop.catalog.models import STEP_CHECKIN, STEP_DOSE, Bundle, Ingredient, Product, TitrationStep
 from shop.extensions import db
 
 DEMO_PRODUCTS = [
@@ -21,6 +22,8 @@ DEMO_PRODUCTS = [
         ),
         "price": 4900, "currency": "usd", "capsules_per_bottle": 90, "serving_capsules": 3,
         "stock": 500, "guarantee_days": 60,
+        # (bottles, price for all of them, label): 3 × 4900 = 14700, sold for 12495 (15% off).
+        "bundles": [(3, 12495, "3 bottles, save 15%")],
         "ingredients": [
             ("Magnesium (as magnesium glycinate)", "300", "mg"),
             ("Vitamin B6 (as pyridoxine HCl)", "10", "mg"),
@@ -76,11 +79,17 @@ DEMO_PRODUCTS = [
 
 
 def seed_demo_catalogue(progress: Callable[[str], None] = lambda msg: None) -> int:
-    """Add each demo product that is not there yet (by slug); returns how many were added."""
-    existing = set(db.session.scalars(select(Product.slug)))
+    """Add each demo product that is not there yet (by slug); returns how many were added.
+
+    A demo product already there gets the demo's bundles if it has none (a store seeded before
+    bundles existed); one with bundles of its own keeps them."""
+    existing = {p.slug: p for p in db.session.scalars(select(Product).options(selectinload(Product.bundles)))}
     added = 0
     for index, spec in enumerate(DEMO_PRODUCTS, start=1):
         if spec["slug"] in existing:
+            product = existing[spec["slug"]]
+            if not product.bundles and spec.get("bundles"):
+                product.bundles = _bundles(spec)
             progress(f"[{index}/{len(DEMO_PRODUCTS)}] {spec['name']}: already there")
             continue
         db.session.add(build_product(spec))
@@ -91,7 +100,7 @@ def seed_demo_catalogue(progress: Callable[[str], None] = lambda msg: None) -> i
 
 
 def build_product(spec: dict) -> Product:
-    fields = {"published": True, **{k: v for k, v in spec.items() if k not in {"ingredients", "plan"}}}
+    fields = {"published": True, **{k: v for k, v in spec.items() if k not in {"ingredients", "plan", "bundles"}}}
     product = Product(**fields)
     product.ingredients = [
         Ingredient(position=i, name=name, amount=Decimal(amount), unit=unit)
@@ -100,5 +109,10 @@ def build_product(spec: dict) -> Product:
     product.titration_steps = [
         TitrationStep(day=day, capsules=capsules, kind=kind, note=note) for day, capsules, kind, note in spec["plan"]
     ]
+    product.bundles = _bundles(spec)
     return product
+
+
+def _bundles(spec: dict) -> list[Bundle]:
+    return [Bundle(bottles=bottles, price=price, label=label) for bottles, price, label in spec.get("bundles", ())]
 

@@ -64,6 +64,9 @@ class Product(Base):
     titration_steps: Mapped[list["TitrationStep"]] = relationship(
         back_populates="product", order_by="TitrationStep.day", cascade="all, delete-orphan"
     )
+    bundles: Mapped[list["Bundle"]] = relationship(
+        back_populates="product", order_by="Bundle.bottles", cascade="all, delete-orphan"
+    )
 
     @property
     def in_stock(self) -> bool:
@@ -112,6 +115,44 @@ class TitrationStep(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     product: Mapped[Product] = relationship(back_populates="titration_steps")
+
+
+class Bundle(Base):
+    """Several bottles of one product sold together at `price` (minor units, for all of them).
+
+    A checkout line `{slug, bundle: bottles}` buys one such bundle (its `quantity` counts bundles).
+    """
+
+    __tablename__ = "product_bundles"
+    __affects_catalogue__ = True
+    __table_args__ = (
+        UniqueConstraint("product_id", "bottles", name="uq_product_bundles_product_bottles"),
+        CheckConstraint("bottles >= 2", name="bottles_at_least_two"),
+        CheckConstraint("price > 0", name="price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    bottles: Mapped[int]
+    price: Mapped[int]  # minor units of the product's currency, for the whole bundle
+    label: Mapped[str] = mapped_column(String(100), default="")
+
+    product: Mapped[Product] = relationship(back_populates="bundles")
+
+    @property
+    def display_label(self) -> str:
+        """The label shoppers see: staff's own words, or "3 bottles, save 15%"."""
+        return self.label or bundle_label(self.bottles, self.price, self.product.price)
+
+
+def bundle_label(bottles: int, price: int, single_price: int) -> str:
+    """What a bundle is called when staff gave it no label: "3 bottles, save 15%"."""
+    full = bottles * single_price
+    if full > price > 0:
+        saving = (full - price) * 100 // full
+        if saving >= 1:
+            return f"{bottles} bottles, save {saving}%"
+    return f"{bottles} bottles"
 
 
 class CatalogueVersion(Base):

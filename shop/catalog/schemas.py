@@ -44,8 +44,16 @@ class TitrationStepSchema(Schema):
     note = fields.String(required=True)
 
 
+class BundleSchema(Schema):
+    bottles = fields.Integer(required=True, metadata={"description": "Bottles in the bundle (2 or more)"})
+    price = fields.Integer(required=True, metadata={"description": "Minor units (cents), for all the bottles"})
+    label = fields.String(required=True, metadata={"example": "3 bottles, save 15%"})
+
+
 class ProductDetailSchema(ProductSchema):
     description = fields.String(required=True)
     ingredients = fields.List(fields.Nested(IngredientSchema), required=True)
     titration = fields.List(fields.Nested(TitrationStepSchema), required=True, attribute="titration_steps")
     disclaimer = fields.String(required=True)
+    bundles = fields.List(fields.Nested(BundleSchema), required=True, metadata={
+        "description": "Several bottles at one price; buy one with a checkout line `{slug, bundle: bottles}`"})

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog.cache import cached
-from shop.catalog.models import Product
+from shop.catalog.models import Bundle, Product
 from shop.catalog.search import escape_like, search  # noqa: F401 (escape_like: other domains use it from here)
 from shop.catalog.snapshots import CataloguePage, ProductView, product_view
 from shop.errors import NotFound
@@ -41,7 +41,8 @@ def get_published_product(slug: str) -> Product:
     product = db.session.scalar(
         select(Product)
         .where(Product.slug == slug, Product.published.is_(True))
-        .options(selectinload(Product.ingredients), selectinload(Product.titration_steps))
+        .options(selectinload(Product.ingredients), selectinload(Product.titration_steps),
+                 selectinload(Product.bundles))
     )
     if product is None:
         raise NotFound("Product not found")
@@ -66,7 +67,8 @@ def product_details(slug: str) -> ProductView:
         product = db.session.scalars(
             select(Product)
             .where(Product.slug == slug, Product.published.is_(True))
-            .options(joinedload(Product.ingredients), selectinload(Product.titration_steps))
+            .options(joinedload(Product.ingredients), selectinload(Product.titration_steps),
+                     selectinload(Product.bundles))
             # A copy for everyone is made from the rows, not from objects this session holds.
             .execution_options(populate_existing=True)
         ).unique().one_or_none()
@@ -76,3 +78,8 @@ def product_details(slug: str) -> ProductView:
     if view is None:  # unknown slugs are cached too: a flood of them costs one query each
         raise NotFound("Product not found")
     return view
+
+
+def bundle_name(product: Product, bundle: Bundle) -> str:
+    """What an order line and Stripe's line item call a bundle: "Mag R&R — 3 bottles, save 15%"."""
+    return f"{product.name} — {bundle.display_label}"[:200]

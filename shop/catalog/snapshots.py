@@ -27,6 +27,13 @@ class TitrationStepView:
 
 
 @dataclass(frozen=True, slots=True)
+class BundleView:
+    bottles: int
+    price: int  # minor units, for all the bottles
+    label: str  # as shoppers see it (Bundle.display_label)
+
+
+@dataclass(frozen=True, slots=True)
 class ProductView:
     id: int
     slug: str
@@ -45,6 +52,7 @@ class ProductView:
     rating_sum: int
     ingredients: tuple[IngredientView, ...] = ()
     titration_steps: tuple[TitrationStepView, ...] = ()
+    bundles: tuple[BundleView, ...] = ()
 
     @property
     def in_stock(self) -> bool:
@@ -71,6 +79,10 @@ def product_view(product: Product, with_details: bool = False) -> ProductView:
             "ingredients": tuple(IngredientView(i.position, i.name, i.amount, i.unit) for i in product.ingredients),
             "titration_steps": tuple(
                 TitrationStepView(s.day, s.capsules, s.kind, s.note) for s in product.titration_steps
+            ),
+            "bundles": tuple(
+                BundleView(b.bottles, b.price, b.display_label)
+                for b in product.bundles
             ),
         }
     return ProductView(

@@ -31,12 +31,15 @@ def create_checkout(args):
 
     Send the customer to `checkout_url`. The order becomes `paid` only when Stripe's webhook
     says so. Keep `order_token`: it is the only way to read the order (`X-Order-Token`).
-    A slug listed twice counts as one line. `success_url` and `cancel_url`, when given, must be
+    A slug listed twice counts as one line. A line `{slug, bundle: N}` buys the product's bundle
+    of N bottles at the bundle's price (`quantity` then counts bundles, default 1; stock, the
+    follow-up plan and the reorder reminder count N bottles per bundle); 422 when the product
+    offers no bundle of N. `success_url` and `cancel_url`, when given, must be
     addresses on the shop's own origin (PUBLIC_URL's scheme, host and port).
     """
     started = start_checkout(
         args["email"],
-        [CheckoutLine(item["slug"], item["quantity"]) for item in args["items"]],
+        [CheckoutLine(item["slug"], item["quantity"] or 1, item["bundle"]) for item in args["items"]],
         success_url=args["success_url"],
         cancel_url=args["cancel_url"],
         client_address=request.remote_addr,

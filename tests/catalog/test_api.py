@@ -136,12 +136,13 @@ def test_detail_has_ingredients_plan_and_disclaimer(client, mag_rr):
     response = client.get("/api/v1/products/mag-rr")
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == PRODUCT_FIELDS | {"description", "ingredients", "titration", "disclaimer"}
+    assert set(body) == PRODUCT_FIELDS | {"description", "ingredients", "titration", "disclaimer", "bundles"}
     assert body["ingredients"][0] == {"name": "Magnesium (as magnesium glycinate)", "amount": 300.0, "unit": "mg"}
     assert len(body["ingredients"]) == 8
     assert [(s["day"], s["capsules"]) for s in body["titration"]] == [(0, 1), (7, 2), (14, 3), (30, 3), (60, 3)]
     assert set(body["titration"][0]) == {"day", "capsules", "note"}
     assert body["disclaimer"] == FDA_DISCLAIMER
+    assert body["bundles"] == [{"bottles": 3, "price": 12495, "label": "3 bottles, save 15%"}]
 
 
 def test_a_product_with_no_plan_has_an_empty_titration(client, make_product):

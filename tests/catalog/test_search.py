@@ -14,7 +14,7 @@ def _slugs(client, q, path="/api/v1/products"):
 @pytest.fixture
 def demo(make_product):
     for spec in DEMO_PRODUCTS:
-        make_product(**{k: v for k, v in spec.items() if k not in ("ingredients", "plan")},
+        make_product(**{k: v for k, v in spec.items() if k not in ("ingredients", "plan", "bundles")},
                      ingredients=spec["ingredients"], plan=spec["plan"])
 
 
