@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from shop.admin.access import ADMIN_ONLY, roles
 from shop.admin.blueprint import bp
-from shop.admin.forms import IngredientsForm, PlanForm, ProductForm, StepForm
+from shop.admin.forms import BundleForm, IngredientsForm, PlanForm, ProductForm, StepForm
 from shop.admin.presenters import from_minor_units, to_minor_units
 from shop.catalog import admin_services as catalog
 from shop.errors import ShopError
@@ -74,7 +74,8 @@ def product_publish(product_id):
     return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
 
 
-def edit_page(product, *, form=None, ingredients_form=None, plan_form=None, step_form=None, status=200):
+def edit_page(product, *, form=None, ingredients_form=None, plan_form=None, step_form=None, bundle_form=None,
+              status=200):
     if form is None:
         form = ProductForm(obj=product, formdata=None)
         form.price.data = from_minor_units(product.price, product.currency)
@@ -89,9 +90,10 @@ def edit_page(product, *, form=None, ingredients_form=None, plan_form=None, step
             for i, s in enumerate(product.titration_steps)
         ] + [{}]})
     step_form = step_form or StepForm(formdata=None)
+    bundle_form = bundle_form or BundleForm(formdata=None)
     return render_template(
         "admin/products/edit.html", product=product, form=form, ingredients_form=ingredients_form,
-        plan_form=plan_form, step_form=step_form,
+        plan_form=plan_form, step_form=step_form, bundle_form=bundle_form,
     ), status
 
 
