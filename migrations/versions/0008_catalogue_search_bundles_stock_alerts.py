@@ -9,6 +9,10 @@ in the models' metadata; migrations/env.py keeps autogenerate from comparing the
 Bundles: `product_bundles` (several bottles of a product at one price) and
 `order_items.bottles_per_unit` (1 for single bottles, N for a line of bundles of N).
 
+Stock alerts (shop/catalog/alerts.py): `back_in_stock_requests` (an address waiting for a
+product to return) and `low_stock_alerts` (one row per product whose low stock staff were told
+of, until it is restocked above LOW_STOCK_THRESHOLD).
+
 Revision ID: 0008
 Revises: 0007
 """
@@ -40,6 +44,26 @@ def upgrade():
     )
     with op.batch_alter_table('product_bundles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_product_bundles_product_id'), ['product_id'], unique=False)
+
+    op.create_table('back_in_stock_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('requested_at', sa.DateTime(), nullable=False),
+    sa.Column('notified_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_back_in_stock_requests_product_id_products'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_back_in_stock_requests')),
+    sa.UniqueConstraint('product_id', 'email', name='uq_back_in_stock_requests_product_email')
+    )
+    with op.batch_alter_table('back_in_stock_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_back_in_stock_requests_product_id'), ['product_id'], unique=False)
+    op.create_table('low_stock_alerts',
+    sa.Column('product_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('stock', sa.Integer(), nullable=False),
+    sa.Column('alerted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_low_stock_alerts_product_id_products'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('product_id', name=op.f('pk_low_stock_alerts'))
+    )
 
     with op.batch_alter_table('order_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('bottles_per_unit', sa.Integer(), server_default='1', nullable=False))
@@ -87,3 +111,7 @@ def downgrade():
     with op.batch_alter_table('product_bundles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_bundles_product_id'))
     op.drop_table('product_bundles')
+    op.drop_table('low_stock_alerts')
+    with op.batch_alter_table('back_in_stock_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_back_in_stock_requests_product_id'))
+    op.drop_table('back_in_stock_requests')

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from shop.catalog.models import (
     DEFAULT_TAX_CODE, FDA_DISCLAIMER, STEP_DOSE, STEP_KINDS, Bundle, Ingredient, Product, TitrationStep,
 )
+from shop.catalog import alerts
 from shop.catalog.services import escape_like
 from shop.errors import NotFound, Unprocessable
 from shop.extensions import db
@@ -83,9 +84,12 @@ def create_product(fields: dict) -> Product:
 def update_product(product: Product, fields: dict) -> Product:
     """Change any of the product's own fields (stock and guarantee days included)."""
     values = _checked_product_fields(fields, product=product)
+    stock_before = product.stock
     for name, value in values.items():
         setattr(product, name, value)
     db.session.flush()
+    if product.stock != stock_before:
+        alerts.stock_changed(product, stock_before)  # back-in-stock emails, the low-stock alert re-armed
     return product
 
 

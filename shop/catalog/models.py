@@ -155,6 +155,31 @@ def bundle_label(bottles: int, price: int, single_price: int) -> str:
     return f"{bottles} bottles"
 
 
+class BackInStockRequest(Base):
+    """A shopper asked to be emailed once when an out-of-stock product is back (shop/catalog/alerts.py)."""
+
+    __tablename__ = "back_in_stock_requests"
+    __table_args__ = (UniqueConstraint("product_id", "email", name="uq_back_in_stock_requests_product_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))  # lower-cased
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    notified_at: Mapped[datetime | None]  # None: waiting for the stock to return
+
+
+class LowStockAlert(Base):
+    """Staff were alerted that a product fell to LOW_STOCK_THRESHOLD or below; the row goes when
+    stock is above it again, so each crossing alerts once (shop/catalog/alerts.py)."""
+
+    __tablename__ = "low_stock_alerts"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True,
+                                            autoincrement=False)
+    stock: Mapped[int]  # as it was when the alert went out
+    alerted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CatalogueVersion(Base):
     """One row whose `version` changes in the same transaction as anything the catalogue shows.
 
