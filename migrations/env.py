@@ -46,11 +46,9 @@ def include_object(obj, name, type_, reflected, compare_to):
     """Leave out what lives outside the models' metadata on purpose: the catalogue's search
     objects (shop/catalog/search.py: SQLite's FTS5 table and its shadow tables, PostgreSQL's
     expression and trigram indexes), which the migrations create themselves."""
-    from shop.catalog.search import SEARCH_OBJECTS
+    from shop.catalog.search import include_object as leave_out_search_objects
 
-    if reflected and compare_to is None and name and name.startswith(SEARCH_OBJECTS):
-        return False
-    return True
+    return leave_out_search_objects(obj, name, type_, reflected, compare_to)
 
 
 def run_migrations_offline():

@@ -64,6 +64,12 @@ for _statement in POSTGRES_DDL:
     event.listen(Product.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's `include_object`: leave out the search objects the database has and the
+    models' metadata deliberately does not (migrations/env.py, and any schema comparison)."""
+    return not (reflected and compare_to is None and name and name.startswith(SEARCH_OBJECTS))
+
+
 def escape_like(text_: str) -> str:
     """Make `%`, `_` and the escape character itself match literally in LIKE."""
     return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
