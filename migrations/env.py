@@ -42,6 +42,15 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out what lives outside the models' metadata on purpose: the catalogue's search
+    objects (shop/catalog/search.py: SQLite's FTS5 table and its shadow tables, PostgreSQL's
+    expression and trigram indexes), which the migrations create themselves."""
+    from shop.catalog.search import include_object as leave_out_search_objects
+
+    return leave_out_search_objects(obj, name, type_, reflected, compare_to)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -56,7 +65,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_object=include_object,
     )
 
     with context.begin_transaction():
@@ -91,6 +101,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=include_object,
             **conf_args
         )
 

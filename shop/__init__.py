@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.followups import signals as followup_signals
     from shop.followups.views import bp as followups_bp
     from shop.promotions import signals as promotion_signals
+    from shop.catalog import alerts as catalog_alerts
     from shop.fulfilment.api import blp as fulfilment_api
     from shop.admin import bp as admin_bp
     from shop.health import bp as health_bp
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(followups_bp)
     followup_signals.connect()
     promotion_signals.connect()
+    catalog_alerts.connect()
     guarantee.init_app(app)
     api.register_blueprint(guarantee_api)
     api.register_blueprint(guarantee_admin_api)

@@ -70,6 +70,11 @@ SETTINGS: tuple[Setting, ...] = (
     S("CHECKOUT_RATE_LIMIT", TEXT, "20/hour", "checkouts a client address may start (the API and the cart together)"),
     S("CHECKOUT_MAX_UNPAID_UNITS", NUMBER, 100,
       "units that unpaid orders of one client address or email may hold at once; `0` turns the cap off"),
+    S("BACK_IN_STOCK_RATE_LIMIT", TEXT, "10/hour",
+      "\"email me when it's back\" requests per client IP (the out-of-stock product page's form)"),
+    S("LOW_STOCK_THRESHOLD", NUMBER, 20,
+      "bottles in stock at or below which a paid order alerts admins by email (once per crossing) "
+      "and the dashboard lists the product"),
     S("REVIEWS_RATE_LIMIT_IP", TEXT, "30/hour", "review and question posts per client IP"),
     S("REVIEWS_RATE_LIMIT_EMAIL", TEXT, "5/hour", "review and question posts per email address"),
     S("ADMIN_LOGIN_RATE_LIMIT", TEXT, "10/minute", "staff sign-in attempts per client IP"),

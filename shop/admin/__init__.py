@@ -13,6 +13,7 @@ from shop.admin import (  # noqa: E402,F401
     claim_views,
     dashboard_views,
     data_views,
+    bundle_views,
     email_views,
     collection_views,
     fulfilment_views,

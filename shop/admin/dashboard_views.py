@@ -5,6 +5,7 @@ from shop.admin import metrics
 from shop.admin.access import EVERY_ROLE, roles
 from shop.admin.blueprint import bp
 from shop.admin.charts import bar_chart
+from shop.catalog import alerts
 
 
 @bp.get("/")
@@ -13,4 +14,5 @@ from shop.admin.charts import bar_chart
 def dashboard():
     numbers = metrics.dashboard()
     chart = bar_chart(numbers.days)
-    return render_template("admin/dashboard.html", numbers=numbers, chart=chart)
+    return render_template("admin/dashboard.html", numbers=numbers, chart=chart,
+                           low_stock=alerts.low_stock_products(), low_stock_threshold=alerts.threshold())

@@ -194,6 +194,12 @@ class PolicyPageForm(FlaskForm):
     body = TextAreaField("Text", validators=[DataRequired(REQUIRED), Length(max=50_000)])
 
 
+class BundleForm(FlaskForm):
+    bottles = IntegerField("Bottles", validators=[InputRequired(REQUIRED)])
+    price = FiniteDecimalField("Price for all of them", places=None, validators=[InputRequired(REQUIRED)])
+    label = StringField("Label (empty: \"3 bottles, save 15%\")", validators=[Optional(), Length(max=100)])
+
+
 def _single_line(form, field) -> None:
     if field.data and has_control_characters(field.data):
         raise ValidationError(CONTROL_CHARACTERS_MESSAGE)

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from shop.admin.access import ADMIN_ONLY, roles
 from shop.admin.blueprint import bp
-from shop.admin.forms import IngredientsForm, PictureAltForm, PictureForm, PlanForm, ProductForm, StepForm
+from shop.admin.forms import BundleForm, IngredientsForm, PictureAltForm, PictureForm, PlanForm, ProductForm, StepForm
 from shop.admin.presenters import from_minor_units, to_minor_units
 from shop.catalog import admin_services as catalog
 from shop.errors import ShopError
@@ -75,6 +75,7 @@ def product_publish(product_id):
 
 
 def edit_page(product, *, form=None, ingredients_form=None, plan_form=None, step_form=None, picture_form=None,
+              bundle_form=None,
               status=200):
     if form is None:
         form = ProductForm(obj=product, formdata=None)
@@ -92,9 +93,11 @@ def edit_page(product, *, form=None, ingredients_form=None, plan_form=None, step
         ] + [{}]})
     step_form = step_form or StepForm(formdata=None)
     picture_form = picture_form or PictureForm(formdata=None)
+    bundle_form = bundle_form or BundleForm(formdata=None)
     return render_template(
         "admin/products/edit.html", product=product, form=form, ingredients_form=ingredients_form,
         plan_form=plan_form, step_form=step_form, picture_form=picture_form, alt_form=PictureAltForm(formdata=None),
+        bundle_form=bundle_form,
     ), status
 
 

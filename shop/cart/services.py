@@ -1,4 +1,7 @@
-"""The session cart: {slug: quantity}, checked against the catalogue whenever it is read.
+"""The session cart: {line: quantity}, checked against the catalogue whenever it is read.
+
+A line is a product's slug (single bottles) or `slug*N` (its bundle of N bottles; the quantity
+then counts bundles), so a product and its bundle sit in the cart side by side.
 
 Nothing is reserved until checkout; the cart only remembers intentions, so it lives in the
 signed session cookie and never writes to the database.
@@ -7,8 +10,9 @@ from dataclasses import dataclass
 
 from flask import session
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from shop.catalog.models import Product
+from shop.catalog.models import Bundle, Product
 from shop.errors import Unprocessable
 from shop.extensions import db
 from shop.money import DEFAULT_CURRENCY
@@ -27,27 +31,62 @@ def buyable(stock: int) -> int:
 @dataclass(frozen=True)
 class CartLine:
     product: Product
-    quantity: int
+    quantity: int  # bottles; for a bundle line, bundles
+    bundle: Bundle | None = None
+
+    @property
+    def key(self) -> str:
+        return line_key(self.product.slug, self.bundle.bottles if self.bundle else None)
+
+    @property
+    def unit_price(self) -> int:
+        return self.bundle.price if self.bundle else self.product.price
+
+    @property
+    def name(self) -> str:
+        return f"{self.product.name} — {self.bundle.display_label}" if self.bundle else self.product.name
 
     @property
     def line_total(self) -> int:
-        return self.product.price * self.quantity
+        return self.unit_price * self.quantity
+
+
+def line_key(slug: str, bundle: int | None = None) -> str:
+    """The cart's name for a line: the slug, or `slug*N` for the bundle of N bottles."""
+    return f"{slug}*{bundle}" if bundle else slug
+
+
+def parse_key(key: str) -> tuple[str, int | None]:
+    """(slug, bottles per bundle or None) of a line's key."""
+    slug, _, size = str(key).partition("*")
+    return slug, (int(size) if size.isdigit() else None)
 
 
 def quantities() -> dict[str, int]:
+    """{line key: quantity}, as the session holds them."""
     raw = session.get(SESSION_KEY) or {}
     if not isinstance(raw, dict):
         return {}
     return {str(slug): int(qty) for slug, qty in raw.items() if isinstance(qty, int) and qty > 0}
 
 
-def add(slug: str, quantity: int) -> Product:
-    """Put `quantity` more of a published product in the cart (at most 99 of one)."""
+def checkout_lines() -> list[tuple[str, int, int | None]]:
+    """(slug, quantity, bundle) of each line, as the checkout takes them."""
+    return [(slug, qty, bundle) for (slug, bundle), qty in
+            ((parse_key(key), qty) for key, qty in quantities().items())]
+
+
+def add(slug: str, quantity: int, bundle: int | None = None) -> Product:
+    """Put `quantity` more of a published product in the cart (at most 99 of one line); with
+    `bundle`, that many of its bundle of `bundle` bottles (422 when it offers no such bundle)."""
     product = _published(slug)
+    if bundle is not None and not any(b.bottles == bundle for b in product.bundles):
+        raise Unprocessable("That bundle is not offered", errors={"bundle": ["Not offered"]})
+    key = line_key(slug, bundle)
     cart = quantities()
-    if slug not in cart and len(cart) >= MAX_LINES:
+    if key not in cart and len(cart) >= MAX_LINES:
         raise Unprocessable(f"A cart holds at most {MAX_LINES} different products")
-    cart[slug] = min(cart.get(slug, 0) + _checked(quantity, minimum=1), MAX_QUANTITY)
+    cart[key] = min(cart.get(key, 0) + _checked(quantity, minimum=1), MAX_QUANTITY)
     _save(cart)
     return product
 
@@ -76,13 +115,27 @@ def clear() -> None:
 
 
 def lines() -> list[CartLine]:
-    """The cart's products, in the order they were added; vanished products drop out."""
+    """The cart's lines, in the order they were added; vanished products and bundles drop out."""
     cart = quantities()
     if not cart:
         return []
-    found = db.session.scalars(select(Product).where(Product.slug.in_(cart), Product.published.is_(True))).all()
+    slugs = {parse_key(key)[0] for key in cart}
+    found = db.session.scalars(select(Product).where(Product.slug.in_(slugs), Product.published.is_(True))
+                               .options(selectinload(Product.bundles))).all()
     by_slug = {p.slug: p for p in found}
-    return [CartLine(by_slug[slug], qty) for slug, qty in cart.items() if slug in by_slug]
+    result = []
+    for key, qty in cart.items():
+        slug, size = parse_key(key)
+        product = by_slug.get(slug)
+        if product is None:
+            continue
+        if size is None:
+            result.append(CartLine(product, qty))
+            continue
+        bundle = next((b for b in product.bundles if b.bottles == size), None)
+        if bundle is not None:
+            result.append(CartLine(product, qty, bundle))
+    return result
 
 
 @dataclass(frozen=True)
@@ -110,7 +163,8 @@ def count() -> int:
 
 
 def _published(slug: str) -> Product:
-    product = db.session.scalar(select(Product).where(Product.slug == slug, Product.published.is_(True)))
+    product = db.session.scalar(select(Product).where(Product.slug == slug, Product.published.is_(True))
+                                .options(selectinload(Product.bundles)))
     if product is None:
         raise Unprocessable("That product is not available", errors={"slug": ["Unknown product"]})
     return product

@@ -19,7 +19,8 @@ bp = Blueprint("cart", __name__)
 CHECKOUT_KEY = "checkout_order"
 
 register_section("cart", "buy", "cart/_buy.html",
-                 context=lambda product: {"max_quantity": cart.buyable(product.stock)})
+                 context=lambda product: {"max_quantity": cart.buyable(product.stock),
+                                          "bundles": [b for b in product.bundles if b.bottles <= product.stock]})
 
 
 @bp.get("/cart")
@@ -31,7 +32,8 @@ def show():
 @bp.post("/cart/add")
 def add():
     try:
-        product = cart.add(request.form.get("slug", ""), request.form.get("quantity", 1, type=int))
+        product = cart.add(request.form.get("slug", ""), request.form.get("quantity", 1, type=int),
+                           request.form.get("bundle", type=int))
     except ShopError as exc:
         flash(exc.message, "error")
         return redirect(local_path(request.referrer, origin=request.host_url) or url_for("cart.show"), 303)
@@ -60,7 +62,7 @@ def checkout():
     """The same checkout as the API; the customer leaves for Stripe's page (303)."""
     email = (request.form.get("email") or "").strip()
     session["checkout_email"] = email[:254]
-    lines = [CheckoutLine(slug, qty) for slug, qty in cart.quantities().items()]
+    lines = [CheckoutLine(slug, qty, bundle) for slug, qty, bundle in cart.checkout_lines()]
     if not lines:
         flash("Your cart is empty.", "error")
         return redirect(url_for("cart.show"), 303)

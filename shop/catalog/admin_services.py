@@ -10,7 +10,10 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from shop.catalog.models import DEFAULT_TAX_CODE, FDA_DISCLAIMER, STEP_DOSE, STEP_KINDS, Ingredient, Product, TitrationStep
+from shop.catalog.models import (
+    DEFAULT_TAX_CODE, FDA_DISCLAIMER, STEP_DOSE, STEP_KINDS, Bundle, Ingredient, Product, TitrationStep,
+)
+from shop.catalog import alerts
 from shop.catalog.services import escape_like
 from shop.errors import NotFound, Unprocessable
 from shop.extensions import db
@@ -90,9 +93,12 @@ def create_product(fields: dict) -> Product:
 def update_product(product: Product, fields: dict) -> Product:
     """Change any of the product's own fields (stock and guarantee days included)."""
     values = _checked_product_fields(fields, product=product)
+    stock_before = product.stock
     for name, value in values.items():
         setattr(product, name, value)
     db.session.flush()
+    if product.stock != stock_before:
+        alerts.stock_changed(product, stock_before)  # back-in-stock emails, the low-stock alert re-armed
     return product
 
 
@@ -337,3 +343,44 @@ def remove_step(product: Product, step_id: int) -> None:
 
 def _step_row(step: TitrationStep) -> StepRow:
     return StepRow(step.day, step.capsules, step.kind, step.note)
+
+
+# --- bundles -----------------------------------------------------------------------------------
+
+MAX_BUNDLE_BOTTLES = 99  # the checkout API takes bundles of 2 to 99 bottles
+
+
+def add_bundle(product: Product, bottles: int | None, price: int | None, label: str = "") -> Bundle:
+    """Offer `bottles` of the product for `price` (minor units, for all of them).
+
+    A bundle is for 2 to 99 bottles, one per size, priced above 0 and below that many single
+    bottles (otherwise it is no offer); an empty label reads "3 bottles, save 15%".
+    """
+    errors: dict[str, list[str]] = {}
+    label = (label or "").strip()
+    if bottles is None or not 2 <= bottles <= MAX_BUNDLE_BOTTLES:
+        errors["bottles"] = [f"From 2 to {MAX_BUNDLE_BOTTLES} bottles"]
+    elif any(b.bottles == bottles for b in product.bundles):
+        errors["bottles"] = [f"There is already a bundle of {bottles}"]
+    if price is None or not 0 < price <= MAX_NUMBER:
+        errors["price"] = ["A price above 0"]
+    elif bottles and "bottles" not in errors and price >= bottles * product.price:
+        errors["price"] = [f"Must be less than {bottles} single bottles cost"]
+    if len(label) > 100:
+        errors["label"] = ["At most 100 characters"]
+    if errors:
+        raise Unprocessable("Please correct the bundle", errors=errors)
+    bundle = Bundle(bottles=bottles, price=price, label=label)
+    product.bundles.append(bundle)
+    product.bundles.sort(key=lambda b: b.bottles)
+    db.session.flush()
+    return bundle
+
+
+def remove_bundle(product: Product, bundle_id: int) -> None:
+    """Stop offering a bundle (orders that bought it keep their lines)."""
+    bundle = next((b for b in product.bundles if b.id == bundle_id), None)
+    if bundle is None:
+        raise NotFound("No such bundle")
+    product.bundles.remove(bundle)
+    db.session.flush()

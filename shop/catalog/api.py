@@ -25,7 +25,12 @@ _detail_schema = ProductDetailSchema()
 @blp.arguments(ProductQuerySchema(), location="query")  # an instance: not rebuilt per request
 @blp.response(200, ProductPageSchema)
 def list_products(args):
-    """Published products, by name; `q` searches name and summary (case-insensitive)."""
+    """Published products, by name; or, with `q`, the products it finds, best match first.
+
+    `q` searches name, summary, description and ingredient names; every word must match, and
+    a product whose name holds the text ranks first. On PostgreSQL a word one letter off still
+    matches (trigram similarity).
+    """
     page, per_page, q = args["page"], args["per_page"], (args["q"] or "").strip()
 
     def body() -> bytes:

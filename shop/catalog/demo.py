@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from shop.catalog.demo_pictures import bottle_picture
-from shop.catalog.models import (STEP_CHECKIN, STEP_DOSE, Collection, CollectionProduct, Ingredient, Product,
+from shop.catalog.models import (STEP_CHECKIN, STEP_DOSE, Bundle, Collection, CollectionProduct, Ingredient, Product,
                                  TitrationStep)
 from shop.catalog.pictures import add_picture
 from shop.extensions import db
@@ -60,6 +60,8 @@ DEMO_PRODUCTS = [
             "machinery after taking it. Not for use if pregnant or nursing, or by anyone under 18. Ask your "
             "doctor before use if you take any medication or have a medical condition. Keep out of reach of children."
         ),
+        # (bottles, price for all of them, label): 3 × 4900 = 14700, sold for 12495 (15% off).
+        "bundles": [(3, 12495, "3 bottles, save 15%")],
         "ingredients": [
             ("Magnesium (as magnesium glycinate)", "300", "mg", 71),
             ("Vitamin B6 (as pyridoxine HCl)", "10", "mg", 588),
@@ -151,10 +153,12 @@ def seed_demo_catalogue(progress: Callable[[str], None] = lambda msg: None) -> i
     """Add each demo product that is not there yet (by slug); returns how many were added.
 
     A demo product already there keeps what staff set, and gains what it lacks: advice and facts
-    left empty (a store upgraded from before they existed), a picture, its collections.
+    left empty (a store upgraded from before they existed), a picture, its collections, the
+    demo's bundles when it has none.
     """
     existing = {p.slug: p for p in db.session.scalars(
-        select(Product).options(selectinload(Product.images), selectinload(Product.ingredients)))}
+        select(Product).options(selectinload(Product.images), selectinload(Product.ingredients),
+        selectinload(Product.bundles)))}
     added = 0
     for index, spec in enumerate(DEMO_PRODUCTS, start=1):
         product = existing.get(spec["slug"])
@@ -165,6 +169,8 @@ def seed_demo_catalogue(progress: Callable[[str], None] = lambda msg: None) -> i
             state = "added"
         else:
             state = "already there" if _fill_blanks(product, spec) == 0 else "already there, empty fields filled"
+            if not product.bundles and spec.get("bundles"):
+                product.bundles = _bundles(spec)
         if not product.images:
             db.session.flush()
             add_picture(product, demo_picture(spec), demo_alt(spec))
@@ -218,7 +224,7 @@ def seed_demo_collections(progress: Callable[[str], None] = lambda msg: None) ->
 
 def build_product(spec: dict) -> Product:
     """A product from a spec of DEMO_PRODUCTS' shape; an ingredient row may end with its % DV."""
-    fields = {"published": True, **{k: v for k, v in spec.items() if k not in {"ingredients", "plan"}}}
+    fields = {"published": True, **{k: v for k, v in spec.items() if k not in {"ingredients", "plan", "bundles"}}}
     product = Product(**fields)
     product.ingredients = [
         Ingredient(position=i, name=row[0], amount=Decimal(row[1]), unit=row[2],
@@ -228,5 +234,10 @@ def build_product(spec: dict) -> Product:
     product.titration_steps = [
         TitrationStep(day=day, capsules=capsules, kind=kind, note=note) for day, capsules, kind, note in spec["plan"]
     ]
+    product.bundles = _bundles(spec)
     return product
+
+
+def _bundles(spec: dict) -> list[Bundle]:
+    return [Bundle(bottles=bottles, price=price, label=label) for bottles, price, label in spec.get("bundles", ())]
 

@@ -77,11 +77,16 @@ class Product(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    # The names of its ingredients, kept by shop/catalog/search.py so a search reads one row.
+    ingredient_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     ingredients: Mapped[list["Ingredient"]] = relationship(
         back_populates="product", order_by="Ingredient.position", cascade="all, delete-orphan"
     )
     titration_steps: Mapped[list["TitrationStep"]] = relationship(
         back_populates="product", order_by="TitrationStep.day", cascade="all, delete-orphan"
+    )
+    bundles: Mapped[list["Bundle"]] = relationship(
+        back_populates="product", order_by="Bundle.bottles", cascade="all, delete-orphan"
     )
     images: Mapped[list["ProductImage"]] = relationship(
         back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
@@ -198,6 +203,69 @@ class CollectionProduct(Base):
 
     collection: Mapped[Collection] = relationship(back_populates="entries")
     product: Mapped[Product] = relationship()
+
+
+class Bundle(Base):
+    """Several bottles of one product sold together at `price` (minor units, for all of them).
+
+    A checkout line `{slug, bundle: bottles}` buys one such bundle (its `quantity` counts bundles).
+    """
+
+    __tablename__ = "product_bundles"
+    __affects_catalogue__ = True
+    __table_args__ = (
+        UniqueConstraint("product_id", "bottles", name="uq_product_bundles_product_bottles"),
+        CheckConstraint("bottles >= 2", name="bottles_at_least_two"),
+        CheckConstraint("price > 0", name="price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    bottles: Mapped[int]
+    price: Mapped[int]  # minor units of the product's currency, for the whole bundle
+    label: Mapped[str] = mapped_column(String(100), default="")
+
+    product: Mapped[Product] = relationship(back_populates="bundles")
+
+    @property
+    def display_label(self) -> str:
+        """The label shoppers see: staff's own words, or "3 bottles, save 15%"."""
+        return self.label or bundle_label(self.bottles, self.price, self.product.price)
+
+
+def bundle_label(bottles: int, price: int, single_price: int) -> str:
+    """What a bundle is called when staff gave it no label: "3 bottles, save 15%"."""
+    full = bottles * single_price
+    if full > price > 0:
+        saving = (full - price) * 100 // full
+        if saving >= 1:
+            return f"{bottles} bottles, save {saving}%"
+    return f"{bottles} bottles"
+
+
+class BackInStockRequest(Base):
+    """A shopper asked to be emailed once when an out-of-stock product is back (shop/catalog/alerts.py)."""
+
+    __tablename__ = "back_in_stock_requests"
+    __table_args__ = (UniqueConstraint("product_id", "email", name="uq_back_in_stock_requests_product_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))  # lower-cased
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    notified_at: Mapped[datetime | None]  # None: waiting for the stock to return
+
+
+class LowStockAlert(Base):
+    """Staff were alerted that a product fell to LOW_STOCK_THRESHOLD or below; the row goes when
+    stock is above it again, so each crossing alerts once (shop/catalog/alerts.py)."""
+
+    __tablename__ = "low_stock_alerts"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True,
+                                            autoincrement=False)
+    stock: Mapped[int]  # as it was when the alert went out
+    alerted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CatalogueVersion(Base):

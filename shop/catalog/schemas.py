@@ -77,6 +77,12 @@ class AdviceSchema(Schema):
                                   metadata={"description": "Signs that call for a doctor, one per item"})
 
 
+class BundleSchema(Schema):
+    bottles = fields.Integer(required=True, metadata={"description": "Bottles in the bundle (2 or more)"})
+    price = fields.Integer(required=True, metadata={"description": "Minor units (cents), for all the bottles"})
+    label = fields.String(required=True, metadata={"example": "3 bottles, save 15%"})
+
+
 class ProductDetailSchema(ProductSchema):
     description = fields.String(required=True)
     ingredients = fields.List(fields.Nested(IngredientSchema), required=True)
@@ -90,3 +96,5 @@ class ProductDetailSchema(ProductSchema):
     advice = fields.Nested(AdviceSchema, required=True,
                            metadata={"description": "This product's own advice: when to take it, "
                                      "what a side effect means, how to stop, when to see a doctor"})
+    bundles = fields.List(fields.Nested(BundleSchema), required=True, metadata={
+        "description": "Several bottles at one price; buy one with a checkout line `{slug, bundle: bottles}`"})

@@ -4,42 +4,36 @@
 such as the checkout); pages and the API read the cached copies of `catalogue_page` and
 `product_details`.
 """
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog.cache import cached
-from shop.catalog.models import Product
+from shop.catalog.models import Bundle, Product
+from shop.catalog.search import escape_like, search  # noqa: F401 (escape_like: other domains use it from here)
 from shop.catalog.snapshots import CataloguePage, ProductView, product_view
 from shop.errors import NotFound
+from shop.db import dialect_of
 from shop.extensions import db
 from shop.pagination import Page, paginate
 
 
-def escape_like(text: str) -> str:
-    """Make `%`, `_` and the escape character itself match literally in LIKE."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def published_products_query(q: str | None):
+    """Published products; with `q`, those it finds (shop/catalog/search.py), best first,
+    otherwise all of them by name."""
     query = select(Product).where(Product.published.is_(True))
     q = (q or "").strip()
     if q:
-        pattern = f"%{escape_like(q.lower())}%"
-        query = query.where(
-            or_(
-                func.lower(Product.name).like(pattern, escape="\\"),
-                func.lower(Product.summary).like(pattern, escape="\\"),
-            )
-        )
-    return query
+        return search(query, q, dialect_of(db.session()))
+    return query.order_by(Product.name, Product.id)
 
 
 def list_products(page: int = 1, per_page: int = 24, q: str | None = None, fresh: bool = False) -> Page:
-    """One page of published products, by name, and how many match in all.
+    """One page of published products and how many match in all: by name, or for a search,
+    best match first (a name match before the rest).
 
     `fresh` refreshes rows the session already holds from what the database says.
     """
-    query = published_products_query(q).order_by(Product.name, Product.id).options(selectinload(Product.images))
+    query = published_products_query(q).options(selectinload(Product.images))
     return paginate(query.execution_options(populate_existing=fresh), page, per_page)
 
 
@@ -47,7 +41,8 @@ def get_published_product(slug: str) -> Product:
     product = db.session.scalar(
         select(Product)
         .where(Product.slug == slug, Product.published.is_(True))
-        .options(selectinload(Product.ingredients), selectinload(Product.titration_steps))
+        .options(selectinload(Product.ingredients), selectinload(Product.titration_steps),
+                 selectinload(Product.bundles))
     )
     if product is None:
         raise NotFound("Product not found")
@@ -87,7 +82,7 @@ def product_details(slug: str) -> ProductView:
             # Pictures join the ingredients' query: a page stays at four queries cold. The rows
             # multiply (ingredients × pictures, a few hundred at most) once per catalogue version.
             .options(joinedload(Product.ingredients), joinedload(Product.images),
-                     selectinload(Product.titration_steps))
+                     selectinload(Product.titration_steps), selectinload(Product.bundles))
             # A copy for everyone is made from the rows, not from objects this session holds.
             .execution_options(populate_existing=True)
         ).unique().one_or_none()
@@ -97,3 +92,8 @@ def product_details(slug: str) -> ProductView:
     if view is None:  # unknown slugs are cached too: a flood of them costs one query each
         raise NotFound("Product not found")
     return view
+
+
+def bundle_name(product: Product, bundle: Bundle) -> str:
+    """What an order line and Stripe's line item call a bundle: "Mag R&R — 3 bottles, save 15%"."""
+    return f"{product.name} — {bundle.display_label}"[:200]

@@ -52,6 +52,13 @@ class TitrationStepView:
 
 
 @dataclass(frozen=True, slots=True)
+class BundleView:
+    bottles: int
+    price: int  # minor units, for all the bottles
+    label: str  # as shoppers see it (Bundle.display_label)
+
+
+@dataclass(frozen=True, slots=True)
 class ProductView:
     id: int
     slug: str
@@ -81,6 +88,7 @@ class ProductView:
     ingredients: tuple[IngredientView, ...] = ()
     titration_steps: tuple[TitrationStepView, ...] = ()
     images: tuple[ImageView, ...] = ()
+    bundles: tuple[BundleView, ...] = ()
 
     @property
     def in_stock(self) -> bool:
@@ -155,6 +163,10 @@ def product_view(product: Product, with_details: bool = False) -> ProductView:
                 TitrationStepView(s.day, s.capsules, s.kind, s.note) for s in product.titration_steps
             ),
             **{name: getattr(product, name) for name in DETAIL_FIELDS},
+            "bundles": tuple(
+                BundleView(b.bottles, b.price, b.display_label)
+                for b in product.bundles
+            ),
         }
     details["images"] = tuple(image_view(image) for image in product.images)
     return ProductView(

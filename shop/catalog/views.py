@@ -14,11 +14,12 @@ token goes, and each visit gets a copy with its own token put in.
 """
 import secrets
 
-from flask import Blueprint, g, render_template, request, session
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from shop.catalog import services
+from shop.catalog import alerts, services
 from shop.catalog.cache import cached
 from shop.catalog.collections import collection_page, published_collections
 from shop.catalog.http_cache import public_page
@@ -26,6 +27,8 @@ from shop.catalog.advice import doctor_signs
 from shop.catalog.presenters import product_json_ld, titration_weeks
 from shop.catalog.snapshots import supplement_facts
 from shop.catalog.sections import sections_for
+from shop.errors import NotFound, ShopError
+from shop.extensions import limiter
 from shop.pagination import page_count, page_number
 
 bp = Blueprint("catalog", __name__)
@@ -114,3 +117,25 @@ def _fragment(key, template: str, **context) -> Markup:
 def _rendered(template: str, **context) -> Markup:
     # Jinja autoescaped every value while rendering; the output is HTML to insert as it is.
     return Markup(render_template(template, **context))  # nosec: B704
+
+
+def _back_in_stock_limit() -> str:
+    return current_app.config.get("BACK_IN_STOCK_RATE_LIMIT") or "10/hour"
+
+
+@bp.post("/products/<slug>/notify")
+@limiter.limit(_back_in_stock_limit, key_func=get_remote_address, scope="back-in-stock-ip")
+def back_in_stock(slug):
+    """The out-of-stock page's "email me when it's back" form (303 back to the product page).
+
+    The same thanks whether or not the address was already waiting: the form reveals nothing.
+    """
+    try:
+        alerts.request_back_in_stock(slug, request.form.get("email", ""))
+    except NotFound:
+        raise
+    except ShopError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("catalog.product_detail", slug=slug), 303)
+    flash("Thank you: we will email you once when it is back in stock.", "success")
+    return redirect(url_for("catalog.product_detail", slug=slug), 303)

@@ -87,7 +87,7 @@ def followup_email(row: FollowUp, order: Order, plan: list[PlanStep]) -> EmailSp
     }
     if row.kind == REORDER:
         doses = [(r.step_day + r.delay_days, r.capsules) for r in plan if r.kind == DOSE]
-        quantity = sum(i.quantity for i in order.items if i.product_id == row.product_id)
+        quantity = sum(i.bottles for i in order.items if i.product_id == row.product_id)  # bundles count their bottles
         runout = plan_maths.runout_day(doses, product.capsules_per_bottle * quantity)
         if runout is not None:
             context["runout_date"] = local_day(plan_maths.due_at(row.starts_on, runout, 0, current_app.config["SHOP_TIMEZONE"]))

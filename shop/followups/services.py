@@ -101,7 +101,7 @@ def schedule_for_order(order: Order) -> list[FollowUp]:
     starts_on = plan.local_date(as_utc(order.delivered_at), tz)
     bottles: dict[int, int] = defaultdict(int)
     for item in order.items:
-        bottles[item.product_id] += item.quantity
+        bottles[item.product_id] += item.bottles
     products = db.session.scalars(select(Product).where(Product.id.in_(bottles))).all()
     subscribed = _subscribed_product(order)
     renewal = order.stripe_invoice_id is not None

@@ -35,12 +35,16 @@ def create_checkout(args):
     A `subscribe` line (one per checkout, a product with `subscription_discount_percent`) makes
     it a subscription checkout: that product at its discounted price, renewed at Stripe when the
     bottle runs out; other lines are bought once on the same first invoice. Subscription
-    checkouts ship free and take no promotion code. `success_url` and `cancel_url`, when given, must be
+    checkouts ship free and take no promotion code. A line `{slug, bundle: N}` buys the product's bundle
+    of N bottles at the bundle's price (`quantity` then counts bundles, default 1; stock, the
+    follow-up plan and the reorder reminder count N bottles per bundle); 422 when the product
+    offers no bundle of N. `success_url` and `cancel_url`, when given, must be
     addresses on the shop's own origin (PUBLIC_URL's scheme, host and port).
     """
     started = start_checkout(
         args["email"],
-        [CheckoutLine(item["slug"], item["quantity"], item["subscribe"]) for item in args["items"]],
+        [CheckoutLine(item["slug"], item["quantity"] or 1, bundle=item["bundle"], subscribe=item["subscribe"])
+         for item in args["items"]],
         success_url=args["success_url"],
         cancel_url=args["cancel_url"],
         client_address=request.remote_addr,

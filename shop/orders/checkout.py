@@ -27,9 +27,11 @@ from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from shop.cart.services import MAX_QUANTITY
-from shop.catalog.models import Product
+from shop.catalog.models import Bundle, Product
+from shop.catalog.services import bundle_name
 from shop.db import as_utc, is_postgres, utcnow
 from shop.errors import Conflict, Unprocessable
 from shop.extensions import db
@@ -54,9 +56,16 @@ SHIPPING_TAX_CODE = "txcd_92010001"
 
 @dataclass(frozen=True)
 class CheckoutLine:
+    """`quantity` single bottles of `slug`; or, with `bundle` N, `quantity` bundles of N bottles."""
+
     slug: str
     quantity: int
+    bundle: int | None = None
     subscribe: bool = False
+
+
+# A merged line's key: (slug, bottles per bundle or None for single bottles).
+LineKey = tuple[str, int | None]
 
 
 @dataclass(frozen=True)
@@ -76,11 +85,12 @@ def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | Non
     """
     merged = _merge(lines)
     products = _published_products(merged)
+    bundles = _offered_bundles(merged, products)
     subscribed = _subscribed_slug(lines, merged, products)
     if subscribed is None:
         _push_pending_promotion_codes()
     try:
-        order, token = _open_order(email, merged, products, client_address, subscribed)
+        order, token = _open_order(email, merged, products, bundles, client_address, subscribed)
         db.session.commit()
     except stock.OutOfStock as exc:
         db.session.rollback()
@@ -166,25 +176,28 @@ def _abandon_safely(order_id: int, reason: str) -> None:
         log.exception("Could not cancel order %s after a failed checkout; the sweep will", order_id)
 
 
-def _merge(lines: list[CheckoutLine]) -> dict[str, tuple[int, int]]:
-    """{slug: (index of first line, total quantity)}: a slug listed twice is one line."""
-    merged: dict[str, tuple[int, int]] = {}
+def _merge(lines: list[CheckoutLine]) -> dict[LineKey, tuple[int, int]]:
+    """{(slug, bundle): (index of first line, total quantity)}: a slug listed twice is one line
+    (single bottles and each bundle size of a product are lines of their own)."""
+    merged: dict[LineKey, tuple[int, int]] = {}
     for index, line in enumerate(lines):
-        first, quantity = merged.get(line.slug, (index, 0))
-        merged[line.slug] = (first, quantity + line.quantity)
-    errors = {f"items.{first}.quantity": [f"At most {MAX_QUANTITY} of one product per order"]
+        key = (line.slug, line.bundle)
+        first, quantity = merged.get(key, (index, 0))
+        merged[key] = (first, quantity + line.quantity)
+    errors = {f"items.{first}.quantity": [f"At most {MAX_QUANTITY} of one product (or bundle) per order"]
               for first, quantity in merged.values() if quantity > MAX_QUANTITY}
     if errors:
         raise Unprocessable(errors=errors)
     return merged
 
 
-def _published_products(merged: dict[str, tuple[int, int]]) -> dict[str, Product]:
+def _published_products(merged: dict[LineKey, tuple[int, int]]) -> dict[str, Product]:
     found = db.session.scalars(
-        select(Product).where(Product.slug.in_(merged), Product.published.is_(True))
+        select(Product).where(Product.slug.in_({slug for slug, _ in merged}), Product.published.is_(True))
+        .options(selectinload(Product.bundles))
     ).all()
     products = {p.slug: p for p in found}
-    errors = {f"items.{first}.slug": ["Unknown product"] for slug, (first, _) in merged.items()
+    errors = {f"items.{first}.slug": ["Unknown product"] for (slug, _), (first, _) in merged.items()
               if slug not in products}
     if errors:
         raise Unprocessable(errors=errors)
@@ -194,47 +207,80 @@ def _published_products(merged: dict[str, tuple[int, int]]) -> dict[str, Product
     return products
 
 
-def _subscribed_slug(lines: list[CheckoutLine], merged, products: dict[str, Product]) -> str | None:
-    """The one product subscribed to, or None; 422 for a product that cannot be, or for two."""
+def _subscribed_slug(lines: list[CheckoutLine], merged: dict[LineKey, tuple[int, int]],
+                     products: dict[str, Product]) -> str | None:
+    """The one product subscribed to (single bottles), or None; 422 for a product that cannot
+    be, for a bundle, or for two."""
+    bundled = [index for index, line in enumerate(lines) if line.subscribe and line.bundle is not None]
+    if bundled:
+        raise Unprocessable("A bundle cannot be subscribed to",
+                            errors={f"items.{bundled[0]}.subscribe": ["A bundle cannot be subscribed to"]})
     slugs = list(dict.fromkeys(line.slug for line in lines if line.subscribe))
     if not slugs:
         return None
     for slug in slugs:
-        subscriptions.check_subscribable(products[slug], merged[slug][0])
+        subscriptions.check_subscribable(products[slug], merged[(slug, None)][0])
     if len(slugs) > 1:
-        first = merged[slugs[1]][0]
+        first = merged[(slugs[1], None)][0]
         raise Unprocessable("One subscription per checkout",
                             errors={f"items.{first}.subscribe": ["One subscription per checkout"]})
     return slugs[0]
 
 
-def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[str, Product],
-                client_address: str | None, subscribed: str | None = None):
-    """The order and its items, stock reserved; flushed, not committed. A subscribed line is
-    priced at the subscriber's price, and the order opens its subscription."""
+def _offered_bundles(merged: dict[LineKey, tuple[int, int]], products: dict[str, Product]) -> dict[LineKey, Bundle]:
+    """The bundle each bundle line buys; 422 naming the line when the product has no such size."""
+    found: dict[LineKey, Bundle] = {}
+    errors: dict[str, list[str]] = {}
+    for (slug, size), (first, _) in merged.items():
+        if size is None:
+            continue
+        bundle = next((b for b in products[slug].bundles if b.bottles == size), None)
+        if bundle is None:
+            offered = ", ".join(str(b.bottles) for b in products[slug].bundles)
+            errors[f"items.{first}.bundle"] = [
+                f"Not offered as a bundle of {size}" + (f" (bundles: {offered})" if offered else " (no bundles)")]
+        else:
+            found[(slug, size)] = bundle
+    if errors:
+        raise Unprocessable(errors=errors)
+    return found
+
+
+def _open_order(email: str, merged: dict[LineKey, tuple[int, int]], products: dict[str, Product],
+                bundles: dict[LineKey, Bundle], client_address: str | None, subscribed: str | None = None):
+    """The order and its items, stock reserved (every bottle of a bundle); flushed, not committed.
+    A subscribed line is priced at the subscriber's price, and the order opens its subscription."""
     token, digest = new_order_token()
     order = Order(email=email, token_hash=digest, total=0, currency=next(iter(products.values())).currency,
                   status=PENDING_PAYMENT, stock_reserved=True, client_address=client_address[:64] if client_address else None)
-    for slug, (_, quantity) in sorted(merged.items(), key=lambda entry: entry[1][0]):
+    for (slug, size), (_, quantity) in sorted(merged.items(), key=lambda entry: entry[1][0]):
         product = products[slug]
-        price = subscriptions.discounted_price(product) if slug == subscribed else product.price
-        order.items.append(OrderItem(product_id=product.id, slug=slug, name=product.name,
-                                     quantity=quantity, unit_price=price))
+        bundle = bundles.get((slug, size))
+        if bundle is None:
+            price = subscriptions.discounted_price(product) if slug == subscribed else product.price
+            order.items.append(OrderItem(product_id=product.id, slug=slug, name=product.name,
+                                         quantity=quantity, unit_price=price))
+        else:
+            order.items.append(OrderItem(product_id=product.id, slug=slug, name=bundle_name(product, bundle),
+                                         quantity=quantity, unit_price=bundle.price, bottles_per_unit=bundle.bottles))
     order.total = sum(item.line_total for item in order.items)  # Stripe adds shipping and tax
-    units = sum(quantity for _, quantity in merged.values())
+    bottles: dict[int, int] = {}
+    for item in order.items:
+        bottles[item.product_id] = bottles.get(item.product_id, 0) + item.bottles
+    units = sum(bottles.values())
     # The cap is counted before the stock is touched where an advisory lock can serialise one
     # client's checkouts (PostgreSQL): a hoarder is then told "capped", not "sold out" by itself.
     # SQLite has no such lock; there the reservation's write lock comes first and serialises it.
     count_first = is_postgres(db.session)
     if count_first:
         limits.check_unpaid_units(email, client_address, units)
-    stock.reserve({products[slug].id: quantity for slug, (_, quantity) in merged.items()})
+    stock.reserve(bottles)
     if not count_first:
         limits.check_unpaid_units(email, client_address, units)
     db.session.add(order)
     db.session.flush()
     if subscribed is not None:
-        subscriptions.start(order, products[subscribed], merged[subscribed][1])
+        subscriptions.start(order, products[subscribed], merged[(subscribed, None)][1])
     states.record_event(order, actor="customer", kind="created", message="Order placed; awaiting payment",
                         data={"total": order.total, "currency": order.currency})
     return order, token
@@ -243,7 +289,7 @@ def _open_order(email: str, merged: dict[str, tuple[int, int]], products: dict[s
 def _out_of_stock(product_id: int, merged, products: dict[str, Product]) -> Conflict:
     slug = next(s for s, p in products.items() if p.id == product_id)
     left = db.session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
-    first, _ = merged[slug]
+    first = min(first for (line_slug, _), (first, _) in merged.items() if line_slug == slug)
     message = f"Only {left} left" if left else "Out of stock"
     return Conflict("Not enough stock for this order; nothing was reserved",
                     errors={f"items.{first}.quantity": [message]})

@@ -53,7 +53,7 @@ def check_unpaid_units(email: str, client_address: str | None, units: int) -> No
     if client_address:
         same_client.append(Order.client_address == client_address)
     held = db.session.scalar(
-        select(func.coalesce(func.sum(OrderItem.quantity), 0)).join(Order, Order.id == OrderItem.order_id)
+        select(func.coalesce(func.sum(OrderItem.quantity * OrderItem.bottles_per_unit), 0)).join(Order, Order.id == OrderItem.order_id)
         .where(Order.status == PENDING_PAYMENT, Order.stock_reserved.is_(True), or_(*same_client))
     )
     if held + units > limit:

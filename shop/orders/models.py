@@ -128,6 +128,7 @@ class OrderItem(Base):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        CheckConstraint("bottles_per_unit >= 1", name="bottles_per_unit_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,8 +136,10 @@ class OrderItem(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     slug: Mapped[str] = mapped_column(String(120))
     name: Mapped[str] = mapped_column(String(200))
-    quantity: Mapped[int]
-    unit_price: Mapped[int]  # minor units, as charged
+    quantity: Mapped[int]  # units sold: single bottles, or bundles of `bottles_per_unit`
+    unit_price: Mapped[int]  # minor units, as charged (for a bundle: the bundle's price)
+    # 1 for single bottles; N for a bundle of N bottles (then `name` names the bundle).
+    bottles_per_unit: Mapped[int] = mapped_column(default=1, server_default="1")
 
     order: Mapped[Order] = relationship(back_populates="items")
     product = relationship("Product")
@@ -144,6 +147,16 @@ class OrderItem(Base):
     @property
     def line_total(self) -> int:
         return self.quantity * self.unit_price
+
+    @property
+    def bottles(self) -> int:
+        """Bottles on this line: what stock, follow-ups and reorder reminders count."""
+        return self.quantity * (self.bottles_per_unit or 1)
+
+    @property
+    def bundle(self) -> int | None:
+        """Bottles per bundle when the line is a bundle, else None."""
+        return self.bottles_per_unit if (self.bottles_per_unit or 1) > 1 else None
 
 
 class OrderEvent(Base):

@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from shop.cart.services import MAX_LINES, MAX_QUANTITY
 from shop.db import as_utc
@@ -10,9 +10,26 @@ from shop.db import as_utc
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+MAX_BUNDLE = 99  # bottles in one bundle; larger sizes cannot be on offer
+
+
 class CheckoutItemSchema(Schema):
+    """A line: `quantity` single bottles; or, with `bundle` N, `quantity` bundles of N bottles
+    (quantity defaults to 1 then: `{slug, bundle: 3}` is one bundle of three)."""
+
     slug = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+    quantity = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1, max=MAX_QUANTITY),
+                              metadata={"description": "Single bottles; with `bundle`, bundles (default 1). "
+                                                       "Required without `bundle`."})
+    bundle = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=2, max=MAX_BUNDLE),
+                            metadata={"description": "Buy the product's bundle of this many bottles at its "
+                                                     "bundle price (ProductDetail `bundles`); 422 when the "
+                                                     "product offers no bundle of that size"})
+
+    @validates_schema
+    def _quantity_or_bundle(self, data, **kwargs):
+        if data.get("quantity") is None and data.get("bundle") is None:
+            raise ValidationError("Missing data for required field.", field_name="quantity")
     subscribe = fields.Boolean(load_default=False, metadata={
         "description": "Subscribe & save: renewals of this line follow the bottle (only a product with "
                        "`subscription_discount_percent`; one such line per checkout)"})
@@ -73,9 +90,11 @@ class UtcDateTime(fields.DateTime):
 
 class OrderItemSchema(Schema):
     slug = fields.String(required=True)
-    name = fields.String(required=True)
-    quantity = fields.Integer(required=True)
-    unit_price = fields.Integer(required=True)
+    name = fields.String(required=True, metadata={"description": "For a bundle, its name: \"Mag R&R — 3 bottles, save 15%\""})
+    quantity = fields.Integer(required=True, metadata={"description": "Bottles; for a bundle line, bundles"})
+    unit_price = fields.Integer(required=True, metadata={"description": "Minor units; for a bundle line, the bundle's price"})
+    bundle = fields.Integer(required=True, allow_none=True, metadata={"description": "Bottles per bundle; null for single bottles"})
+    bottles = fields.Integer(required=True, metadata={"description": "Bottles on the line in all"})
 
 
 class ShippingAddressSchema(Schema):

@@ -73,7 +73,7 @@ def _shows_difference(before: int, after: int) -> bool:
 def _quantities(items: Iterable) -> dict[int, int]:
     totals: dict[int, int] = {}
     for item in items:
-        totals[item.product_id] = totals.get(item.product_id, 0) + item.quantity
+        totals[item.product_id] = totals.get(item.product_id, 0) + item.bottles
     return totals
 
 

@@ -89,7 +89,7 @@ def admin_world(app, make_product, make_order, make_staff):
         "step_id": product.titration_steps[0].id, "order_id": order.id, "claim_id": claim.id,
         "entry_id": entry.id, "message_id": email.id, "staff_id": member.id, "token_id": token_id,
         "token": token, "rate_id": rate.id, "code_id": code.id,
-        "image_id": picture.id, "collection_id": collection.id, "slug": "privacy",
+        "image_id": picture.id, "collection_id": collection.id, "slug": "privacy", "bundle_id": product.bundles[0].id,
     }
 
 

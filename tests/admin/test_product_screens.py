@@ -138,3 +138,25 @@ def test_a_refused_ingredient_list_changes_nothing(staff_client, make_product):
     response = client.post(f"/admin/products/{made.id}/ingredients", data=form)
     assert response.status_code == 422 and "A non-negative amount" in response.get_data(as_text=True)
     assert [i.name for i in product("ing").ingredients] == ["A"]
+
+
+def test_an_admin_offers_and_withdraws_a_bundle(staff_client, make_product, web):
+    made = make_product(slug="calm", price=2900, bundles=[])
+    client, _ = staff_client("admin")
+    # a bundle priced at or above that many single bottles is no offer, and is refused
+    refused = client.post(f"/admin/products/{made.id}/bundles", data={"bottles": "3", "price": "87.00"})
+    assert refused.status_code == 422
+    assert "Must be less than 3 single bottles cost" in refused.get_data(as_text=True)
+    assert product("calm").bundles == []
+    # a 3-bottle bundle for 74.00 is offered on the product page and in the API
+    assert client.post(f"/admin/products/{made.id}/bundles", data={"bottles": "3", "price": "74.00"}).status_code == 303
+    assert client.get(f"/admin/products/{made.id}").status_code == 200
+    body = client.get("/api/v1/products/calm").get_json()
+    assert body["bundles"] == [{"bottles": 3, "price": 7400, "label": "3 bottles, save 14%"}]
+    assert "3 bottles, save 14%" in client.get("/products/calm").get_data(as_text=True)
+    # the same size twice is refused
+    assert client.post(f"/admin/products/{made.id}/bundles", data={"bottles": "3", "price": "70.00"}).status_code == 422
+    # and removing it takes it off the catalogue
+    bundle_id = product("calm").bundles[0].id
+    assert client.post(f"/admin/products/{made.id}/bundles/{bundle_id}/remove").status_code == 303
+    assert client.get("/api/v1/products/calm").get_json()["bundles"] == []

@@ -99,10 +99,11 @@ def test_catalogue_answers_set_no_cookie_and_do_not_vary_by_one(client, mag_rr):
 
 def test_search_is_case_insensitive_over_name_and_summary(client, make_product):
     make_product(slug="mag-rr", name="Mag R&R", summary="Night-time magnesium")
-    make_product(slug="d3", name="Daylight D3", summary="Vitamin D for mornings")
+    make_product(slug="d3", name="Daylight D3", summary="Vitamin D for mornings", description="One a day.",
+                 ingredients=[("Vitamin D3", "50", "mcg")])
     assert _slugs(client, "MAGNESIUM") == ["mag-rr"]
     assert _slugs(client, "daylight") == ["d3"]
-    assert _slugs(client, "  vitamin  ") == ["d3"]
+    assert _slugs(client, "  mornings  ") == ["d3"]
 
 
 @pytest.mark.parametrize("q, expected", [
@@ -120,11 +121,11 @@ def test_search_is_case_insensitive_over_name_and_summary(client, make_product):
 ])
 def test_search_treats_metacharacters_literally(client, make_product, q, expected):
     # given products whose names hold the characters SQL's LIKE treats specially
-    make_product(slug="percent", name="Zinc 100% daily", summary="plain")
-    make_product(slug="under", name="Omega a_b", summary="plain")
-    make_product(slug="quote", name="It's magnesium", summary='They say "hi"')
-    make_product(slug="backslash", name="Back\\slash", summary="plain")
-    make_product(slug="plain", name="Plain capsule", summary="nothing special")
+    make_product(slug="percent", name="Zinc 100% daily", summary="plain", description="", ingredients=[])
+    make_product(slug="under", name="Omega a_b", summary="plain", description="", ingredients=[])
+    make_product(slug="quote", name="It's magnesium", summary='They say "hi"', description="", ingredients=[])
+    make_product(slug="backslash", name="Back\\slash", summary="plain", description="", ingredients=[])
+    make_product(slug="plain", name="Plain capsule", summary="nothing special", description="", ingredients=[])
     # when searching for them, they match literally (and nothing else does)
     assert _slugs(client, q) == expected
     # and the catalogue is intact
@@ -136,12 +137,13 @@ def test_detail_has_ingredients_plan_and_disclaimer(client, mag_rr):
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == PRODUCT_FIELDS | {"description", "ingredients", "titration", "disclaimer", "images",
-                                          "supplement_facts", "advice", "subscription_discount_percent"}
+                                          "supplement_facts", "advice", "subscription_discount_percent", "bundles"}
     assert body["ingredients"][0] == {"name": "Magnesium (as magnesium glycinate)", "amount": 300.0, "unit": "mg"}
     assert len(body["ingredients"]) == 8
     assert [(s["day"], s["capsules"]) for s in body["titration"]] == [(0, 1), (7, 2), (14, 3), (30, 3), (60, 3)]
     assert set(body["titration"][0]) == {"day", "capsules", "note"}
     assert body["disclaimer"] == FDA_DISCLAIMER
+    assert body["bundles"] == [{"bottles": 3, "price": 12495, "label": "3 bottles, save 15%"}]
 
 
 def test_a_product_with_no_plan_has_an_empty_titration(client, make_product):

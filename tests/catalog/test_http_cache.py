@@ -31,7 +31,8 @@ def test_a_changed_product_answers_200_with_a_new_etag(client, mag_rr):
 def test_each_query_has_its_own_answer_and_errors_are_not_kept(client, make_product):
     # given two products
     make_product(slug="mag-rr", name="Mag R&R", summary="Night-time magnesium")
-    make_product(slug="d3", name="Daylight D3", summary="Vitamin D for mornings")
+    make_product(slug="d3", name="Daylight D3", summary="Vitamin D for mornings", description="One a day.",
+                 ingredients=[("Vitamin D3", "50", "mcg")])
     # when different searches are asked, twice each
     for _ in range(2):
         assert [i["slug"] for i in client.get("/api/v1/products?q=daylight").get_json()["items"]] == ["d3"]

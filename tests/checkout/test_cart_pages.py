@@ -181,3 +181,37 @@ def test_the_cart_page_shows_the_summary(browser, make_product):
     add_to_cart(browser, "night", 2)
     html = browser.get("/cart").get_data(as_text=True)
     assert "€49.00" in html and 'max="99"' in html
+
+
+def test_a_bundle_goes_from_the_product_page_to_the_cart_and_through_checkout(browser, mag_rr, stripe_standin):
+    # given Mag R&R's page, which offers its 3-bottle bundle beside the single bottle
+    page = browser.get("/products/mag-rr").get_data(as_text=True)
+    assert 'name="bundle" value="3"' in page and "Add 3 bottles, save 15%: $124.95" in page
+    # when the shopper adds the bundle and one single bottle
+    response = browser.post("/cart/add", data={"csrf_token": csrf_from(page), "slug": "mag-rr", "bundle": "3",
+                                               "quantity": "1"})
+    assert response.status_code == 303
+    add_to_cart(browser, "mag-rr", 1)
+    # then the cart shows both lines at their prices
+    html = browser.get("/cart").get_data(as_text=True)
+    assert "Mag R&amp;R — 3 bottles, save 15%" in html and "$124.95" in html and "$173.95" in html
+    # and the checkout buys the bundle at its price, holding four bottles, and pays at Stripe
+    stock_before = mag_rr.stock
+    browser.post("/cart/checkout", data={"csrf_token": csrf_from(html), "email": "buyer@example.com"})
+    order = db.session.scalar(select(Order))
+    assert order.total == 17395
+    assert sorted((i.bottles_per_unit, i.quantity, i.unit_price) for i in order.items) == [(1, 1, 4900), (3, 1, 12495)]
+    db.session.expire_all()
+    assert db.session.get(type(mag_rr), mag_rr.id).stock == stock_before - 4
+    stripe_standin.pay(order.stripe_checkout_session_id)
+    stripe_standin.wait_for_deliveries(len(stripe_standin.events()))
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == PAID
+
+
+def test_a_bundle_the_product_does_not_offer_stays_out_of_the_cart(browser, mag_rr):
+    page = browser.get("/products/mag-rr").get_data(as_text=True)
+    response = browser.post("/cart/add", data={"csrf_token": csrf_from(page), "slug": "mag-rr", "bundle": "6"},
+                            follow_redirects=True)
+    assert "That bundle is not offered" in response.get_data(as_text=True)
+    assert "Your cart is empty" in browser.get("/cart").get_data(as_text=True)

@@ -22,7 +22,8 @@ def test_order_api_with_its_token(client, mag_rr, make_order):
                          "subscription"}
     assert body["subscription"] is None  # a one-time order
     assert body["status"] == PAID and body["total"] == mag_rr.price * 2 and body["refunded_total"] == 0
-    assert body["items"] == [{"slug": "mag-rr", "name": "Mag R&R", "quantity": 2, "unit_price": mag_rr.price}]
+    assert body["items"] == [{"slug": "mag-rr", "name": "Mag R&R", "quantity": 2, "unit_price": mag_rr.price,
+                              "bundle": None, "bottles": 2}]
     assert body["paid_at"].endswith("+00:00") and body["shipped_at"] is None
     assert body["followups"] == [] and body["claims"] == []
     assert body["amounts"] == {"subtotal": mag_rr.price * 2, "shipping": 0, "discount": 0, "tax": 0,
