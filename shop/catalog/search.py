@@ -26,7 +26,7 @@ import re
 from sqlalchemy import (
     DDL, Float, Integer, String, bindparam, case, event, func, literal_column, or_, select, text,
 )
-from sqlalchemy import inspect
+from sqlalchemy import bindparam, inspect
 from sqlalchemy.orm import Session
 
 from shop.catalog.models import Ingredient, Product
@@ -108,7 +108,8 @@ def _sqlite(query, q: str, name_hit, summary_hit):
     # Each word a quoted term, all required: nothing the user typed is FTS5 syntax. A word of
     # three letters or more also matches as a prefix ("glycin" finds glycinate).
     match = " ".join(f'"{word}"*' if len(word) >= 3 else f'"{word}"' for word in words)
-    fts = text(f"SELECT rowid AS product_id, {_BM25} AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :search_match")
+    # The table and ranking are this module's constants; what the user typed is a bound parameter.
+    fts = text(f"SELECT rowid AS product_id, {_BM25} AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :search_match")  # nosec B608
     fts = fts.bindparams(search_match=match).columns(product_id=Integer, rank=Float).subquery("fts")
     return (
         query.outerjoin(fts, fts.c.product_id == Product.id)
@@ -172,20 +173,19 @@ def refresh(session: Session, product_ids: set[int], removed: set[int] = frozens
         return
     gone = sorted(set(ids) | set(removed))
     if gone:
-        connection.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({','.join(str(int(i)) for i in gone)})"))
+        delete = text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN :ids")  # nosec B608  (a constant table; bound ids)
+        connection.execute(delete.bindparams(bindparam("ids", expanding=True)), {"ids": gone})
     if ids:
-        connection.execute(text(
-            f"INSERT INTO {FTS_TABLE} (rowid, name, summary, description, ingredients) "
-            f"SELECT id, name, summary, description, ingredient_names FROM products "
-            f"WHERE id IN ({','.join(str(int(i)) for i in ids)})"
-        ))
+        insert = text(f"INSERT INTO {FTS_TABLE} (rowid, name, summary, description, ingredients) "  # nosec B608
+                      "SELECT id, name, summary, description, ingredient_names FROM products WHERE id IN :ids")
+        connection.execute(insert.bindparams(bindparam("ids", expanding=True)), {"ids": sorted(ids)})
 
 
 def rebuild_all(session: Session) -> int:
     """Rebuild every product's search data (after raw SQL or a restore); returns how many."""
     ids = set(session.scalars(select(Product.id)))
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text(f"DELETE FROM {FTS_TABLE}"))
+        session.execute(text(f"DELETE FROM {FTS_TABLE}"))  # nosec B608  (a constant table)
     refresh(session, ids)
     return len(ids)
 
