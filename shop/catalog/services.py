@@ -79,10 +79,11 @@ def product_details(slug: str) -> ProductView:
         product = db.session.scalars(
             select(Product)
             .where(Product.slug == slug, Product.published.is_(True))
-            # Pictures join the ingredients' query: a page stays at four queries cold. The rows
-            # multiply (ingredients × pictures, a few hundred at most) once per catalogue version.
-            .options(joinedload(Product.ingredients), joinedload(Product.images),
-                     selectinload(Product.titration_steps), selectinload(Product.bundles))
+            # Pictures and bundles join the ingredients' query: a page stays at four queries cold.
+            # The rows multiply (ingredients × pictures × bundles, a few hundred at most) once per
+            # catalogue version.
+            .options(joinedload(Product.ingredients), joinedload(Product.images), joinedload(Product.bundles),
+                     selectinload(Product.titration_steps))
             # A copy for everyone is made from the rows, not from objects this session holds.
             .execution_options(populate_existing=True)
         ).unique().one_or_none()

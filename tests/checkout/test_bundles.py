@@ -45,7 +45,7 @@ def test_a_bundle_line_buys_the_bundle_at_its_price_and_reserves_every_bottle(
     assert body["total"] == 12495
     assert _stock(mag_rr) == before - 3
     # and Stripe's line item names the bundle at its price
-    [line] = stripe_client.checkout.sessions.line_items.list(body["stripe_checkout_session_id"]).data
+    [line] = stripe_client.v1.checkout.sessions.line_items.list(body["stripe_checkout_session_id"]).data
     assert (line.quantity, line.amount_subtotal) == (1, 12495)
     assert line.description == "Mag R&R — 3 bottles, save 15%"
     # and once Stripe confirms payment (the subtotal check passes), the order shows its line
