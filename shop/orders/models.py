@@ -18,7 +18,20 @@ STATUSES = (PENDING_PAYMENT, PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUN
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "state", "postal_code", "country")
 
 
-class Order(Base):
+class ShippingAddress:
+    """Where a parcel goes, as Stripe collected it: the columns an order and a subscription share."""
+
+    shipping_name: Mapped[str | None] = mapped_column(String(255))
+    shipping_line1: Mapped[str | None] = mapped_column(String(255))
+    shipping_line2: Mapped[str | None] = mapped_column(String(255))
+    shipping_city: Mapped[str | None] = mapped_column(String(255))
+    shipping_state: Mapped[str | None] = mapped_column(String(255))
+    shipping_postal_code: Mapped[str | None] = mapped_column(String(64))
+    shipping_country: Mapped[str | None] = mapped_column(String(2))
+    shipping_phone: Mapped[str | None] = mapped_column(String(64))
+
+
+class Order(ShippingAddress, Base):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint("total >= 0", name="total_not_negative"),
@@ -51,15 +64,7 @@ class Order(Base):
     shipping_rate_name: Mapped[str | None] = mapped_column(String(100))
     promotion_code: Mapped[str | None] = mapped_column(String(64))
     stripe_promotion_code_id: Mapped[str | None] = mapped_column(String(255))
-    # The shipping address as Stripe collected it (None until paid; staff may correct it).
-    shipping_name: Mapped[str | None] = mapped_column(String(255))
-    shipping_line1: Mapped[str | None] = mapped_column(String(255))
-    shipping_line2: Mapped[str | None] = mapped_column(String(255))
-    shipping_city: Mapped[str | None] = mapped_column(String(255))
-    shipping_state: Mapped[str | None] = mapped_column(String(255))
-    shipping_postal_code: Mapped[str | None] = mapped_column(String(64))
-    shipping_country: Mapped[str | None] = mapped_column(String(2))
-    shipping_phone: Mapped[str | None] = mapped_column(String(64))
+    # The shipping address as Stripe collected it (ShippingAddress: None until paid; staff may correct it).
     refunded_total: Mapped[int] = mapped_column(default=0)
     # Whether the reserved stock is still held by this order (released on cancellation).
     stock_reserved: Mapped[bool] = mapped_column(default=True)

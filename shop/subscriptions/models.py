@@ -5,6 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.db import Base, utcnow
+from shop.orders.models import ShippingAddress  # the address a renewal ships to: a copy of the first order's
 
 # Stripe's subscription statuses, stored as Stripe last told us.
 ACTIVE = "active"
@@ -18,7 +19,7 @@ INCOMPLETE_EXPIRED = "incomplete_expired"  # its checkout ended unpaid
 PAUSED = "paused"
 
 
-class Subscription(Base):
+class Subscription(ShippingAddress, Base):
     __tablename__ = "subscriptions"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="subscription_quantity_positive"),
@@ -40,15 +41,6 @@ class Subscription(Base):
     next_renewal_on: Mapped[date | None]
     # When Stripe bills next, as it last said (`current_period_end` / `trial_end`, UTC).
     next_billing_at: Mapped[datetime | None]
-    # Where renewals ship: a copy of the first order's address (Stripe collected it).
-    shipping_name: Mapped[str | None] = mapped_column(String(255))
-    shipping_line1: Mapped[str | None] = mapped_column(String(255))
-    shipping_line2: Mapped[str | None] = mapped_column(String(255))
-    shipping_city: Mapped[str | None] = mapped_column(String(255))
-    shipping_state: Mapped[str | None] = mapped_column(String(255))
-    shipping_postal_code: Mapped[str | None] = mapped_column(String(64))
-    shipping_country: Mapped[str | None] = mapped_column(String(2))
-    shipping_phone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
