@@ -41,6 +41,9 @@ def init_app(app: Flask) -> None:
 
 def end_request(response: Response) -> Response:
     """Commit the request's work if its answer is a success, roll it back if not."""
+    session = db.session
+    if not (session.registry.has() and session().in_transaction()):
+        return response  # nothing was read or written (a cached answer, say): nothing to end
     if response.status_code >= 400:
         db.session.rollback()
         return response
