@@ -65,6 +65,15 @@ def first_renewal_days(product: Product, quantity: int, holds: list[int] = ()) -
                                       holds=holds)
 
 
+def subscription_offer(product: Product) -> dict | None:
+    """What the product page offers beside a one-time purchase: the subscriber's price and how
+    often one bottle renews at the full dose; None when the product cannot be subscribed to."""
+    if product.subscription_discount_percent is None:
+        return None
+    return {"percent": product.subscription_discount_percent, "price": discounted_price(product),
+            "interval_days": interval_days(product, 1)}
+
+
 def check_subscribable(product: Product, index: int) -> None:
     if product.subscription_discount_percent is None:
         raise Unprocessable("This product cannot be subscribed to",
