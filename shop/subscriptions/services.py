@@ -217,6 +217,7 @@ def apply_remote(sub: Subscription, remote: dict) -> None:
     next_bill = next_bill or (first.get("current_period_end") if isinstance(first, dict) else None)
     if sub.status == CANCELED:
         next_bill = None
+        mark_canceled(sub, remote.get("canceled_at"))
     if isinstance(next_bill, int) and not isinstance(next_bill, bool):
         moment = datetime.fromtimestamp(next_bill, UTC)
         sub.next_billing_at = moment
@@ -224,6 +225,17 @@ def apply_remote(sub: Subscription, remote: dict) -> None:
     elif sub.status == CANCELED:
         sub.next_billing_at = None
         sub.next_renewal_on = None
+
+
+def mark_canceled(sub: Subscription, canceled_at=None) -> None:
+    """Cancelled (as Stripe said, at Stripe's time when it gave one): no renewal to come, and no
+    retiming still waiting for Stripe."""
+    sub.status = CANCELED
+    sub.next_renewal_on = sub.next_billing_at = None
+    sub.pending_renewal_on = sub.pending_since = None
+    if sub.canceled_at is None:
+        valid = isinstance(canceled_at, int) and not isinstance(canceled_at, bool)
+        sub.canceled_at = datetime.fromtimestamp(canceled_at, UTC) if valid else utcnow()
 
 
 # --- timing renewals --------------------------------------------------------------------------
@@ -430,8 +442,7 @@ def cancel(subscription_id: int) -> bool:
     if sub.stripe_subscription_id:
         apply_remote(sub, stripe_gateway.cancel_subscription(
             sub.stripe_subscription_id, idempotency_key=f"subscription-{sub.id}-cancel"))
-    sub.status = CANCELED
-    sub.next_renewal_on = sub.next_billing_at = None
+    mark_canceled(sub)
     return True
 
 
