@@ -46,6 +46,9 @@ class Subscription(ShippingAddress, Base):
     # (`services.retry_pending_moves`); the customer's page shows it as pending.
     pending_renewal_on: Mapped[date | None] = mapped_column(index=True)
     pending_since: Mapped[datetime | None]
+    # The renewal date the "your next bottle ships on" notice was sent for: a moved renewal
+    # gets a notice of its own.
+    renewal_notice_for: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -268,8 +268,9 @@ def retime(sub: Subscription) -> bool:
 
 
 def move_next_bill(sub: Subscription, renewal_on: date) -> bool:
-    """Ask Stripe to bill next on `renewal_on` (BILLING_HOUR shop time); the date is kept even
-    when Stripe cannot be reached (it then bills on its earlier date)."""
+    """Ask Stripe to bill next on `renewal_on` (BILLING_HOUR shop time). When Stripe refuses or
+    cannot be reached, the move waits as pending (`pending_renewal_on`) and `next_renewal_on`
+    stays what Stripe will do; `retry_pending_moves` asks again. False while pending."""
     from shop.payments import stripe_gateway
 
     tz = current_app.config["SHOP_TIMEZONE"]
@@ -277,19 +278,53 @@ def move_next_bill(sub: Subscription, renewal_on: date) -> bool:
     earliest = utcnow() + timedelta(hours=1)
     if moment < earliest:
         moment = earliest
-    sub.next_renewal_on = renewal_on
-    if not sub.stripe_subscription_id:
+    if not sub.stripe_subscription_id:  # not paid yet: nothing at Stripe to move
+        sub.next_renewal_on = renewal_on
         return False
     try:
         remote = stripe_gateway.update_subscription(
             sub.stripe_subscription_id, {"trial_end": int(moment.timestamp()), "proration_behavior": "none"},
             idempotency_key=f"subscription-{sub.id}-bill-at-{int(moment.timestamp())}")
     except stripe_gateway.PaymentProviderError as exc:
-        log.warning("Could not move subscription %s's next bill to %s: %s", sub.id, renewal_on, exc.detail)
+        log.warning("Could not move subscription %s's next bill to %s (pending, retried): %s",
+                    sub.id, renewal_on, exc.detail)
+        sub.pending_renewal_on = renewal_on
+        sub.pending_since = sub.pending_since or utcnow()
         return False
     apply_remote(sub, remote)
     sub.next_renewal_on = renewal_on
+    sub.pending_renewal_on = sub.pending_since = None
     return True
+
+
+PENDING_BATCH = 100
+
+
+def retry_pending_moves(now: datetime | None = None) -> dict:
+    """Ask Stripe again for each renewal move it refused or could not take (periodic task).
+
+    Each subscription is re-read under its lock; a move is dropped when the subscription no
+    longer bills, or when Stripe's own bill date has come meanwhile (it billed that renewal: the
+    customer's wish was for a renewal that is gone)."""
+    now = as_utc(now) if now is not None else utcnow()
+    ids = db.session.scalars(select(Subscription.id).where(Subscription.pending_renewal_on.is_not(None))
+                             .order_by(Subscription.pending_since, Subscription.id).limit(PENDING_BATCH)).all()
+    counts = {"moved": 0, "pending": 0, "dropped": 0}
+    for sub_id in ids:
+        sub = db.session.scalar(select(Subscription).where(Subscription.id == sub_id).with_for_update())
+        if sub is None or sub.pending_renewal_on is None:
+            continue
+        billed = sub.next_billing_at is not None and as_utc(sub.next_billing_at) <= now
+        if sub.status not in LIVE or billed:
+            log.warning("Dropping subscription %s's pending move to %s (status %s, next bill %s)",
+                        sub.id, sub.pending_renewal_on, sub.status, sub.next_billing_at)
+            sub.pending_renewal_on = sub.pending_since = None
+            counts["dropped"] += 1
+        elif move_next_bill(sub, sub.pending_renewal_on):
+            counts["moved"] += 1
+        else:
+            counts["pending"] += 1
+    return counts
 
 
 def followup_plan_changed(order_id: int) -> None:
@@ -424,8 +459,7 @@ def postpone(subscription_id: int, action: str, renewal_on: str | None) -> bool:
     if sub.status not in LIVE or sub.next_renewal_on is None or sub.next_renewal_on.isoformat() != renewal_on:
         return False
     days = DELAY_DAYS if action == links.DELAY else sub.interval_days
-    if not move_next_bill(sub, sub.next_renewal_on + timedelta(days=days)):
-        raise Unprocessable("We could not change your subscription just now; please try again later")
+    move_next_bill(sub, sub.next_renewal_on + timedelta(days=days))  # or pending: the page says so
     return True
 
 
