@@ -361,6 +361,68 @@ def staff_list(status: str | None = None) -> list[dict]:
             for sub, email, name in rows]
 
 
+def staff_detail(subscription_id: int) -> dict:
+    """One subscription for staff: its row, customer, product and orders (newest first)."""
+    from shop.errors import NotFound
+
+    sub = db.session.get(Subscription, subscription_id)
+    if sub is None:
+        raise NotFound("Subscription not found")
+    orders = db.session.scalars(select(Order).where(Order.subscription_id == sub.id).order_by(Order.id.desc())).all()
+    first = db.session.get(Order, sub.order_id)
+    return {"subscription": sub, "email": first.email if first else None,
+            "product": db.session.get(Product, sub.product_id), "orders": orders,
+            "refund_order": order_to_refund(sub)}
+
+
+def is_renewal(order: Order) -> bool:
+    """A renewal order (paid by a renewal invoice), not the order that started a subscription."""
+    return order.subscription_id is not None and order.stripe_invoice_id is not None
+
+
+def order_to_refund(sub: Subscription) -> Order | None:
+    """What cancelling and refunding a subscription refunds: its latest paid renewal, or the
+    first order when none renewed yet; None when nothing is left to refund on it."""
+    from shop.guarantee.services import refundable_amount
+
+    latest = db.session.scalar(select(Order).where(Order.subscription_id == sub.id)
+                               .order_by(Order.stripe_invoice_id.is_(None), Order.id.desc()).limit(1))
+    if latest is None or refundable_amount(latest) <= 0:
+        return None
+    return latest
+
+
+def staff_cancel_and_refund(subscription_id: int, staff, *, reason: str | None,
+                            request_key: str | None = None) -> tuple[Subscription, Order | None]:
+    """Staff end a subscription: cancel it at Stripe (its `customer.subscription.deleted`
+    confirms), then refund its latest paid renewal (or the first order) through the staff
+    refund use case: an order not shipped yet is cancelled (stock back, customer emailed), a
+    shipped one refunded in full. That use case commits its request before Stripe is called,
+    and this cancellation with it. 422 without a reason; nothing to refund refunds nothing."""
+    from shop.errors import NotFound
+    from shop.payments import staff_refunds, stripe_gateway
+
+    if not (reason or "").strip():
+        raise Unprocessable("Give a reason", errors={"reason": ["Required field missing"]})
+    sub = db.session.get(Subscription, subscription_id)
+    if sub is None:
+        raise NotFound("Subscription not found")
+    if sub.status != CANCELED:
+        try:
+            cancel(sub.id)
+        except stripe_gateway.PaymentProviderError as exc:
+            raise Unprocessable(f"Stripe did not cancel the subscription: {exc.detail}") from exc
+    order = order_to_refund(sub)
+    if order is None:
+        return sub, None
+    note = f"Subscription {sub.id} cancelled and refunded: {reason.strip()}"
+    if staff_refunds.may_cancel(order):
+        order = staff_refunds.cancel_order(order.id, staff, reason=note, request_key=request_key)
+    else:
+        order = staff_refunds.refund_order(order.id, staff, reason=note, request_key=request_key)
+    return db.session.get(Subscription, subscription_id), order
+
+
 # --- a renewal that failed ----------------------------------------------------------------------
 
 def invoice_payment_failed(order: Order, invoice: dict) -> str:
