@@ -119,6 +119,8 @@ SETTINGS: tuple[Setting, ...] = (
       "how many reverse proxies stand in front; their `X-Forwarded-For`/`-Proto` are believed, no one else's"),
     S("FOLLOWUP_EVENING_HOUR", NUMBER, 19, "the local hour titration follow-ups go out"),
     S("REORDER_BUFFER_DAYS", NUMBER, 7, "how many days before the bottle runs out the reorder reminder goes"),
+    S("RENEWAL_NOTICE_DAYS", NUMBER, 3,
+      "how many days before a subscription renews the \"your next bottle ships on\" email goes"),
     S("FOLLOWUP_LINK_MAX_AGE_DAYS", NUMBER, 120, "how long the signed links in follow-up emails work"),
     S("DISPATCH_BATCH_SIZE", NUMBER, 500, "follow-ups the beat task claims per transaction"),
     S("DISPATCH_HELPERS", NUMBER, 1,

@@ -86,7 +86,7 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
             **_collection(params, items, rates),
         )
         session.update({k: params[k] for k in _PASSED_THROUGH if isinstance(params.get(k), str)})
-        subtotal = sum(item["amount_subtotal"] for item in items)
+        subtotal = _due_today(items, subscription_data)
         coupon, promo = _preset_discount(account, params, subtotal, session_currency, email)
         _price(session, items, Quote.of(subtotal, rates[0] if rates else None, coupon, promo, None))
         _keep(account, session, items, products, rates, params.get("payment_intent_data"))
@@ -388,6 +388,13 @@ class Quote:
         return cls(figures, rate, coupon, promo, address)
 
 
+def _due_today(items: list[dict], subscription_data: dict | None) -> int:
+    """What the session charges now: every line, less the recurring ones while a trial runs
+    (Checkout's "due today": the first invoice bills only the one-time lines)."""
+    trial = bool(subscription_data and subscription_data.get("trial_end"))
+    return sum(item["amount_subtotal"] for item in items if not (trial and item["price"]["recurring"]))
+
+
 def _price(session: dict, items: list[dict], chosen: Quote) -> None:
     """Write a quote's figures onto the session and its line items, in Stripe's fields."""
     figures, rate = chosen.figures, chosen.rate
@@ -418,7 +425,8 @@ def quote(account: Account, session: dict, answers: Answers, *, final: bool) -> 
     a preview (the page's Apply) computes what it can from what has been entered.
     """
     with account.lock:
-        subtotal = sum(item["amount_subtotal"] for item in account.line_items[session["id"]])
+        subtotal = _due_today(account.line_items[session["id"]],
+                              account.intent_data[session["id"]].get("subscription_data"))
         rate = _chosen_rate(account, session, answers.shipping_rate)
         coupon, promo = _chosen_discount(account, session, answers, subtotal)
         address = _taxed_address(session, answers, final)
@@ -442,7 +450,8 @@ def preview(account: Account, session: dict, answers: Answers) -> tuple[Quote, s
         except StripeError as exc:
             error = error or str(exc)
     with account.lock:  # the session's own discount is no longer valid: show it without
-        subtotal = sum(item["amount_subtotal"] for item in account.line_items[session["id"]])
+        subtotal = _due_today(account.line_items[session["id"]],
+                              account.intent_data[session["id"]].get("subscription_data"))
         rate = _chosen_rate(account, session, None)
         return Quote.of(subtotal, rate, None, None, None), error
 

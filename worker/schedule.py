@@ -3,6 +3,8 @@
 DISPATCH_FOLLOWUPS_SECONDS = 60.0
 SWEEP_STALE_CHECKOUTS_SECONDS = 600.0
 RECONCILE_WITH_STRIPE_SECONDS = 86400.0
+RENEWAL_NOTICES_SECONDS = 3600.0
+PENDING_MOVES_SECONDS = 900.0
 
 
 def beat_schedule(config) -> dict:
@@ -12,7 +14,9 @@ def beat_schedule(config) -> dict:
     - checkouts that never got a Stripe session: every 10 minutes (their stock goes back);
     - emails whose worker died: every EMAIL_SWEEP_SECONDS (60); with the claim lease (120 s) that
       bounds how late such an email goes out (about three minutes);
-    - reconciliation with Stripe (payments and refunds a lost webhook never told us): daily.
+    - reconciliation with Stripe (payments and refunds a lost webhook never told us): daily;
+    - "your next bottle ships on" notices for renewals within RENEWAL_NOTICE_DAYS: hourly;
+    - renewal moves Stripe refused or could not take: every 15 minutes, until it takes them.
     """
     return {
         "dispatch-due-followups": {
@@ -30,5 +34,13 @@ def beat_schedule(config) -> dict:
         "reconcile-with-stripe": {
             "task": "shop.payments.tasks.reconcile_with_stripe",
             "schedule": RECONCILE_WITH_STRIPE_SECONDS,
+        },
+        "send-renewal-notices": {
+            "task": "shop.subscriptions.tasks.send_renewal_notices",
+            "schedule": RENEWAL_NOTICES_SECONDS,
+        },
+        "retry-pending-renewal-moves": {
+            "task": "shop.subscriptions.tasks.retry_pending_moves",
+            "schedule": PENDING_MOVES_SECONDS,
         },
     }

@@ -282,3 +282,12 @@ def attach_service_errors(form, exc, fallback=None) -> None:
         fallback.errors = list(fallback.errors) + [exc.message]
     else:
         form.form_errors.append(exc.message)
+
+
+class CancelSubscriptionForm(FlaskForm):
+    """Cancel a subscription at Stripe and refund its latest paid order; `request_key` (fresh on
+    each page) makes a double submit refund once."""
+
+    reason = TextAreaField("Why the subscription is cancelled and refunded",
+                           validators=[DataRequired(REQUIRED), Length(max=2000)])
+    request_key = HiddenField(validators=[Optional(), Length(max=255)])

@@ -1,7 +1,10 @@
 """The session cart: {line: quantity}, checked against the catalogue whenever it is read.
 
-A line is a product's slug (single bottles) or `slug*N` (its bundle of N bottles; the quantity
-then counts bundles), so a product and its bundle sit in the cart side by side.
+A line is a product's slug (single bottles), `slug*N` (its bundle of N bottles; the quantity
+then counts bundles) or `slug~subscribe` (single bottles on subscribe & save), so a product and
+its bundle sit in the cart side by side. A product's single bottles are either one-time or
+subscribed, never both (the checkout makes one line of them), and one product per cart is
+subscribed (one subscription per checkout).
 
 Nothing is reserved until checkout; the cart only remembers intentions, so it lives in the
 signed session cookie and never writes to the database.
@@ -16,6 +19,7 @@ from shop.catalog.models import Bundle, Product
 from shop.errors import Unprocessable
 from shop.extensions import db
 from shop.money import DEFAULT_CURRENCY
+from shop.subscriptions.services import discounted_price
 
 SESSION_KEY = "cart"
 MAX_LINES = 20  # as many as one checkout takes
@@ -33,33 +37,49 @@ class CartLine:
     product: Product
     quantity: int  # bottles; for a bundle line, bundles
     bundle: Bundle | None = None
+    subscribe: bool = False
 
     @property
     def key(self) -> str:
-        return line_key(self.product.slug, self.bundle.bottles if self.bundle else None)
+        return line_key(self.product.slug, self.bundle.bottles if self.bundle else None, self.subscribe)
 
     @property
     def unit_price(self) -> int:
-        return self.bundle.price if self.bundle else self.product.price
+        if self.bundle:
+            return self.bundle.price
+        return discounted_price(self.product) if self.subscribe else self.product.price
 
     @property
     def name(self) -> str:
-        return f"{self.product.name} — {self.bundle.display_label}" if self.bundle else self.product.name
+        if self.bundle:
+            return f"{self.product.name} — {self.bundle.display_label}"
+        if self.subscribe:
+            return f"{self.product.name} — subscribe & save {self.product.subscription_discount_percent}%"
+        return self.product.name
 
     @property
     def line_total(self) -> int:
         return self.unit_price * self.quantity
 
 
-def line_key(slug: str, bundle: int | None = None) -> str:
-    """The cart's name for a line: the slug, or `slug*N` for the bundle of N bottles."""
-    return f"{slug}*{bundle}" if bundle else slug
+SUBSCRIBE_SUFFIX = "~subscribe"
 
 
-def parse_key(key: str) -> tuple[str, int | None]:
-    """(slug, bottles per bundle or None) of a line's key."""
-    slug, _, size = str(key).partition("*")
-    return slug, (int(size) if size.isdigit() else None)
+def line_key(slug: str, bundle: int | None = None, subscribe: bool = False) -> str:
+    """The cart's name for a line: the slug, `slug*N` for the bundle of N bottles, or
+    `slug~subscribe` for single bottles on subscription."""
+    if bundle:
+        return f"{slug}*{bundle}"
+    return f"{slug}{SUBSCRIBE_SUFFIX}" if subscribe else slug
+
+
+def parse_key(key: str) -> tuple[str, int | None, bool]:
+    """(slug, bottles per bundle or None, subscribed) of a line's key."""
+    key = str(key)
+    if key.endswith(SUBSCRIBE_SUFFIX):
+        return key[:-len(SUBSCRIBE_SUFFIX)], None, True
+    slug, _, size = key.partition("*")
+    return slug, (int(size) if size.isdigit() else None), False
 
 
 def quantities() -> dict[str, int]:
@@ -70,25 +90,45 @@ def quantities() -> dict[str, int]:
     return {str(slug): int(qty) for slug, qty in raw.items() if isinstance(qty, int) and qty > 0}
 
 
-def checkout_lines() -> list[tuple[str, int, int | None]]:
-    """(slug, quantity, bundle) of each line, as the checkout takes them."""
-    return [(slug, qty, bundle) for (slug, bundle), qty in
+def checkout_lines() -> list[tuple[str, int, int | None, bool]]:
+    """(slug, quantity, bundle, subscribe) of each line, as the checkout takes them."""
+    return [(slug, qty, bundle, subscribe) for (slug, bundle, subscribe), qty in
             ((parse_key(key), qty) for key, qty in quantities().items())]
 
 
-def add(slug: str, quantity: int, bundle: int | None = None) -> Product:
+def add(slug: str, quantity: int, bundle: int | None = None, subscribe: bool = False) -> Product:
     """Put `quantity` more of a published product in the cart (at most 99 of one line); with
-    `bundle`, that many of its bundle of `bundle` bottles (422 when it offers no such bundle)."""
+    `bundle`, that many of its bundle of `bundle` bottles (422 when it offers no such bundle);
+    with `subscribe`, on subscribe & save (422 for a product without a discount, a bundle, or a
+    second subscribed product). Subscribing turns the product's one-time bottles in the cart into
+    subscribed ones; one-time bottles of a product already subscribed are refused."""
     product = _published(slug)
     if bundle is not None and not any(b.bottles == bundle for b in product.bundles):
         raise Unprocessable("That bundle is not offered", errors={"bundle": ["Not offered"]})
-    key = line_key(slug, bundle)
     cart = quantities()
+    if subscribe:
+        _check_subscription(product, bundle, cart)
+        quantity = _checked(quantity, minimum=1) + cart.pop(slug, 0)
+    elif bundle is None and line_key(slug, subscribe=True) in cart:
+        raise Unprocessable(f"{product.name} is in your cart on subscription: change its quantity there",
+                            errors={"subscribe": ["Already subscribed"]})
+    key = line_key(slug, bundle, subscribe)
     if key not in cart and len(cart) >= MAX_LINES:
         raise Unprocessable(f"A cart holds at most {MAX_LINES} different products")
     cart[key] = min(cart.get(key, 0) + _checked(quantity, minimum=1), MAX_QUANTITY)
     _save(cart)
     return product
+
+
+def _check_subscription(product: Product, bundle: int | None, cart: dict[str, int]) -> None:
+    if bundle is not None:
+        raise Unprocessable("A bundle cannot be subscribed to", errors={"subscribe": ["A bundle cannot be subscribed to"]})
+    if product.subscription_discount_percent is None:
+        raise Unprocessable("This product cannot be subscribed to", errors={"subscribe": ["Not offered"]})
+    others = [key for key in cart if parse_key(key)[2] and parse_key(key)[0] != product.slug]
+    if others:
+        raise Unprocessable("One subscription per order: check out this one first, or remove it",
+                            errors={"subscribe": ["One subscription per order"]})
 
 
 def set_quantity(slug: str, quantity: int) -> None:
@@ -125,12 +165,12 @@ def lines() -> list[CartLine]:
     by_slug = {p.slug: p for p in found}
     result = []
     for key, qty in cart.items():
-        slug, size = parse_key(key)
+        slug, size, subscribe = parse_key(key)
         product = by_slug.get(slug)
-        if product is None:
+        if product is None or subscribe and product.subscription_discount_percent is None:
             continue
         if size is None:
-            result.append(CartLine(product, qty))
+            result.append(CartLine(product, qty, subscribe=subscribe))
             continue
         bundle = next((b for b in product.bundles if b.bottles == size), None)
         if bundle is not None:

@@ -11,6 +11,7 @@ from shop.orders import limits
 from shop.orders.access import grant_access, no_store
 from shop.orders.checkout import CheckoutLine, start_checkout
 from shop.orders.models import Order
+from shop.subscriptions.services import subscription_offer
 from shop.urls import local_path
 
 bp = Blueprint("cart", __name__)
@@ -20,7 +21,8 @@ CHECKOUT_KEY = "checkout_order"
 
 register_section("cart", "buy", "cart/_buy.html",
                  context=lambda product: {"max_quantity": cart.buyable(product.stock),
-                                          "bundles": [b for b in product.bundles if b.bottles <= product.stock]})
+                                          "bundles": [b for b in product.bundles if b.bottles <= product.stock],
+                                          "subscription": subscription_offer(product)})
 
 
 @bp.get("/cart")
@@ -33,7 +35,7 @@ def show():
 def add():
     try:
         product = cart.add(request.form.get("slug", ""), request.form.get("quantity", 1, type=int),
-                           request.form.get("bundle", type=int))
+                           request.form.get("bundle", type=int), subscribe=request.form.get("purchase") == "subscribe")
     except ShopError as exc:
         flash(exc.message, "error")
         return redirect(local_path(request.referrer, origin=request.host_url) or url_for("cart.show"), 303)
@@ -62,7 +64,7 @@ def checkout():
     """The same checkout as the API; the customer leaves for Stripe's page (303)."""
     email = (request.form.get("email") or "").strip()
     session["checkout_email"] = email[:254]
-    lines = [CheckoutLine(slug, qty, bundle) for slug, qty, bundle in cart.checkout_lines()]
+    lines = [CheckoutLine(slug, qty, bundle, subscribe) for slug, qty, bundle, subscribe in cart.checkout_lines()]
     if not lines:
         flash("Your cart is empty.", "error")
         return redirect(url_for("cart.show"), 303)

@@ -23,9 +23,11 @@ DEMO_COLLECTIONS = [
     {"slug": "daily", "name": "Daily", "products": ["daylight-d3-k2", "calm-ashwagandha"],
      "description": "The basics, taken every day with a meal."},
 ]
-# What `seed-demo` fills in on a demo product that is already there, where it is still empty.
+# What `seed-demo` fills in on a demo product that is already there, where it is still empty
+# (a store from before the field existed): advice, facts, and Mag R&R's subscribe & save discount.
 FILLED_FIELDS = ("dose_timing", "side_effect_advice", "stopping_advice", "see_doctor_if", "serving_size",
-                 "servings_per_container", "other_ingredients", "allergens", "warnings")
+                 "servings_per_container", "other_ingredients", "allergens", "warnings",
+                 "subscription_discount_percent")
 
 DEMO_PRODUCTS = [
     {

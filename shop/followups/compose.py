@@ -49,9 +49,12 @@ def unsubscribe_headers(url: str) -> dict:
 
 
 def guarantee_deadline(order: Order) -> datetime | None:
-    """Delivery plus the strictest (shortest) guarantee among the order's products."""
+    """Delivery plus the strictest (shortest) guarantee among the order's products; None for a
+    subscription's renewal (the guarantee covers its first order only)."""
+    from shop.subscriptions.services import is_renewal
+
     days = [item.product.guarantee_days for item in order.items if item.product.guarantee_days]
-    if not days or order.delivered_at is None:
+    if not days or order.delivered_at is None or is_renewal(order):
         return None
     return as_utc(order.delivered_at) + timedelta(days=min(days))
 

@@ -28,6 +28,7 @@ from shop.orders.models import CANCELLED, DELIVERED, PARTIALLY_REFUNDED, PENDING
 from shop.orders.services import lock_order
 from shop.orders.states import record_event
 from shop.payments.services import unsettled_refunds
+from shop.subscriptions.services import is_renewal
 
 REQUIRED = "Required field missing"
 CLAIMABLE_STATUSES = (DELIVERED, PARTIALLY_REFUNDED)
@@ -67,10 +68,17 @@ def guarantee_days(order: Order) -> int | None:
     return min(days) if days else None
 
 
+# The guarantee is a first-purchase promise: it covers the order that started a subscription
+# (the customer tried the product), not the renewals a subscriber chose to keep receiving.
+RENEWAL_NOT_COVERED = ("The guarantee covers the first order of a subscription; renewals are not covered. "
+                       "You can cancel the subscription any time.")
+
+
 def guarantee_deadline(order: Order) -> datetime | None:
-    """The last moment a claim is accepted (inclusive, to the second); None before delivery."""
+    """The last moment a claim is accepted (inclusive, to the second); None before delivery,
+    and for a subscription's renewals (not covered)."""
     days = guarantee_days(order)
-    if order.delivered_at is None or days is None:
+    if order.delivered_at is None or days is None or is_renewal(order):
         return None
     return as_utc(order.delivered_at) + timedelta(days=days)
 
@@ -102,7 +110,9 @@ def claim_window(order: Order, now: datetime | None = None) -> dict:
     now = now or utcnow()
     deadline = guarantee_deadline(order)
     reason = None
-    if order.status not in CLAIMABLE_STATUSES or deadline is None:
+    if is_renewal(order):
+        deadline, reason = None, RENEWAL_NOT_COVERED
+    elif order.status not in CLAIMABLE_STATUSES or deadline is None:
         reason = "The guarantee starts when your order is delivered."
     elif now > deadline:
         reason = "The guarantee period for this order has ended."

@@ -41,6 +41,14 @@ class Subscription(ShippingAddress, Base):
     next_renewal_on: Mapped[date | None]
     # When Stripe bills next, as it last said (`current_period_end` / `trial_end`, UTC).
     next_billing_at: Mapped[datetime | None]
+    canceled_at: Mapped[datetime | None]  # when Stripe cancelled it (churn counts these)
+    # A renewal date Stripe refused or could not take yet: asked again until it does
+    # (`services.retry_pending_moves`); the customer's page shows it as pending.
+    pending_renewal_on: Mapped[date | None] = mapped_column(index=True)
+    pending_since: Mapped[datetime | None]
+    # The renewal date the "your next bottle ships on" notice was sent for: a moved renewal
+    # gets a notice of its own.
+    renewal_notice_for: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

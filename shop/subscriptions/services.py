@@ -65,6 +65,15 @@ def first_renewal_days(product: Product, quantity: int, holds: list[int] = ()) -
                                       holds=holds)
 
 
+def subscription_offer(product: Product) -> dict | None:
+    """What the product page offers beside a one-time purchase: the subscriber's price and how
+    often one bottle renews at the full dose; None when the product cannot be subscribed to."""
+    if product.subscription_discount_percent is None:
+        return None
+    return {"percent": product.subscription_discount_percent, "price": discounted_price(product),
+            "interval_days": interval_days(product, 1)}
+
+
 def check_subscribable(product: Product, index: int) -> None:
     if product.subscription_discount_percent is None:
         raise Unprocessable("This product cannot be subscribed to",
@@ -208,6 +217,7 @@ def apply_remote(sub: Subscription, remote: dict) -> None:
     next_bill = next_bill or (first.get("current_period_end") if isinstance(first, dict) else None)
     if sub.status == CANCELED:
         next_bill = None
+        mark_canceled(sub, remote.get("canceled_at"))
     if isinstance(next_bill, int) and not isinstance(next_bill, bool):
         moment = datetime.fromtimestamp(next_bill, UTC)
         sub.next_billing_at = moment
@@ -215,6 +225,17 @@ def apply_remote(sub: Subscription, remote: dict) -> None:
     elif sub.status == CANCELED:
         sub.next_billing_at = None
         sub.next_renewal_on = None
+
+
+def mark_canceled(sub: Subscription, canceled_at=None) -> None:
+    """Cancelled (as Stripe said, at Stripe's time when it gave one): no renewal to come, and no
+    retiming still waiting for Stripe."""
+    sub.status = CANCELED
+    sub.next_renewal_on = sub.next_billing_at = None
+    sub.pending_renewal_on = sub.pending_since = None
+    if sub.canceled_at is None:
+        valid = isinstance(canceled_at, int) and not isinstance(canceled_at, bool)
+        sub.canceled_at = datetime.fromtimestamp(canceled_at, UTC) if valid else utcnow()
 
 
 # --- timing renewals --------------------------------------------------------------------------
@@ -247,8 +268,9 @@ def retime(sub: Subscription) -> bool:
 
 
 def move_next_bill(sub: Subscription, renewal_on: date) -> bool:
-    """Ask Stripe to bill next on `renewal_on` (BILLING_HOUR shop time); the date is kept even
-    when Stripe cannot be reached (it then bills on its earlier date)."""
+    """Ask Stripe to bill next on `renewal_on` (BILLING_HOUR shop time). When Stripe refuses or
+    cannot be reached, the move waits as pending (`pending_renewal_on`) and `next_renewal_on`
+    stays what Stripe will do; `retry_pending_moves` asks again. False while pending."""
     from shop.payments import stripe_gateway
 
     tz = current_app.config["SHOP_TIMEZONE"]
@@ -256,19 +278,53 @@ def move_next_bill(sub: Subscription, renewal_on: date) -> bool:
     earliest = utcnow() + timedelta(hours=1)
     if moment < earliest:
         moment = earliest
-    sub.next_renewal_on = renewal_on
-    if not sub.stripe_subscription_id:
+    if not sub.stripe_subscription_id:  # not paid yet: nothing at Stripe to move
+        sub.next_renewal_on = renewal_on
         return False
     try:
         remote = stripe_gateway.update_subscription(
             sub.stripe_subscription_id, {"trial_end": int(moment.timestamp()), "proration_behavior": "none"},
             idempotency_key=f"subscription-{sub.id}-bill-at-{int(moment.timestamp())}")
     except stripe_gateway.PaymentProviderError as exc:
-        log.warning("Could not move subscription %s's next bill to %s: %s", sub.id, renewal_on, exc.detail)
+        log.warning("Could not move subscription %s's next bill to %s (pending, retried): %s",
+                    sub.id, renewal_on, exc.detail)
+        sub.pending_renewal_on = renewal_on
+        sub.pending_since = sub.pending_since or utcnow()
         return False
     apply_remote(sub, remote)
     sub.next_renewal_on = renewal_on
+    sub.pending_renewal_on = sub.pending_since = None
     return True
+
+
+PENDING_BATCH = 100
+
+
+def retry_pending_moves(now: datetime | None = None) -> dict:
+    """Ask Stripe again for each renewal move it refused or could not take (periodic task).
+
+    Each subscription is re-read under its lock; a move is dropped when the subscription no
+    longer bills, or when Stripe's own bill date has come meanwhile (it billed that renewal: the
+    customer's wish was for a renewal that is gone)."""
+    now = as_utc(now) if now is not None else utcnow()
+    ids = db.session.scalars(select(Subscription.id).where(Subscription.pending_renewal_on.is_not(None))
+                             .order_by(Subscription.pending_since, Subscription.id).limit(PENDING_BATCH)).all()
+    counts = {"moved": 0, "pending": 0, "dropped": 0}
+    for sub_id in ids:
+        sub = db.session.scalar(select(Subscription).where(Subscription.id == sub_id).with_for_update())
+        if sub is None or sub.pending_renewal_on is None:
+            continue
+        billed = sub.next_billing_at is not None and as_utc(sub.next_billing_at) <= now
+        if sub.status not in LIVE or billed:
+            log.warning("Dropping subscription %s's pending move to %s (status %s, next bill %s)",
+                        sub.id, sub.pending_renewal_on, sub.status, sub.next_billing_at)
+            sub.pending_renewal_on = sub.pending_since = None
+            counts["dropped"] += 1
+        elif move_next_bill(sub, sub.pending_renewal_on):
+            counts["moved"] += 1
+        else:
+            counts["pending"] += 1
+    return counts
 
 
 def followup_plan_changed(order_id: int) -> None:
@@ -303,6 +359,68 @@ def staff_list(status: str | None = None) -> list[dict]:
                 renewals.setdefault(sub_id, []).append(order_id)
     return [{"subscription": sub, "email": email, "product_name": name, "renewal_order_ids": renewals.get(sub.id, [])}
             for sub, email, name in rows]
+
+
+def staff_detail(subscription_id: int) -> dict:
+    """One subscription for staff: its row, customer, product and orders (newest first)."""
+    from shop.errors import NotFound
+
+    sub = db.session.get(Subscription, subscription_id)
+    if sub is None:
+        raise NotFound("Subscription not found")
+    orders = db.session.scalars(select(Order).where(Order.subscription_id == sub.id).order_by(Order.id.desc())).all()
+    first = db.session.get(Order, sub.order_id)
+    return {"subscription": sub, "email": first.email if first else None,
+            "product": db.session.get(Product, sub.product_id), "orders": orders,
+            "refund_order": order_to_refund(sub)}
+
+
+def is_renewal(order: Order) -> bool:
+    """A renewal order (paid by a renewal invoice), not the order that started a subscription."""
+    return order.subscription_id is not None and order.stripe_invoice_id is not None
+
+
+def order_to_refund(sub: Subscription) -> Order | None:
+    """What cancelling and refunding a subscription refunds: its latest paid renewal, or the
+    first order when none renewed yet; None when nothing is left to refund on it."""
+    from shop.guarantee.services import refundable_amount
+
+    latest = db.session.scalar(select(Order).where(Order.subscription_id == sub.id)
+                               .order_by(Order.stripe_invoice_id.is_(None), Order.id.desc()).limit(1))
+    if latest is None or refundable_amount(latest) <= 0:
+        return None
+    return latest
+
+
+def staff_cancel_and_refund(subscription_id: int, staff, *, reason: str | None,
+                            request_key: str | None = None) -> tuple[Subscription, Order | None]:
+    """Staff end a subscription: cancel it at Stripe (its `customer.subscription.deleted`
+    confirms), then refund its latest paid renewal (or the first order) through the staff
+    refund use case: an order not shipped yet is cancelled (stock back, customer emailed), a
+    shipped one refunded in full. That use case commits its request before Stripe is called,
+    and this cancellation with it. 422 without a reason; nothing to refund refunds nothing."""
+    from shop.errors import NotFound
+    from shop.payments import staff_refunds, stripe_gateway
+
+    if not (reason or "").strip():
+        raise Unprocessable("Give a reason", errors={"reason": ["Required field missing"]})
+    sub = db.session.get(Subscription, subscription_id)
+    if sub is None:
+        raise NotFound("Subscription not found")
+    if sub.status != CANCELED:
+        try:
+            cancel(sub.id)
+        except stripe_gateway.PaymentProviderError as exc:
+            raise Unprocessable(f"Stripe did not cancel the subscription: {exc.detail}") from exc
+    order = order_to_refund(sub)
+    if order is None:
+        return sub, None
+    note = f"Subscription {sub.id} cancelled and refunded: {reason.strip()}"
+    if staff_refunds.may_cancel(order):
+        order = staff_refunds.cancel_order(order.id, staff, reason=note, request_key=request_key)
+    else:
+        order = staff_refunds.refund_order(order.id, staff, reason=note, request_key=request_key)
+    return db.session.get(Subscription, subscription_id), order
 
 
 # --- a renewal that failed ----------------------------------------------------------------------
@@ -403,8 +521,7 @@ def postpone(subscription_id: int, action: str, renewal_on: str | None) -> bool:
     if sub.status not in LIVE or sub.next_renewal_on is None or sub.next_renewal_on.isoformat() != renewal_on:
         return False
     days = DELAY_DAYS if action == links.DELAY else sub.interval_days
-    if not move_next_bill(sub, sub.next_renewal_on + timedelta(days=days)):
-        raise Unprocessable("We could not change your subscription just now; please try again later")
+    move_next_bill(sub, sub.next_renewal_on + timedelta(days=days))  # or pending: the page says so
     return True
 
 
@@ -421,8 +538,7 @@ def cancel(subscription_id: int) -> bool:
     if sub.stripe_subscription_id:
         apply_remote(sub, stripe_gateway.cancel_subscription(
             sub.stripe_subscription_id, idempotency_key=f"subscription-{sub.id}-cancel"))
-    sub.status = CANCELED
-    sub.next_renewal_on = sub.next_billing_at = None
+    mark_canceled(sub)
     return True
 
 

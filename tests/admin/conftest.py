@@ -82,6 +82,11 @@ def admin_world(app, make_product, make_order, make_staff):
 
     picture = add_picture(product, png(400, 400), "A bottle")
     collection = save_collection(None, {"name": "Sleep", "slug": "sleep", "published": True}, [product.id])
+    from shop.subscriptions.models import Subscription
+
+    subscription = Subscription(order_id=order.id, product_id=product.id, quantity=1, unit_price=4165,
+                                currency="usd", status="canceled", interval_days=30)
+    db.session.add(subscription)
     db.session.commit()
     token_id = member.tokens[-1].id
     return {
@@ -90,6 +95,7 @@ def admin_world(app, make_product, make_order, make_staff):
         "entry_id": entry.id, "message_id": email.id, "staff_id": member.id, "token_id": token_id,
         "token": token, "rate_id": rate.id, "code_id": code.id,
         "image_id": picture.id, "collection_id": collection.id, "slug": "privacy", "bundle_id": product.bundles[0].id,
+        "subscription_id": subscription.id,
     }
 
 

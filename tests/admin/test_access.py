@@ -24,7 +24,7 @@ ROUTE_ROLES = [
     (r"^/admin/orders(/|$)", {"GET": ("support", "fulfilment")}),
     (r"^/admin/(claims|reviews|questions|emails)(/|$)", {"GET": ("support",), "POST": ("support",)}),
     (r"^/admin/promotion-codes(/|$)", {"GET": ("support",), "POST": ("support",)}),
-    (r"^/admin/subscriptions(/|$)", {"GET": ("support",)}),
+    (r"^/admin/subscriptions(/|$)", {"GET": ("support",), "POST": ("support",)}),
     (r"^/admin/(products|staff|data|shipping-rates|collections|pages)(/|$)", {"GET": ("admin",), "POST": ("admin",)}),
 ]
 
