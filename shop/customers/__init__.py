@@ -8,6 +8,8 @@ def init_app(app: Flask) -> None:
     for (orders, reviews and payments do not import this package); keep the address a signed-in
     checkout paid for."""
     from shop.customers.address import checkout_customer
+    from shop.customers.openapi import document_sign_in
+    from shop.extensions import api
     from shop.customers.sessions import current_customer_email
     from shop.orders.access import SIGNED_IN_EMAIL
     from shop.orders.checkout import CHECKOUT_CUSTOMER
@@ -16,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.extensions[SIGNED_IN_EMAIL] = current_customer_email
     app.extensions[CHECKOUT_CUSTOMER] = checkout_customer
     order_paid.connect(_on_order_paid)  # once per process: blinker keeps one receiver per function
+    document_sign_in(api.spec)
 
 
 def _on_order_paid(order, session=None, **extra) -> None:

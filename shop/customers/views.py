@@ -13,7 +13,7 @@ from shop.customers import account, address, login as links, sessions
 from shop.customers.forms import SignInForm
 from shop.customers.limits import per_email, per_ip
 from shop.customers.models import ERASE, SIGN_IN
-from shop.errors import ShopError
+from shop.errors import ShopError, wants_json
 from shop.extensions import csrf
 from shop.observability import secret_in_path
 from shop.orders.access import no_store
@@ -42,8 +42,8 @@ def login_page():
 @per_email
 def login():
     """Email a sign-in link: the same answer, and the same work, whoever the address belongs to."""
-    if request.is_json:
-        body = request.get_json(silent=True)
+    if wants_json(request):  # JSON, or anything else that is not a browser's form
+        body = request.get_json(silent=True) if request.is_json else None
         links.request_sign_in(body.get("email") if isinstance(body, dict) else None)  # 422 in the API shape
         return jsonify({"status": "sent", "message": SENT_MESSAGE}), 202
     form = SignInForm()
