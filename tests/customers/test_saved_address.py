@@ -178,3 +178,15 @@ def test_stripe_failing_to_make_the_customer_cancels_the_order_and_saves_no_id(s
     assert answer.status_code == 502, answer.json
     assert _customer().stripe_customer_id is None
     assert db.session.scalars(select(Order.status)).all() == [CANCELLED]
+
+
+def test_the_download_holds_the_saved_address_and_erasure_removes_it(client, sign_in):
+    sign_in(client, JANE)
+    client.post("/account/address", data=HOME)
+    account = client.get("/account/data").get_json()["account"]
+    assert account["shipping_address"]["line1"] == "1 Elm St" and account["stripe_customer_id"] is None
+    from shop.customers.services import erase_customer_data
+
+    erase_customer_data(JANE)
+    db.session.commit()
+    assert _customer() is None
