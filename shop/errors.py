@@ -134,12 +134,15 @@ def _utf8_request(req: Request) -> bool:
     return True
 
 
-# Pages that also take a JSON body, and answer a JSON one in the API's error shape.
+# Pages that also take a JSON body, and answer in the API's error shape whatever is posted to
+# them but a browser's form (the page itself, GET, stays a page).
 JSON_PAGES = ("/account/login",)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def wants_json(req: Request) -> bool:
-    return req.path.startswith("/api/") or (req.path in JSON_PAGES and req.is_json)
+    return req.path.startswith("/api/") or (
+        req.path in JSON_PAGES and req.method == "POST" and req.mimetype not in FORM_TYPES)
 
 
 def register_error_handlers(app: Flask) -> None:

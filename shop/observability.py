@@ -75,6 +75,8 @@ def init_observability(app: Flask) -> None:
     app.after_request(_finish_request)
     setting = app.config["ACCESS_LOG"]
     app.extensions["access_log"] = str(setting).lower() not in ("0", "false", "no", "off")
+    if app.extensions["access_log"]:
+        _quiet_development_server()
     app.teardown_request(_forget_request)
     app.add_url_rule("/metrics", "metrics", metrics_view)
     _exempt_from_limits_and_csrf(app)
@@ -94,16 +96,43 @@ def _start_request() -> None:
     environ["shop.request_id_token"] = request_id_var.set(request_id)
 
 
+# URL parts that are secrets wherever a route names them: signed links in emails (follow-ups,
+# subscriptions, review confirmations) carry theirs as `<token>`. The log shows the route's
+# placeholder instead. The order page's signed `?t=` (and any query string) is never logged:
+# the line holds the path only.
+SECRET_ROUTE_ARGUMENTS = frozenset({"token"})
+
+
 def secret_in_path(view):
-    """Mark a view whose address carries a secret (a one-time sign-in token, say): the access log
-    shows its route (`/account/login/<token>`) instead of the path, so logs hold no live link."""
+    """Mark a view whose address carries a secret under another name than `token`: the access
+    log shows its route (`/account/login/<token>`) instead of the path, so logs hold no live link."""
     view.secret_in_path = True
     return view
 
 
 def _logged_path(req) -> str:
+    """The path; the route instead (`/subscriptions/skip/<token>`) when the path holds a secret."""
+    rule = req.url_rule
+    if rule is None:
+        return req.path
     view = current_app.view_functions.get(req.endpoint or "")
-    return req.url_rule.rule if getattr(view, "secret_in_path", False) else req.path
+    if getattr(view, "secret_in_path", False) or not SECRET_ROUTE_ARGUMENTS.isdisjoint(rule.arguments):
+        return rule.rule
+    return req.path
+
+
+class _DevelopmentServerRequestLines(logging.Filter):
+    """Drops the request lines of werkzeug's development server (`flask run`): they repeat the
+    access line with the whole address, query string and secrets included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.rstrip().endswith('"%s" %s %s'))
+
+
+def _quiet_development_server() -> None:
+    server_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _DevelopmentServerRequestLines) for f in server_log.filters):
+        server_log.addFilter(_DevelopmentServerRequestLines())
 
 
 def _finish_request(response: Response) -> Response:

@@ -48,6 +48,15 @@ class Answers:
             _string(raw, name)
         return cls(address=_address(details.get("address")), **given)
 
+    def or_saved(self, saved: "Answers") -> "Answers":
+        """The customer's saved address (and phone) where a test gave none, as the page shows them."""
+        answers = self
+        if not any(self.address.values()) and any(saved.address.values()):
+            answers = replace(answers, name=self.name or saved.name, address=dict(saved.address))
+        if not self.phone and saved.phone:
+            answers = replace(answers, phone=saved.phone)
+        return answers
+
     def with_defaults(self, session: dict) -> "Answers":
         """What a test did not say: a fixed address (and name) when the session collects one,
         a phone number when it asks for one."""

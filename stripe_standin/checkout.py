@@ -18,7 +18,7 @@ import copy
 
 from stripe_standin import billing, charges, customers, discounts, places, shipping, tax, totals
 from stripe_standin.account import Account, new_id
-from stripe_standin.answers import Answers
+from stripe_standin.answers import ADDRESS_FIELDS, Answers
 from stripe_standin.params import (StripeError, boolean, expand, hash_of, integer, invalid,
                                    metadata, missing, no_such, one_of, only, text,
                                    unknown_parameter)
@@ -38,12 +38,15 @@ _ACCEPTED = _PASSED_THROUGH | {
     "metadata", "expires_at", "allowed_payment_method_types", "excluded_payment_method_types",
     "payment_intent_data", "expand", "allow_promotion_codes", "shipping_address_collection",
     "phone_number_collection", "automatic_tax", "custom_text", "consent_collection", "currency",
-    "ui_mode", "shipping_options", "discounts", "customer", "subscription_data"}
+    "ui_mode", "shipping_options", "discounts", "customer", "customer_update", "subscription_data"}
 MODES = ("payment", "subscription")
 # What `subscription_data` takes here (Stripe's other keys are refused by name).
 _SUBSCRIPTION_DATA = {"trial_end", "trial_period_days", "billing_cycle_anchor", "metadata",
                       "description", "proration_behavior"}
 MIN_TRIAL = 48 * 60 * 60  # Checkout wants a trial to end at least two days ahead
+# `customer_update[...]`: what the customer enters on the page is saved onto their Customer
+# (`auto`) or not (`never`, the default): the shipping address, the name, the billing address.
+CUSTOMER_UPDATES = ("address", "name", "shipping")
 _AUTOMATIC_TAX_OFF = {"enabled": False, "liability": None, "provider": None, "status": None}
 DEFAULT_EMAIL = "jenny.rosen@example.com"  # who pays when the session names no one
 
@@ -71,6 +74,7 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
     session_id = new_id("cs_test_a1", 54)
     with account.lock:
         customer = _customer(account, params, email)
+        customer_update = _customer_update(params, customer)
         items, products = _line_items(account, params.get("line_items"), created, mode)
         subscription_data = _subscription_data(params, mode, created, items)
         session_currency = _one_currency(items)
@@ -92,6 +96,7 @@ def create_session(account: Account, params: dict, request: dict) -> dict:
         _keep(account, session, items, products, rates, params.get("payment_intent_data"))
         if subscription_data is not None:
             account.intent_data[session_id]["subscription_data"] = subscription_data
+        account.intent_data[session_id]["customer_update"] = customer_update
         return account.expanded(session, expand(params))
 
 
@@ -106,6 +111,50 @@ def _customer(account: Account, params: dict, email: str | None) -> str | None:
     if customer_id not in account.customers:
         raise no_such("customer", customer_id, "customer")
     return customer_id
+
+
+def _customer_update(params: dict, customer: str | None) -> dict:
+    """`customer_update`: {"shipping": "auto", ...}; only with `customer`, as at Stripe."""
+    raw = hash_of(params, "customer_update")
+    if not raw:
+        return {}
+    if customer is None:
+        raise invalid("customer_update", "customer_update can only be used with customer.")
+    only(raw, set(CUSTOMER_UPDATES), "customer_update")
+    return {name: one_of(raw, name, ("auto", "never"), default="never", label=f"customer_update[{name}]")
+            for name in CUSTOMER_UPDATES}
+
+
+def saved_answers(account: Account, session: dict) -> Answers:
+    """What the page shows a known customer before they type anything: the shipping address
+    (name, phone) their Customer has, when the session collects one."""
+    customer = account.customers.get(session.get("customer") or "") or {}
+    shipping = customer.get("shipping")
+    if not shipping or not session["shipping_address_collection"]:
+        return Answers()
+    address = shipping.get("address") or {}
+    return Answers(name=shipping.get("name"), phone=shipping.get("phone") or customer.get("phone"),
+                   address={name: address.get(name) for name in ADDRESS_FIELDS})
+
+
+def _update_customer(account: Account, session: dict) -> None:
+    """Save what was entered onto the session's Customer, as its `customer_update` asks
+    (`customer.updated` follows when anything changed); callers hold the lock."""
+    wanted = account.intent_data[session["id"]].get("customer_update") or {}
+    customer = account.customers.get(session.get("customer") or "")
+    if customer is None or not any(value == "auto" for value in wanted.values()):
+        return
+    details = session["customer_details"]
+    shipping = (session.get("collected_information") or {}).get("shipping_details")
+    changes = {}
+    if wanted.get("shipping") == "auto" and shipping:
+        changes["shipping"] = {"name": shipping["name"], "address": dict(shipping["address"]),
+                               "phone": details["phone"]}
+    if wanted.get("name") == "auto" and details["name"]:
+        changes["name"] = details["name"]
+    if wanted.get("address") == "auto":
+        changes["address"] = dict(details["address"])
+    customers.changed(account, "customer.updated", customer, changes)
 
 
 def _subscription_data(params: dict, mode: str, created: int, items: list[dict]) -> dict | None:
@@ -578,6 +627,7 @@ def pay(account: Account, session_id: str, method: str = "card",
                               "be paid.", code="checkout_session_not_open")
         answers = answers or Answers()
         _settle_choices(account, session, answers, quote(account, session, answers, final=True))
+        _update_customer(account, session)
         if session["mode"] == "subscription":
             _subscribe(account, session, answers, method)
             return account.expanded(session, set())

@@ -34,7 +34,7 @@ PAGE = """<!doctype html>
   </table>
   {% if session.status == "open" %}
   <form method="post" action="{{ url_for('stripe_pay_page.submit', session_id=session.id) }}">
-    {% if not session.customer_email %}
+    {% if not session.customer_email and not session.customer %}
     <p class="field"><label for="email">Email (optional)</label>
       <input id="email" name="email" type="email" autocomplete="email" value="{{ answers.email or '' }}"></p>
     {% endif %}

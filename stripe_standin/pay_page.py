@@ -4,7 +4,8 @@
 `{CHECKOUT_SESSION_ID}` filled in; "Pay by bank transfer" completes the session unpaid and the
 transfer settles later; "Cancel" goes back to `cancel_url` and leaves the session open.
 
-When the session asks for them the page shows an address form, a phone field, the shipping
+When the session asks for them the page shows an address form (filled in with the shipping
+address of the session's `customer`, if it has one), a phone field, the shipping
 options and a promotion-code box (field names: `answers.FORM_FIELDS`), and an order summary of
 subtotal, discount, shipping, tax and total. "Apply" and "Update total" post the form back and
 show it again with the figures for what was entered; a refused choice (an unknown or spent
@@ -79,9 +80,10 @@ def _render(session_id: str, *, answers: Answers | None = None, error: str | Non
             status: int = 200):
     account = _account()
     checkout.expire_due(account)
-    answers = answers or Answers()
     with account.lock:
         session = account.sessions.get(session_id)
+        if answers is None:  # first shown: a known customer's saved address is filled in
+            answers = checkout.saved_answers(account, session) if session is not None else Answers()
         items = list(account.line_items.get(session_id, []))
         if session is not None:
             rates = [account.shipping_rates[o["shipping_rate"]] for o in session["shipping_options"]]

@@ -104,13 +104,17 @@ class StandIn:
             phone: str | None = None, email: str | None = None, shipping_rate: str | None = None,
             promotion_code: str | None = None) -> dict:
         """Pay as the customer would on the page. What the session asks for and the test does
-        not give is filled in: a US address (Ada Lovelace, 1 Main St, Springfield, IL 62701),
-        a phone number, the first shipping option. A refused code raises StripeError."""
+        not give is filled in: the shipping address of the session's customer if it has one,
+        else a US address (Ada Lovelace, 1 Main St, Springfield, IL 62701); a phone number; the
+        first shipping option. A refused code raises StripeError."""
         answers = Answers.from_body({
             "shipping_details": shipping_details, "phone": phone, "email": email,
             "shipping_rate": shipping_rate, "promotion_code": promotion_code})
+        session = self.session(session_id)
+        with self.account.lock:
+            saved = checkout.saved_answers(self.account, session)
         return checkout.pay(self.account, session_id, method,
-                            answers.with_defaults(self.session(session_id)))
+                            answers.or_saved(saved).with_defaults(session))
 
     def pay_by_bank_transfer(self, session_id: str, **answers) -> dict:
         return self.pay(session_id, "bank_transfer", **answers)

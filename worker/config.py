@@ -7,6 +7,7 @@ from worker.schedule import beat_schedule
 
 # Every module holding tasks; a module that fails to import stops the worker at start.
 TASK_MODULES = (
+    "shop.customers.tasks",
     "shop.emails.tasks",
     "shop.followups.tasks",
     "shop.payments.tasks",

@@ -5,6 +5,7 @@ SWEEP_STALE_CHECKOUTS_SECONDS = 600.0
 RECONCILE_WITH_STRIPE_SECONDS = 86400.0
 RENEWAL_NOTICES_SECONDS = 3600.0
 PENDING_MOVES_SECONDS = 900.0
+FORGET_SPENT_SIGN_INS_SECONDS = 3600.0
 
 
 def beat_schedule(config) -> dict:
@@ -16,7 +17,8 @@ def beat_schedule(config) -> dict:
       bounds how late such an email goes out (about three minutes);
     - reconciliation with Stripe (payments and refunds a lost webhook never told us): daily;
     - "your next bottle ships on" notices for renewals within RENEWAL_NOTICE_DAYS: hourly;
-    - renewal moves Stripe refused or could not take: every 15 minutes, until it takes them.
+    - renewal moves Stripe refused or could not take: every 15 minutes, until it takes them;
+    - customers' sign-in links used or expired, and their ended sessions: hourly.
     """
     return {
         "dispatch-due-followups": {
@@ -42,5 +44,9 @@ def beat_schedule(config) -> dict:
         "retry-pending-renewal-moves": {
             "task": "shop.subscriptions.tasks.retry_pending_moves",
             "schedule": PENDING_MOVES_SECONDS,
+        },
+        "forget-spent-sign-ins": {
+            "task": "shop.customers.tasks.forget_spent_sign_ins",
+            "schedule": FORGET_SPENT_SIGN_INS_SECONDS,
         },
     }

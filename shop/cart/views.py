@@ -8,7 +8,7 @@ from shop.catalog.sections import register_section
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
 from shop.orders import limits
-from shop.orders.access import grant_access, no_store
+from shop.orders.access import grant_access, no_store, signed_in_email
 from shop.orders.checkout import CheckoutLine, start_checkout
 from shop.orders.models import Order
 from shop.subscriptions.services import subscription_offer
@@ -27,8 +27,9 @@ register_section("cart", "buy", "cart/_buy.html",
 
 @bp.get("/cart")
 def show():
+    # A signed-in customer's address by default: their checkout then shows their saved address.
     return render_template("cart/cart.html", cart=cart.summary(), max_quantity=cart.MAX_QUANTITY,
-                           email=session.get("checkout_email", ""))
+                           email=session.get("checkout_email") or signed_in_email() or "")
 
 
 @bp.post("/cart/add")

@@ -1,5 +1,6 @@
-"""What a signed-in customer sees and changes: every order of their address, the emails they
-get, and their data (download it, or erase it after confirming by an emailed link).
+"""What a signed-in customer sees and changes: every order of their address, their
+subscriptions, the emails they get, and their data (download it, or erase it after confirming by
+an emailed link). The saved shipping address is `shop.customers.address`.
 
 An order belongs to the account whose address placed it, letter case aside, guest orders
 included: the address is what the sign-in link proved. A list of orders is read in a fixed
@@ -23,6 +24,7 @@ from shop.followups.services import (followup_dict, followups_by_order, orders_w
 from shop.guarantee.models import Claim
 from shop.guarantee.services import claim_dict, claims_by_order
 from shop.orders.models import PAID, SHIPPED, Order
+from shop.subscriptions.services import subscriptions_for_email
 
 # Before delivery the plan is not scheduled yet; its reminders may be turned off all the same.
 NOT_YET_DELIVERED = (PAID, SHIPPED)
@@ -101,6 +103,11 @@ def owned_order(customer: Customer, order_id: int) -> Order:
     if order is None or order.email.lower() != customer.email:
         raise NotFound("Order not found")
     return order
+
+
+def subscriptions(customer: Customer) -> list[dict]:
+    """The account's subscriptions (product, status, next renewal, its signed manage links)."""
+    return subscriptions_for_email(customer.email)
 
 
 def marketing_on(customer: Customer) -> bool:

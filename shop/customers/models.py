@@ -8,10 +8,11 @@ open the admin panel, whose staff sessions live in `shop.accounts`.
 """
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.db import Base, utcnow
+from shop.orders.models import ShippingAddress  # the saved address: the columns an order has
 
 # What a one-time link does when used.
 SIGN_IN = "sign_in"
@@ -19,13 +20,21 @@ ERASE = "erase"
 LINK_PURPOSES = (SIGN_IN, ERASE)
 
 
-class Customer(Base):
+class Customer(ShippingAddress, Base):
+    """The account; its `shipping_*` columns are the saved shipping address (None until the
+    customer saves one or pays a checkout they started signed in)."""
+
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-cased
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    # The Stripe Customer their signed-in checkouts are made for (Checkout shows its shipping
+    # address), created at their first one; and whether the saved address changed since Stripe
+    # last had it (it is sent with the next checkout).
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_shipping_outdated: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"<Customer {self.id}>"

@@ -126,8 +126,12 @@ def _account(email: str) -> dict | None:
         return None
     sessions = db.session.scalars(
         select(CustomerSession).where(CustomerSession.customer_id == customer.id).order_by(CustomerSession.id))
+    saved = {name: getattr(customer, f"shipping_{name}")
+             for name in ("name", "line1", "line2", "city", "state", "postal_code", "country", "phone")}
     return {"email": customer.email, "created_at": _when(customer.created_at),
             "last_sign_in_at": _when(customer.last_sign_in_at),
+            "shipping_address": saved if any(saved.values()) else None,
+            "stripe_customer_id": customer.stripe_customer_id,
             "sessions": [{"started_at": _when(s.created_at), "expires_at": _when(s.expires_at),
                           "ended_at": _when(s.ended_at)} for s in sessions]}
 

@@ -9,14 +9,16 @@ spend them); the button's POST signs in, or erases. Every other form carries a C
 from flask import (Blueprint, flash, jsonify, make_response, redirect, render_template, request, session,
                    url_for)
 
-from shop.customers import account, login as links, sessions
+from shop.customers import account, address, login as links, sessions
 from shop.customers.forms import SignInForm
 from shop.customers.limits import per_email, per_ip
 from shop.customers.models import ERASE, SIGN_IN
-from shop.errors import ShopError
+from shop.errors import ShopError, wants_json
 from shop.extensions import csrf
 from shop.observability import secret_in_path
 from shop.orders.access import no_store
+from shop.orders.address import shipping_countries
+from shop.orders.models import ADDRESS_FIELDS
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 bp.after_request(no_store)
@@ -40,8 +42,8 @@ def login_page():
 @per_email
 def login():
     """Email a sign-in link: the same answer, and the same work, whoever the address belongs to."""
-    if request.is_json:
-        body = request.get_json(silent=True)
+    if wants_json(request):  # JSON, or anything else that is not a browser's form
+        body = request.get_json(silent=True) if request.is_json else None
         links.request_sign_in(body.get("email") if isinstance(body, dict) else None)  # 422 in the API shape
         return jsonify({"status": "sent", "message": SENT_MESSAGE}), 202
     form = SignInForm()
@@ -80,8 +82,28 @@ def page():
     customer = sessions.current_customer()
     if customer is None:
         return redirect(url_for("account.login_page"))
+    return _page(customer)
+
+
+def _page(customer, entered: dict | None = None, errors: dict | None = None, status: int = 200):
     return render_template("account/page.html", customer=customer, orders=account.account_orders(customer),
-                           marketing_on=account.marketing_on(customer))
+                           subscriptions=account.subscriptions(customer),
+                           marketing_on=account.marketing_on(customer),
+                           address=entered if entered is not None else address.saved_address(customer),
+                           address_errors=errors or {}, countries=shipping_countries()), status
+
+
+@bp.post("/address")
+def save_address():
+    """The saved shipping address (Checkout shows it next time); a refused part: the page, 422."""
+    customer = sessions.signed_in_customer()
+    submitted = {name: request.form.get(name) for name in (*ADDRESS_FIELDS, "phone")}
+    try:
+        address.save_address(customer, submitted)
+    except ShopError as exc:
+        return _page(customer, entered=submitted, errors=exc.errors or {"name": [exc.message]}, status=exc.code)
+    flash("Your shipping address is saved. Checkout will fill it in next time.", "success")
+    return redirect(url_for("account.page", _anchor="address"), 303)
 
 
 @bp.post("/logout")

@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 SESSION_LIFETIME = timedelta(minutes=35)
 # Stripe Tax's code for shipping charges.
 SHIPPING_TAX_CODE = "txcd_92010001"
+# app.extensions: email -> the id of the Stripe Customer an order placed with that email is made
+# for (the signed-in account's, when it is theirs; installed by `shop.customers`), or None.
+CHECKOUT_CUSTOMER = "shop.checkout_customer"
 
 
 @dataclass(frozen=True)
@@ -105,12 +108,15 @@ def start_checkout(email: str, lines: list[CheckoutLine], success_url: str | Non
         raise
     order_id = order.id
     try:
+        stripe_customer = _stripe_customer(email)
+        db.session.commit()  # a Stripe Customer just made stays on record, whatever happens next
         tax_codes = {p.slug: p.tax_code for p in products.values()}
         if subscribed is None:
-            params = _session_params(order, success_url, cancel_url, tax_codes=tax_codes)
+            params = _session_params(order, success_url, cancel_url, tax_codes=tax_codes,
+                                     stripe_customer=stripe_customer)
         else:
             params = _subscription_session_params(order, products[subscribed], success_url, cancel_url,
-                                                  tax_codes=tax_codes)
+                                                  tax_codes=tax_codes, stripe_customer=stripe_customer)
         session = stripe_gateway.create_checkout_session(params, idempotency_key=checkout_idempotency_key(order))
         order.stripe_checkout_session_id = session.id
         db.session.commit()
@@ -153,6 +159,11 @@ def abandon_checkout(order_id: int, reason: str) -> None:
     order = lock_order(order_id)
     if order is not None:
         cancel_unpaid_order(order, actor="system", message=f"Checkout could not start: {reason}"[:500])
+
+
+def _stripe_customer(email: str) -> str | None:
+    provider = current_app.extensions.get(CHECKOUT_CUSTOMER)
+    return provider(email) if provider is not None else None
 
 
 def _push_pending_promotion_codes() -> None:
@@ -296,7 +307,7 @@ def _out_of_stock(product_id: int, merged, products: dict[str, Product]) -> Conf
 
 
 def _session_params(order: Order, success_url: str | None, cancel_url: str | None,
-                    tax_codes: dict[str, str]) -> dict:
+                    tax_codes: dict[str, str], stripe_customer: str | None = None) -> dict:
     order_ref = str(order.id)
     config = current_app.config
     offers = offered_rates(order_subtotal(order), order.currency)
@@ -332,13 +343,20 @@ def _session_params(order: Order, success_url: str | None, cancel_url: str | Non
     }
     if offers:
         params["shipping_options"] = [{"shipping_rate_data": _rate_data(offer, order.currency)} for offer in offers]
+    if stripe_customer is not None:
+        # The signed-in customer's Stripe Customer (its email and saved address pre-filled);
+        # the address they confirm on Stripe's page is saved back onto it.
+        del params["customer_email"]
+        params["customer"] = stripe_customer
+        params["customer_update"] = {"shipping": "auto"}
     if config["STRIPE_AUTOMATIC_TAX"]:
         params["automatic_tax"] = {"enabled": True}
     return params
 
 
 def _subscription_session_params(order: Order, product: Product, success_url: str | None,
-                                 cancel_url: str | None, tax_codes: dict[str, str]) -> dict:
+                                 cancel_url: str | None, tax_codes: dict[str, str],
+                                 stripe_customer: str | None = None) -> dict:
     """A `subscription` mode session: the first order is paid at once, as one-time lines on the
     subscription's first invoice (the subscribed product at the subscriber's price, and any
     other lines); the recurring price (the same subscriber's price, every `interval_days` days)
@@ -347,7 +365,7 @@ def _subscription_session_params(order: Order, product: Product, success_url: st
     free. No promotion codes: the subscriber's price is the discount."""
     order_ref = str(order.id)
     sub = subscriptions.first_order_subscription(order)
-    one_time = _session_params(order, success_url, cancel_url, tax_codes)
+    one_time = _session_params(order, success_url, cancel_url, tax_codes, stripe_customer)
     item = next(i for i in order.items if i.product_id == product.id)
     recurring = {
         "quantity": sub.quantity,

@@ -70,7 +70,7 @@ def store_payment_details(order: Order, *, payment_intent_id: str | None = None,
         order.card_last4 = card_last4[-4:]
 
 
-def mark_paid(order: Order, *, message: str = "Payment confirmed by Stripe") -> bool:
+def mark_paid(order: Order, *, message: str = "Payment confirmed by Stripe", session: dict | None = None) -> bool:
     """Stripe confirmed the payment: paid, tell the other domains, email the customer once.
 
     Returns False (and changes nothing) when the order is no longer waiting for payment.
@@ -80,7 +80,7 @@ def mark_paid(order: Order, *, message: str = "Payment confirmed by Stripe") -> 
     if order.status != PENDING_PAYMENT:
         return False
     states.transition(order, PAID, actor="stripe", message=message)
-    order_paid.send(order)
+    order_paid.send(order, session=session)
     queue_order_confirmation(order)
     return True
 

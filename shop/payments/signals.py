@@ -8,7 +8,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the Order that just became paid.
+# sender: the Order that just became paid (kwargs: session, the completed Checkout Session that
+# paid it, or None for a renewal invoice).
 order_paid = _signals.signal("order-paid")
 # sender: the Refund whose status changed (kwargs: previous_status).
 refund_updated = _signals.signal("refund-updated")

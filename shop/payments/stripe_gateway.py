@@ -66,6 +66,18 @@ def expire_checkout_session(session_id: str) -> dict:
         return client().v1.checkout.sessions.expire(session_id).to_dict()
 
 
+def create_customer(params: dict, idempotency_key: str) -> dict:
+    """A Stripe Customer (email, shipping, metadata): the same key makes it once."""
+    with _translated_errors():
+        return client().v1.customers.create(params, {"idempotency_key": idempotency_key}).to_dict()
+
+
+def update_customer(customer_id: str, params: dict, idempotency_key: str) -> dict:
+    """Change a Stripe Customer (its `shipping`, say)."""
+    with _translated_errors():
+        return client().v1.customers.update(customer_id, params, {"idempotency_key": idempotency_key}).to_dict()
+
+
 def retrieve_subscription(subscription_id: str) -> dict:
     with _translated_errors():
         return client().v1.subscriptions.retrieve(subscription_id).to_dict()

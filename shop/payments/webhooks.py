@@ -303,7 +303,7 @@ def _paid(order: Order, session: dict, message: str) -> str:
             services.flag_for_staff(order, mismatch.reason, kind="amount_mismatch", data=mismatch.figures)
         return "amount mismatch"
     _store_checkout_details(order, session)
-    services.mark_paid(order, message=message)
+    services.mark_paid(order, message=message, session=session)
     refunds_reported, events_parked = db.session.execute(
         _REPORTED_BEFORE_PAYMENT, {"order_id": order.id, "since": utcnow() - PARKED_FOR}).one()
     if refunds_reported:
