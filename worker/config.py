@@ -10,6 +10,7 @@ TASK_MODULES = (
     "shop.emails.tasks",
     "shop.followups.tasks",
     "shop.payments.tasks",
+    "shop.retention.tasks",
 )
 
 # Redis redelivers a task nobody acknowledged after this long (see `celery_settings`).

@@ -3,6 +3,7 @@
 DISPATCH_FOLLOWUPS_SECONDS = 60.0
 SWEEP_STALE_CHECKOUTS_SECONDS = 600.0
 RECONCILE_WITH_STRIPE_SECONDS = 86400.0
+APPLY_RETENTION_SECONDS = 86400.0
 
 
 def beat_schedule(config) -> dict:
@@ -12,7 +13,8 @@ def beat_schedule(config) -> dict:
     - checkouts that never got a Stripe session: every 10 minutes (their stock goes back);
     - emails whose worker died: every EMAIL_SWEEP_SECONDS (60); with the claim lease (120 s) that
       bounds how late such an email goes out (about three minutes);
-    - reconciliation with Stripe (payments and refunds a lost webhook never told us): daily.
+    - reconciliation with Stripe (payments and refunds a lost webhook never told us): daily;
+    - retention (settled follow-ups, sent emails' bodies, old webhook events): daily.
     """
     return {
         "dispatch-due-followups": {
@@ -30,5 +32,9 @@ def beat_schedule(config) -> dict:
         "reconcile-with-stripe": {
             "task": "shop.payments.tasks.reconcile_with_stripe",
             "schedule": RECONCILE_WITH_STRIPE_SECONDS,
+        },
+        "apply-retention": {
+            "task": "shop.retention.tasks.apply_retention",
+            "schedule": APPLY_RETENTION_SECONDS,
         },
     }
