@@ -65,7 +65,7 @@ def main() -> int:
     print(f"bench: checkout (Stripe call excluded: in-process fake gateway): "
           f"p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(checkout_ms)} orders", flush=True)
 
-    deliveries = [completed_event(order_id, session_id) for order_id, session_id in sessions]
+    deliveries = [completed_event(order_id, session_id, subtotal) for order_id, session_id, subtotal in sessions]
     deliveries += random.sample(deliveries, DUPLICATES)
     random.shuffle(deliveries)
 
@@ -85,7 +85,7 @@ def main() -> int:
           f"{postgres_cpu * per_delivery:.1f} ms, Redis {redis_cpu * per_delivery:.1f} ms, this client "
           f"{client_cpu * per_delivery:.1f} ms; {load_average()}", flush=True)
 
-    problems = verify(database_url, {order_id for order_id, _ in sessions}, statuses)
+    problems = verify(database_url, {order_id for order_id, _, _ in sessions}, statuses)
     empty_queue(broker)
     baseline.measure()
     checkout_times, events_ratio = baseline.times(p50), baseline.ratio(rate)
@@ -102,13 +102,14 @@ def main() -> int:
     return 0 if checkout_ok and rate_ok and not problems else 1
 
 
-def create_orders(database_url: str, broker: str) -> tuple[list[tuple[int, str]], list[float]]:
+def create_orders(database_url: str, broker: str) -> tuple[list[tuple[int, str, int]], list[float]]:
     """ORDERS checkouts through the real service, Stripe replaced by an instant fake."""
     from shop import create_app
     from shop.catalog.demo import DEMO_PRODUCTS, build_product
     from shop.extensions import db
     from shop.orders import checkout
     from shop.payments import stripe_gateway
+    from shop.payments.amount_check import order_subtotal
 
     def fake_session(params: dict, idempotency_key: str) -> stripe_gateway.CheckoutSession:
         session_id = f"cs_bench_{params['metadata']['order_id']}"
@@ -136,7 +137,7 @@ def create_orders(database_url: str, broker: str) -> tuple[list[tuple[int, str]]
             started = time.perf_counter()
             result = checkout.start_checkout(f"buyer{n}@example.com", lines)
             timings.append((time.perf_counter() - started) * 1000)
-            sessions.append((result.order.id, result.order.stripe_checkout_session_id))
+            sessions.append((result.order.id, result.order.stripe_checkout_session_id, order_subtotal(result.order)))
             db.session.remove()
             if n % 350 == 349:
                 print(f"bench: {n + 1}/{ORDERS} checkouts", flush=True)
@@ -145,9 +146,12 @@ def create_orders(database_url: str, broker: str) -> tuple[list[tuple[int, str]]
     return sessions, timings[50:]  # the first calls warm caches and the connection pool
 
 
-def completed_event(order_id: int, session_id: str) -> bytes:
-    """A checkout.session.completed event as Stripe sends it (trimmed to the fields the shop reads)."""
+def completed_event(order_id: int, session_id: str, subtotal: int) -> bytes:
+    """A checkout.session.completed event as Stripe sends it (trimmed to the fields the shop reads):
+    Stripe charged the order's subtotal, with no shipping, discount or tax."""
     session = {
+        "amount_subtotal": subtotal, "amount_total": subtotal,
+        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         "id": session_id, "object": "checkout.session", "client_reference_id": str(order_id),
         "metadata": {"order_id": str(order_id)}, "mode": "payment", "payment_status": "paid",
         "status": "complete", "payment_intent": f"pi_bench_{order_id}", "currency": "usd",
