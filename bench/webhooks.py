@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _harness import (  # noqa: E402
-    BareFlask, instance_path, load_average, named_processes_cpu, prepare_database, process_group_cpu, serve)
+    BareFlask, DatabaseCPU, instance_path, load_average, named_processes_cpu, prepare_database, process_group_cpu,
+    serve)
 
 ORDERS = int(os.environ.get("BENCH_ORDERS", "1400"))
 DUPLICATES = ORDERS * 3 // 7  # 600 for 1,400 orders: 2,000 deliveries in all
@@ -71,11 +72,12 @@ def main() -> int:
 
     with serve("shop:create_app()", port, env) as server:
         cpu_before, client_before = process_group_cpu(server.process.pid), time.process_time()
-        services_before = named_processes_cpu("postgres"), named_processes_cpu("redis-server")
+        database = DatabaseCPU(database_url)
+        services_before = database.by_backend(), named_processes_cpu("redis-server")
         statuses, seconds = send_all(f"http://127.0.0.1:{port}/api/v1/stripe/webhook", deliveries)
         web_cpu = process_group_cpu(server.process.pid) - cpu_before
         client_cpu = time.process_time() - client_before
-        postgres_cpu = named_processes_cpu("postgres") - services_before[0]
+        postgres_cpu = database.since(services_before[0])  # this database's server processes only
         redis_cpu = named_processes_cpu("redis-server") - services_before[1]
     rate = len(deliveries) / seconds
     print(f"bench: {len(deliveries)} deliveries ({DUPLICATES} duplicates) in {seconds:.2f} s: "
