@@ -4,6 +4,8 @@ Each server runs in a process group of its own for the duration of a `with` bloc
 stopped (SIGTERM, then SIGKILL) when it ends, whatever happens inside.
 """
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -96,6 +98,115 @@ class serve(_Process):
             self.command += ["--pythonpath", pythonpath]
         self.env, self.port, self.log = env, port, log
         self.ready_url = f"http://127.0.0.1:{port}/"
+
+
+# --- the baseline: bare Flask, measured in the same sitting as every figure ----------------------
+# The machine's speed moves by half from one day to the next, so each benchmark measures a bare
+# Flask route under the same gunicorn settings around its own figures and prints them also as a
+# ratio to it; the targets are ratios (bench/README.md).
+
+def bare_flask_app():
+    """The baseline: bare Flask, one route, served exactly like the shop (`serve`)."""
+    from flask import Flask
+
+    app = Flask("hello")
+
+    @app.get("/")
+    def hello():
+        return "Hello, World!"
+
+    return app
+
+
+def wrk_requests_per_second(url: str, seconds: int) -> float:
+    """Requests per second of `url` under wrk (BENCH_CONNECTIONS connections, default 32), after a
+    2 s warm-up that fills every worker's caches; any error answer fails the measurement."""
+    connections = os.environ.get("BENCH_CONNECTIONS", "32")
+    wrk = ["wrk", "--threads", "2", "--connections", connections, "--timeout", "5s"]
+    subprocess.run([*wrk, "--duration", "2s", url], check=True, capture_output=True)
+    out = subprocess.run([*wrk, "--duration", f"{seconds}s", url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{out}")
+    print(f"bench: {url}: {rps:.0f} req/s", flush=True)
+    return rps
+
+
+class BareFlask:
+    """Bare Flask's requests/s in this sitting: `measure()` starts it under gunicorn with the
+    benchmark's settings (BENCH_WORKERS x BENCH_THREADS gthread) on `port`, runs wrk for
+    BENCH_BASELINE_SECONDS (default 10) and stops it. A script measures it before and after its own
+    work; `rate` is the mean, and `ratio()`/`times()` express a figure against it."""
+
+    def __init__(self, port: int, env: dict | None = None):
+        self.port, self.env, self.rates = port, dict(env or os.environ), []
+
+    def measure(self) -> float:
+        if shutil.which("wrk") is None:
+            raise SystemExit("bench: wrk is not installed (apt-get install -y wrk): the bare Flask baseline needs it")
+        seconds = int(os.environ.get("BENCH_BASELINE_SECONDS", "10"))
+        with serve("_harness:bare_flask_app()", self.port, self.env, pythonpath=str(ROOT / "bench")):
+            rate = wrk_requests_per_second(f"http://127.0.0.1:{self.port}/", seconds)
+        self.rates.append(rate)
+        return rate
+
+    @property
+    def rate(self) -> float:
+        return sum(self.rates) / len(self.rates)
+
+    @property
+    def request_ms(self) -> float:
+        """Bare Flask's time per request (1 / its requests per second), in milliseconds."""
+        return 1000 / self.rate
+
+    def ratio(self, per_second: float) -> float:
+        """A rate as a share of bare Flask's requests per second."""
+        return per_second / self.rate
+
+    def times(self, milliseconds: float) -> float:
+        """A duration in bare Flask's times per request."""
+        return milliseconds / self.request_ms
+
+    def describe(self) -> str:
+        each = ", ".join(f"{r:.0f}" for r in self.rates)
+        return (f"bare Flask {self.rate:,.0f} req/s ({each} in this sitting; "
+                f"{self.request_ms:.3f} ms per request)")
+
+
+class DatabaseCPU:
+    """CPU seconds PostgreSQL spent for one database: the sum over the server processes connected
+    to it (pg_stat_activity), read from /proc. Other databases' work on a shared server is left
+    out, which counting every `postgres` process would not do. A connection closed between two
+    readings takes its time with it, so keep the pools open while measuring."""
+
+    def __init__(self, database_url: str):
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.pool import NullPool
+
+        self.name = make_url(database_url).database
+        self.engine = create_engine(database_url, poolclass=NullPool)
+
+    def by_backend(self) -> dict[int, float]:
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            pids = set(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :name AND "
+                                         "pid <> pg_backend_pid()"), {"name": self.name}).scalars())
+        return {pid: _pid_cpu(pid) for pid in pids}
+
+    def since(self, before: dict[int, float]) -> float:
+        """CPU seconds spent since `before` (a `by_backend()` reading)."""
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in self.by_backend().items())
+
+
+def _pid_cpu(pid: int) -> float:
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class standin(_Process):

@@ -11,10 +11,8 @@ before each route; the median round's ratio is the verdict. Settings: BENCH_SECO
 BENCH_PORT (default 5100; the hello app uses the next port).
 """
 import os
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,25 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _harness import instance_path, load_average, prepare_database, serve  # noqa: E402,F401  (bench/webhooks.py imports them from here too)
+# The baseline and its measurement are the harness's, shared by every benchmark.
+from _harness import bare_flask_app as hello_app  # noqa: E402,F401
+from _harness import wrk_requests_per_second as measure  # noqa: E402
 TARGETS = {  # route → minimum share of bare-Flask throughput
     "GET /api/v1/products": 0.50,
     "GET /products/<slug>": 0.35,
     "GET /products": 0.25,
 }
 PRODUCTS = 1000
-
-
-def hello_app():
-    """The baseline: bare Flask, one route, served exactly like the shop."""
-    from flask import Flask
-
-    app = Flask("hello")
-
-    @app.get("/")
-    def hello():
-        return "Hello, World!"
-
-    return app
 
 
 def main() -> int:
@@ -68,7 +56,7 @@ def main() -> int:
     figures: dict[str, list[float]] = {name: [] for name, _ in routes}
     hellos: list[float] = []
     with serve("shop:create_app()", port, env), \
-            serve("catalogue:hello_app()", port + 1, env, pythonpath=str(ROOT / "bench")):
+            serve("_harness:bare_flask_app()", port + 1, env, pythonpath=str(ROOT / "bench")):
         for round_ in range(1, rounds + 1):
             print(f"bench: round {round_}/{rounds}", flush=True)
             for name, path in routes:
@@ -114,20 +102,6 @@ def load_products(database_url: str) -> str:
         db.session.commit()
         db.engine.dispose()
     return "mag-rr-0000"
-
-
-def measure(url: str, seconds: int) -> float:
-    """Requests per second of `url` (after a warm-up that fills every worker's cache)."""
-    connections = os.environ.get("BENCH_CONNECTIONS", "32")
-    wrk = ["wrk", "--threads", "2", "--connections", connections, "--timeout", "5s"]
-    subprocess.run([*wrk, "--duration", "2s", url], check=True, capture_output=True)
-    out = subprocess.run([*wrk, "--duration", f"{seconds}s", url], check=True, capture_output=True, text=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{out}")
-    print(f"bench: {url}: {rps:.0f} req/s", flush=True)
-    return rps
 
 
 if __name__ == "__main__":

@@ -22,7 +22,13 @@ initial stock; every paid order has exactly one confirmation email and no other 
 no claim refunded twice; refunds never exceed what was paid; no 5xx (ours, and the webhook
 answers the stand-in saw); no email failed. It prints throughput, p50/p99 per request kind and
 errors. A step "holds" with zero 5xx, zero violations, zero client errors and p99 under 2 s;
-stepping stops at the first that does not. Ports: BENCH_PORT (default 5300) and the next one.
+stepping stops at the first that does not. Ports: BENCH_PORT (default 5300) and the next one;
+bare Flask on BENCH_PORT + 9.
+
+Bare Flask (one route, the same gunicorn settings, `_harness.BareFlask`) is measured before the
+servers start and after they stop; the summary gives each step's requests/s also as a ratio to
+its requests/s, and each kind's p50 and p99 in bare-Flask request times. The p99 limit stays
+absolute (2 s): it bounds what a customer waits at worst, whatever the machine's speed.
 """
 import argparse
 import json
@@ -40,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _harness import (  # noqa: E402
-    instance_path, load_average, prepare_database, process_group_cpu, serve, standin, worker)
+    BareFlask, instance_path, load_average, prepare_database, process_group_cpu, serve, standin, worker)
 
 WEBHOOK_SECRET = "whsec_bench_storefront"
 STRIPE_KEY = "sk_test_bench_storefront"
@@ -71,6 +77,8 @@ def main() -> int:
     env.pop("MAIL_SERVER", None)  # the outbox: a sent email is its row
     slugs, staff = load(database_url, broker)
     empty_queue(broker)
+    baseline = BareFlask(port + 9, env)
+    baseline.measure()
 
     logs = open(instance_path() / "storefront.log", "w")  # noqa: SIM115  servers' output
     results = []
@@ -91,6 +99,8 @@ def main() -> int:
                 break
     logs.close()
     empty_queue(broker)
+    baseline.measure()
+    report_ratios(baseline, results)
     held = [c for c, o in results if holds(o)]
     best = max(held, key=lambda c: dict(results)[c]["rps"]) if held else None
     print("\nsummary: " + "; ".join(f"{c} clients {o['rps']:.0f} req/s {'held' if holds(o) else 'FAILED'}"
@@ -408,6 +418,18 @@ def report(concurrency: int, outcome: dict, totals) -> None:
         print(f"  unexpected answer x{count}: {what}")
     print("so far: {} orders, {} paid, {} claims, {} refunds succeeded, {} emails, {} Stripe events stored".format(*totals))
     print("invariants: " + ("all hold" if not outcome["violations"] else "VIOLATED: " + "; ".join(outcome["violations"])))
+
+
+def report_ratios(baseline: BareFlask, results: list[tuple[int, dict]]) -> None:
+    """Each step's figures against bare Flask in this sitting: requests/s as a share of its
+    requests/s, latencies in its times per request (x)."""
+    print(f"\nbench: {baseline.describe()}")
+    for concurrency, outcome in results:
+        print(f"ratios at {concurrency} clients: {outcome['rps']:.0f} req/s = {baseline.ratio(outcome['rps']):.3f}x "
+              f"bare Flask's requests/s; p99 of all {baseline.times(outcome['p99_all']):,.0f}x its request time")
+        print(f"  {'request':<42}{'p50 x':>9}{'p99 x':>9}")
+        for kind, (_count, p50, p99) in outcome["by_kind"].items():
+            print(f"  {kind:<42}{baseline.times(p50):>9,.0f}{baseline.times(p99):>9,.0f}")
 
 
 if __name__ == "__main__":

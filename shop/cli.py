@@ -17,7 +17,7 @@ from shop.unit_of_work import transaction
 
 # Each domain with commands exposes `register_commands(app)` in its `cli` module.
 DOMAIN_COMMANDS = ("shop.followups.cli", "shop.emails.cli", "shop.payments.cli", "shop.customers.cli",
-                   "shop.promotions.cli")
+                   "shop.promotions.cli", "shop.retention.cli")
 
 
 def command(work: Callable) -> Callable:

@@ -125,6 +125,17 @@ SETTINGS: tuple[Setting, ...] = (
     S("DISPATCH_BATCH_SIZE", NUMBER, 500, "follow-ups the beat task claims per transaction"),
     S("DISPATCH_HELPERS", NUMBER, 1,
       "on PostgreSQL, how many more worker processes a backlog asks to join a dispatch pass"),
+    S("FOLLOWUP_RETENTION_DAYS", NUMBER, 180,
+      "days a sent, skipped or cancelled follow-up is kept after its last change; the retention job "
+      "deletes it then (`0` keeps them all); at least `FOLLOWUP_LINK_MAX_AGE_DAYS`"),
+    S("EMAIL_BODY_RETENTION_DAYS", NUMBER, 90,
+      "days a sent email keeps its body; the retention job then replaces the text and HTML by a notice "
+      "and keeps the row (to, kind, subject, status, times); `0` keeps every body"),
+    S("STRIPE_EVENT_RETENTION_DAYS", NUMBER, 45,
+      "days a received Stripe webhook event is kept (its id makes a redelivery a no-op); at least 31, "
+      "since Stripe may send an event again for 30 days; `0` keeps them all"),
+    S("RETENTION_BATCH_SIZE", NUMBER, 5000,
+      "rows the retention job deletes or trims per statement (each batch its own transaction)"),
     S("MAX_CONTENT_LENGTH", NUMBER, 64 * 1024, "largest request body in bytes; larger answers 413"),
     S("CATALOGUE_CACHE_SECONDS", NUMBER, 30, "how long a process keeps catalogue data; `0` turns the cache off"),
     S("CATALOGUE_VERSION_CHECK_MS", NUMBER, 500, "how often a process re-reads the catalogue version"),
@@ -205,6 +216,7 @@ def finalise(config: dict, instance_path: str | None = None) -> None:
         config.setdefault("REMEMBER_COOKIE_SECURE", True)
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = development_secret_key(instance_path)
+    _check_retention(config)
     from shop.media.storage import check_settings as check_media_settings
 
     check_media_settings(config)
@@ -215,6 +227,26 @@ def finalise(config: dict, instance_path: str | None = None) -> None:
     if not config.get("RATELIMIT_STORAGE_URI"):
         # Counters every web process sees, the embedded SQLite default included (limits_storage).
         config["RATELIMIT_STORAGE_URI"] = "database+" + config["SQLALCHEMY_DATABASE_URI"]
+
+
+# Stripe sends an event again (automatically, or from its dashboard) for up to 30 days.
+STRIPE_REDELIVERY_DAYS = 30
+
+
+def _check_retention(config: dict) -> None:
+    """Refuse a retention that would undo a guarantee: a webhook Stripe sends again must still find
+    its event row (or it would act twice), and a link in a follow-up email must still find its row."""
+    events_days = config.get("STRIPE_EVENT_RETENTION_DAYS") or 0
+    if 0 < events_days <= STRIPE_REDELIVERY_DAYS:
+        raise ConfigError(f"STRIPE_EVENT_RETENTION_DAYS must be more than {STRIPE_REDELIVERY_DAYS} (or 0): "
+                          "Stripe may send an event again for 30 days, and a forgotten event would act twice.")
+    followup_days = config.get("FOLLOWUP_RETENTION_DAYS") or 0
+    link_days = config.get("FOLLOWUP_LINK_MAX_AGE_DAYS") or 0
+    if 0 < followup_days < link_days:
+        raise ConfigError(f"FOLLOWUP_RETENTION_DAYS must be at least FOLLOWUP_LINK_MAX_AGE_DAYS ({link_days}) "
+                          "or 0: the links in follow-up emails must find their follow-up.")
+    if (config.get("RETENTION_BATCH_SIZE") or 0) < 1:
+        raise ConfigError("RETENTION_BATCH_SIZE must be at least 1.")
 
 
 def _check_production(config: dict) -> None:

@@ -12,6 +12,7 @@ TASK_MODULES = (
     "shop.followups.tasks",
     "shop.payments.tasks",
     "shop.subscriptions.tasks",
+    "shop.retention.tasks",
 )
 
 # Redis redelivers a task nobody acknowledged after this long (see `celery_settings`).

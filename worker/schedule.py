@@ -6,6 +6,7 @@ RECONCILE_WITH_STRIPE_SECONDS = 86400.0
 RENEWAL_NOTICES_SECONDS = 3600.0
 PENDING_MOVES_SECONDS = 900.0
 FORGET_SPENT_SIGN_INS_SECONDS = 3600.0
+APPLY_RETENTION_SECONDS = 86400.0
 
 
 def beat_schedule(config) -> dict:
@@ -18,7 +19,8 @@ def beat_schedule(config) -> dict:
     - reconciliation with Stripe (payments and refunds a lost webhook never told us): daily;
     - "your next bottle ships on" notices for renewals within RENEWAL_NOTICE_DAYS: hourly;
     - renewal moves Stripe refused or could not take: every 15 minutes, until it takes them;
-    - customers' sign-in links used or expired, and their ended sessions: hourly.
+    - customers' sign-in links used or expired, and their ended sessions: hourly;
+    - retention (settled follow-ups, sent emails' bodies, old webhook events): daily.
     """
     return {
         "dispatch-due-followups": {
@@ -48,5 +50,9 @@ def beat_schedule(config) -> dict:
         "forget-spent-sign-ins": {
             "task": "shop.customers.tasks.forget_spent_sign_ins",
             "schedule": FORGET_SPENT_SIGN_INS_SECONDS,
+        },
+        "apply-retention": {
+            "task": "shop.retention.tasks.apply_retention",
+            "schedule": APPLY_RETENTION_SECONDS,
         },
     }

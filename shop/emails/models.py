@@ -15,7 +15,7 @@ from datetime import datetime
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app, has_app_context
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.db import Base, utcnow
@@ -46,6 +46,14 @@ class EmailMessage(Base):
     __table_args__ = (
         Index("ix_email_messages_status_created_at", "status", "created_at"),
         Index("ix_email_messages_status_claimed_until", "status", "claimed_until"),
+        # The retention job's access path: sent emails whose body is still held. Partial, so it
+        # holds only the last EMAIL_BODY_RETENTION_DAYS of mail however long the log grows.
+        Index(
+            "ix_email_messages_body_held_sent_at",
+            "sent_at",
+            postgresql_where=text("status = 'sent' AND body_removed_at IS NULL"),
+            sqlite_where=text("status = 'sent' AND body_removed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +75,9 @@ class EmailMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # Set when the retention job replaced the body of this sent email by BODY_REMOVED_TEXT
+    # (shop.retention): the row's to, kind, subject, status and times stay on record.
+    body_removed_at: Mapped[datetime | None]
 
 
 class EmailSuppression(Base):

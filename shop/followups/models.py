@@ -66,7 +66,8 @@ class FollowUp(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(100))
     email_message_id: Mapped[int | None] = mapped_column(ForeignKey("email_messages.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Indexed for the retention job, which deletes settled rows some time after their last change.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     order = relationship("Order")
     product = relationship("Product")

@@ -23,7 +23,8 @@ class StripeEvent(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
     livemode: Mapped[bool] = mapped_column(default=False)
     stripe_created: Mapped[datetime | None]
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed for the retention job (events are deleted once Stripe can no longer redeliver them).
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     processed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(200))  # "paid", "ignored", "unknown order", ...
     payload: Mapped[dict | None] = mapped_column(JSON)

@@ -1,0 +1,1 @@
+"""Retention: what a store stops keeping hot once it has served (see `services`)."""
