@@ -100,13 +100,15 @@ def main() -> int:
     screens = screen_list(facts, built)
     rows: list[Row] = []
     counts = count_queries(database_url, screens)
-    with serve("shop:create_app()", port, env), \
-            serve("catalogue:hello_app()", port + 1, env, pythonpath=str(ROOT / "bench")):
+    log = open(instance_path() / "scale.log", "ab")  # the servers' output
+    with log, serve("shop:create_app()", port, env, log=log), \
+            serve("catalogue:hello_app()", port + 1, env, pythonpath=str(ROOT / "bench"), log=log):
         base = f"http://127.0.0.1:{port}"
         rows += time_screens(base, screens, counts)
         rows += storefront_ratios(base, f"http://127.0.0.1:{port + 1}/", facts)
     rows.append(dispatch_pass(database_url, built))
-    with standin(port + 2, f"{base}/api/v1/stripe/webhook", "whsec_local_standin", env) as stripe:
+    with open(instance_path() / "scale.log", "ab") as log, \
+            standin(port + 2, f"{base}/api/v1/stripe/webhook", "whsec_local_standin", env, log=log) as stripe:
         rows.append(reconciliation_pass(database_url, stripe.url))
     return report(rows, built)
 

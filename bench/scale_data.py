@@ -369,7 +369,7 @@ class Loader:
         for order_id in range(n, 0, -1):
             if self.status[order_id] != DELIVERED:
                 continue
-            if due_left:
+            if due_left and any(step[0] == 0 for step in self.products[self.product[order_id]]["plan"]):
                 self.due_orders.add(order_id)
                 due_left -= 1
             total += len(self.products[self.product[order_id]]["plan"]) + 1
@@ -727,10 +727,10 @@ def make_due_again(session, now: datetime) -> None:
 
     session.execute(text(
         "DELETE FROM email_messages WHERE id IN (SELECT email_message_id FROM followups "
-        "WHERE status = 'sent' AND due_at = :due AND email_message_id IS NOT NULL)"), {"due": now - timedelta(minutes=5)})
+        "WHERE status = 'sent' AND due_at = :due AND email_message_id IS NOT NULL)"), {"due": (now - timedelta(minutes=5)).replace(tzinfo=None)})
     session.execute(text(
         "UPDATE followups SET status = 'scheduled', sent_at = NULL, email_message_id = NULL, cancel_reason = NULL "
-        "WHERE due_at = :due"), {"due": now - timedelta(minutes=5)})
+        "WHERE due_at = :due"), {"due": (now - timedelta(minutes=5)).replace(tzinfo=None)})
     session.commit()
 
 
