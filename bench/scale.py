@@ -152,7 +152,8 @@ def screen_list(facts: dict, built: dict) -> list[Screen]:
         ("policy pages", "/admin/pages"), ("data requests", "/admin/data"),
     ]
     slug = facts["flagship_slug"]
-    reviews_deep = max(2, facts["flagship_review_pages"] // 2)
+    reviews_deep = max(2, facts["flagship_reviews"] // 20)  # half way down, at the page's 10 a page
+    api_deep = max(2, facts["flagship_reviews"] // 200)  # the API's 100 a page
     store = [
         ("home", "/"), ("catalogue page", "/products"), ("catalogue page 3", "/products?page=3"),
         ("catalogue search", "/products?q=magnesium"), ("collection", f"/collections/{facts['collection_slug']}"),
@@ -160,7 +161,7 @@ def screen_list(facts: dict, built: dict) -> list[Screen]:
         (f"flagship reviews p{reviews_deep}", f"/products/{slug}?reviews_page={reviews_deep}"),
         ("API products", "/api/v1/products"), ("API flagship", f"/api/v1/products/{slug}"),
         ("API flagship reviews", f"/api/v1/products/{slug}/reviews?kind=review"),
-        (f"API flagship reviews p{reviews_deep}", f"/api/v1/products/{slug}/reviews?kind=review&page={reviews_deep}"),
+        (f"API flagship reviews p{api_deep}", f"/api/v1/products/{slug}/reviews?kind=review&page={api_deep}"),
     ]
     screens = [Screen("dashboard", "/admin", "dashboard")]
     screens += [Screen(name, path, "admin") for name, path in admin]
@@ -262,10 +263,10 @@ def dispatch_pass(database_url: str, built: dict) -> Row:
         started = time.perf_counter()
         result = dispatch_due_followups(now=now)
         wall = time.perf_counter() - started
+        print(f"scale: dispatch pass: {result.sent:,} sent, {result.skipped:,} skipped, {result.cancelled:,} "
+              f"cancelled in {wall:.2f} s", flush=True)
         scale_data.make_due_again(db.session, now)
         db.engine.dispose()
-    print(f"scale: dispatch pass: {result.sent:,} sent, {result.skipped:,} skipped, {result.cancelled:,} "
-          f"cancelled in {wall:.2f} s", flush=True)
     return Row(f"dispatch pass ({result.handled:,} due)", p50=wall, target=f"< {DISPATCH_SECONDS:.0f} s",
                met=wall < DISPATCH_SECONDS and result.handled == built["due"])
 
@@ -281,9 +282,9 @@ def reconciliation_pass(database_url: str, stripe_url: str) -> Row:
         started = time.perf_counter()
         tally = reconcile_with_stripe()
         wall = time.perf_counter() - started
+        print(f"scale: reconciliation pass: {tally} in {wall:.2f} s", flush=True)
         scale_data.make_stale_again(db.session)
         db.engine.dispose()
-    print(f"scale: reconciliation pass: {tally} in {wall:.2f} s", flush=True)
     return Row("reconciliation pass", p50=wall, target=f"< {RECONCILE_SECONDS:.0f} s", met=wall < RECONCILE_SECONDS)
 
 
