@@ -23,6 +23,8 @@ from decimal import Decimal
 
 from sqlalchemy.engine import make_url
 
+from _harness import ROOT
+
 STAFF_EMAIL = "bench-admin@example.com"
 STAFF_PASSWORD = "correct horse battery staple"
 LOYAL_EMAIL = "loyal.customer@example.com"
@@ -54,17 +56,9 @@ def migration_head() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from _harness import ROOT
-
     config = Config()
     config.set_main_option("script_location", str(ROOT / "migrations"))
     return ScriptDirectory.from_config(config).get_current_head()
-
-
-def _admin_connection():
-    import psycopg
-
-    return psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True)
 
 
 def _connect(database_url: str, **kwargs):
@@ -122,7 +116,8 @@ def build(database_url: str, scale: float, head: str) -> dict:
               "built_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "build_seconds": round(time.perf_counter() - started)}
     dbname = make_url(database_url).database
-    with _admin_connection() as admin:
+    server = make_url(database_url).set(database="postgres").render_as_string(hide_password=False)
+    with _connect(server, autocommit=True) as admin:
         admin.execute(f"COMMENT ON DATABASE \"{dbname}\" IS '{json.dumps(marker)}'")  # nosec B608: our own JSON
     print(f"scale: built in {marker['build_seconds']} s", flush=True)
     return marker
@@ -136,7 +131,7 @@ def migrate(database_url: str) -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "CELERY_BROKER_URL": "memory://"})
     with app.app_context():
-        upgrade(directory=str(__import__("_harness").ROOT / "migrations"))
+        upgrade(directory=str(ROOT / "migrations"))
         from shop.extensions import db
 
         db.engine.dispose()
