@@ -638,9 +638,15 @@ def change_quantity(subscription_id: int, raw_quantity) -> bool:
     from shop.payments import stripe_gateway
     from shop.subscriptions import links
 
-    sub = db.session.scalar(select(Subscription).where(Subscription.id == subscription_id).with_for_update())
-    if sub is None:
+    order_id = db.session.scalar(select(Subscription.order_id).where(Subscription.id == subscription_id))
+    if order_id is None:
         raise links.LinkError("This subscription no longer exists.")
+    # The webhooks' lock order: the first order's row, then the subscription's (its timeline gets
+    # an entry below, while Stripe's event for this change may already be waiting on these rows).
+    order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    sub = db.session.scalar(select(Subscription).where(Subscription.id == subscription_id).with_for_update()
+                            .execution_options(populate_existing=True))
     product = db.session.get(Product, sub.product_id)
     quantity = parse_quantity(raw_quantity, most_bottles(product))
     if sub.status not in QUANTITY_CHANGEABLE or not sub.stripe_subscription_id or quantity == sub.quantity:
@@ -667,7 +673,6 @@ def change_quantity(subscription_id: int, raw_quantity) -> bool:
     apply_remote(sub, remote)
     if sub.pending_renewal_on is not None and sub.next_renewal_on == sub.pending_renewal_on:
         sub.pending_renewal_on = sub.pending_since = None  # the move rode along
-    order = db.session.get(Order, sub.order_id)
     states.record_event(order, actor="customer", kind="subscription",
                         message=f"Subscription {sub.id}: {old} → {sub.quantity} bottles a renewal, "
                                 f"every {sub.interval_days} days", data={"quantity": sub.quantity})
