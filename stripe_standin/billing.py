@@ -15,6 +15,12 @@ subscription is canceled (Stripe's default). Paused collection (`pause_collectio
 rolls the periods but voids the invoices (`void`), leaves them in draft (`keep_as_draft`) or
 marks them uncollectible (`mark_uncollectible`), until `resumes_at` or a resume.
 
+`items` change a subscription's prices and quantities: `items[n][price]` (a price made
+beforehand) or `items[n][price_data]` (currency, product, recurring, unit_amount, tax_behavior:
+a price made for the item). A new interval starts a new period at once and bills it, as Stripe
+does, unless the subscription is trialing (a `trial_end` in the same update keeps the next bill
+where it was).
+
 Invoices take the current API version's shape: the subscription is named under
 `parent.subscription_details.subscription`, each line's item under
 `parent.subscription_item_details`, and payments are InvoicePayments (`payments`).
@@ -25,9 +31,9 @@ from datetime import datetime, timezone
 
 from stripe_standin import totals
 from stripe_standin.account import Account, new_id
-from stripe_standin.customers import changed, customer_of
+from stripe_standin.customers import changed, customer_of, new_price
 from stripe_standin.params import (StripeError, boolean, expand, integer, invalid,
-                                   merged_metadata, no_such, one_of, only, text)
+                                   merged_metadata, missing, no_such, one_of, only, text)
 from stripe_standin.shapes import (CARD_DETAILS, CHARGE, INVOICE, INVOICE_LINE, INVOICE_PAYMENT,
                                    PAYMENT_INTENT, PLAN, SUBSCRIPTION, SUBSCRIPTION_ITEM, shaped)
 
@@ -502,41 +508,60 @@ def update(account: Account, sub_id: str, params: dict, request: dict | None) ->
     only(params, _UPDATABLE)
     with account.together():
         sub = _live(account, sub_id)
-        state = account.billing_state[sub_id]
-        now = account.now()
-        behavior = one_of(params, "proration_behavior", PRORATION_BEHAVIORS,
-                          default="create_prorations")
-        before = _snapshot(sub)
-        trial_now = _trial_end(sub, state, params, now)
-        if "pause_collection" in params:
-            sub["pause_collection"] = _pause(params["pause_collection"], now)
-        at_period_end = boolean(params, "cancel_at_period_end")
-        if at_period_end is not None:
-            sub.update(cancel_at_period_end=at_period_end,
-                       cancel_at=_period_end(sub, state) if at_period_end else None,
-                       canceled_at=now if at_period_end else None)
-        if "metadata" in params:
-            sub["metadata"] = merged_metadata(sub["metadata"], params)
-        if "description" in params:
-            sub["description"] = text(params, "description")
-        if params.get("default_payment_method"):
-            sub["default_payment_method"] = text(params, "default_payment_method")
-        if isinstance(params.get("cancellation_details"), dict):
-            details = params["cancellation_details"]
-            only(details, {"comment", "feedback"}, "cancellation_details")
-            sub["cancellation_details"] = dict(sub["cancellation_details"], **{
-                k: text(details, k) for k in ("comment", "feedback") if k in details})
-        if "items" in params:
-            _change_items(account, sub, state, params["items"], behavior, now)
-        if trial_now:
-            _roll(account, sub, now)
-        _announce(account, sub, before, request, at=now)
-        if trial_now:
-            _bill(account, sub, "subscription_update", now,
-                  sub["items"]["data"][0]["current_period_end"], now)
-        elif "items" in params and behavior == "always_invoice" and state["pending"]:
-            _bill_prorations(account, sub, now)
-        return account.expanded(sub, expand(params))
+        saved, saved_state = _snapshot(sub), copy.deepcopy(account.billing_state[sub_id])
+        try:
+            return _update(account, sub, params, request)
+        except StripeError:  # a refused request changes nothing, whichever parameter it tripped on
+            sub.clear()
+            sub.update(saved)
+            account.billing_state[sub_id] = saved_state
+            raise
+
+
+def _update(account: Account, sub: dict, params: dict, request: dict | None) -> dict:
+    state = account.billing_state[sub["id"]]
+    now = account.now()
+    behavior = one_of(params, "proration_behavior", PRORATION_BEHAVIORS,
+                      default="create_prorations")
+    before = _snapshot(sub)
+    interval_before = _interval(sub)
+    trial_now = _trial_end(sub, state, params, now)
+    if "pause_collection" in params:
+        sub["pause_collection"] = _pause(params["pause_collection"], now)
+    at_period_end = boolean(params, "cancel_at_period_end")
+    if at_period_end is not None:
+        sub.update(cancel_at_period_end=at_period_end,
+                   cancel_at=_period_end(sub, state) if at_period_end else None,
+                   canceled_at=now if at_period_end else None)
+    if "metadata" in params:
+        sub["metadata"] = merged_metadata(sub["metadata"], params)
+    if "description" in params:
+        sub["description"] = text(params, "description")
+    if params.get("default_payment_method"):
+        sub["default_payment_method"] = text(params, "default_payment_method")
+    if isinstance(params.get("cancellation_details"), dict):
+        details = params["cancellation_details"]
+        only(details, {"comment", "feedback"}, "cancellation_details")
+        sub["cancellation_details"] = dict(sub["cancellation_details"], **{
+            k: text(details, k) for k in ("comment", "feedback") if k in details})
+    if "items" in params:
+        _change_items(account, sub, state, params["items"], behavior, now)
+    # Stripe's rule: a price with another interval starts a new period now, billed at once,
+    # unless the subscription is in a trial (then the trial's end stays the next bill).
+    restart = ("items" in params and _interval(sub) != interval_before
+               and sub["status"] != "trialing" and not trial_now)
+    if restart:
+        sub["billing_cycle_anchor"] = now
+        state["cycle"] = 0
+    if trial_now or restart:
+        _roll(account, sub, now)
+    _announce(account, sub, before, request, at=now)
+    if trial_now or restart:
+        _bill(account, sub, "subscription_update", now,
+              sub["items"]["data"][0]["current_period_end"], now)
+    elif "items" in params and behavior == "always_invoice" and state["pending"]:
+        _bill_prorations(account, sub, now)
+    return account.expanded(sub, expand(params))
 
 
 def _live(account: Account, sub_id: str) -> dict:
@@ -603,10 +628,15 @@ def _change_items(account: Account, sub: dict, state: dict, raw, behavior: str, 
         label = f"items[{index}]"
         if not isinstance(change, dict):
             raise invalid(label, f"Invalid object: {label}")
-        only(change, {"id", "quantity", "price", "deleted", "metadata"}, label)
+        only(change, {"id", "quantity", "price", "price_data", "deleted", "metadata"}, label)
         quantity = integer(change, "quantity", minimum=0, label=f"{label}[quantity]")
         price = None
-        if change.get("price"):
+        if change.get("price") and change.get("price_data"):
+            raise invalid(f"{label}[price]", "You may only specify one of these parameters: "
+                                             "price, price_data.")
+        if change.get("price_data"):
+            price = _inline_price(account, change["price_data"], f"{label}[price_data]")
+        elif change.get("price"):
             price = account.prices.get(change["price"])
             if price is None:
                 raise no_such("price", change["price"], f"{label}[price]")
@@ -641,7 +671,33 @@ def _change_items(account: Account, sub: dict, state: dict, raw, behavior: str, 
         _prorate(account, sub, state, old, item, behavior, now)
     if not items:
         raise invalid("items", "A subscription must keep at least one item.")
+    if len({(i["price"]["recurring"]["interval"], i["price"]["recurring"]["interval_count"])
+            for i in items}) > 1:
+        raise invalid("items", "All recurring prices of a subscription must have the same "
+                               "interval and interval_count.")
     sub["items"]["total_count"] = len(items)
+
+
+def _inline_price(account: Account, raw, label: str) -> dict:
+    """`items[n][price_data]`: a recurring price for an existing product, made for this item
+    (stored, inactive, as Stripe archives inline prices)."""
+    if not isinstance(raw, dict):
+        raise invalid(label, f"Invalid object: {label}")
+    only(raw, {"currency", "product", "recurring", "tax_behavior", "unit_amount",
+               "unit_amount_decimal"}, label)
+    product_id = text(raw, "product", required=True, label=f"{label}[product]")
+    if product_id not in account.products:
+        raise no_such("product", product_id, f"{label}[product]")
+    if raw.get("recurring") in (None, ""):
+        raise missing(f"{label}[recurring]")
+    price = new_price(account, raw, product_id, label)
+    account.prices[price["id"]] = price
+    return price
+
+
+def _interval(sub: dict) -> tuple[str, int]:
+    recurring = sub["items"]["data"][0]["price"]["recurring"]
+    return recurring["interval"], recurring["interval_count"]
 
 
 def _prorate(account: Account, sub: dict, state: dict, old: dict | None, new: dict | None,

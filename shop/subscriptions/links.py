@@ -11,7 +11,8 @@ SKIP = "skip"  # skip the next renewal: one interval later
 CANCEL = "cancel"  # no more renewals
 PAUSE = "pause"  # renewals stop until resumed (Stripe voids their invoices)
 RESUME = "resume"
-ACTIONS = (CARD, DELAY, SKIP, CANCEL, PAUSE, RESUME)
+QUANTITY = "quantity"  # how many bottles each renewal ships
+ACTIONS = (CARD, DELAY, SKIP, CANCEL, PAUSE, RESUME, QUANTITY)
 LINK_MAX_AGE = timedelta(days=30)
 
 

@@ -49,6 +49,12 @@ class Subscription(ShippingAddress, Base):
     # The renewal date the "your next bottle ships on" notice was sent for: a moved renewal
     # gets a notice of its own.
     renewal_notice_for: Mapped[date | None]
+    # The latest renewal invoice Stripe failed to collect, as its `invoice.payment_failed` said
+    # (staff see the attempt and Stripe's next retry); cleared when that invoice is paid.
+    payment_failed_invoice_id: Mapped[str | None] = mapped_column(String(255))
+    payment_attempt_count: Mapped[int | None]
+    payment_next_attempt_at: Mapped[datetime | None]  # None after Stripe's last attempt
+    payment_failed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -17,6 +17,7 @@ from shop.followups import plan
 
 HOLD_DAYS = 7  # as `shop.followups.services.HOLD_DAYS`
 MIN_INTERVAL_DAYS = 1
+MAX_INTERVAL_DAYS = 365  # Stripe's longest recurring interval in days
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,14 @@ def schedule(steps: list[tuple[int, int]], capsules: int, *, starts_on: date, bu
     return Renewal(runs_out_on=starts_on + timedelta(days=runout),
                    first_renewal_on=starts_on + timedelta(days=first),
                    interval_days=interval_days(steps, capsules, serving_capsules=serving_capsules))
+
+
+def most_bottles(steps: list[tuple[int, int]], capsules_per_bottle: int, *, serving_capsules: int = 1,
+                 limit: int) -> int:
+    """The most bottles one renewal may ship (at most `limit`): N bottles renew every
+    `interval_days` of N bottles, and Stripe bills at least once a year (MAX_INTERVAL_DAYS)."""
+    bottles = max(limit, 1)
+    while bottles > 1 and interval_days(steps, capsules_per_bottle * bottles,
+                                        serving_capsules=serving_capsules) > MAX_INTERVAL_DAYS:
+        bottles -= 1
+    return bottles

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from shop.catalog.models import STEP_DOSE, Product
 from shop.db import as_utc, utcnow
-from shop.errors import Unprocessable
+from shop.errors import ProviderUnavailable, Unprocessable
 from shop.extensions import db
 from shop.followups import plan
 from shop.orders.models import ADDRESS_FIELDS, PAID, PENDING_PAYMENT, Order, OrderItem
@@ -213,6 +213,7 @@ def apply_remote(sub: Subscription, remote: dict) -> None:
         sub.status = PAUSED if paused else status[:30]
     items = remote.get("items") if isinstance(remote.get("items"), dict) else {}
     first = (items.get("data") or [{}])[0] if isinstance(items.get("data"), list) else {}
+    _apply_terms(sub, first if isinstance(first, dict) else {})
     next_bill = remote.get("trial_end") if status == "trialing" else None
     next_bill = next_bill or (first.get("current_period_end") if isinstance(first, dict) else None)
     if sub.status == CANCELED:
@@ -225,6 +226,18 @@ def apply_remote(sub: Subscription, remote: dict) -> None:
     elif sub.status == CANCELED:
         sub.next_billing_at = None
         sub.next_renewal_on = None
+
+
+def _apply_terms(sub: Subscription, item: dict) -> None:
+    """The quantity and interval Stripe bills (a quantity change lands here, from Stripe)."""
+    quantity = item.get("quantity")
+    if isinstance(quantity, int) and not isinstance(quantity, bool) and quantity > 0:
+        sub.quantity = quantity
+    price = item.get("price") if isinstance(item.get("price"), dict) else {}
+    recurring = price.get("recurring") if isinstance(price.get("recurring"), dict) else {}
+    count, days = recurring.get("interval_count"), {"day": 1, "week": 7}.get(recurring.get("interval"))
+    if days and isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        sub.interval_days = count * days
 
 
 def mark_canceled(sub: Subscription, canceled_at=None) -> None:
@@ -263,7 +276,9 @@ def retime(sub: Subscription) -> bool:
     starts_on = max([row.starts_on for row in rows], default=plan.local_date(as_utc(order.delivered_at), tz))
     holds = sorted(row.step_day for row in rows if row.held_at is not None)
     product = db.session.get(Product, sub.product_id)
-    renewal_on = starts_on + timedelta(days=first_renewal_days(product, sub.quantity, holds))
+    # The bottles the first order delivered (a quantity changed since ships from the renewals on).
+    delivered = sum(item.quantity for item in order.items if item.product_id == sub.product_id) or sub.quantity
+    renewal_on = starts_on + timedelta(days=first_renewal_days(product, delivered, holds))
     return move_next_bill(sub, renewal_on)
 
 
@@ -357,8 +372,8 @@ def staff_list(status: str | None = None) -> list[dict]:
                 .where(Order.subscription_id.in_(ids)).order_by(Order.id)):
             if invoice is not None:
                 renewals.setdefault(sub_id, []).append(order_id)
-    return [{"subscription": sub, "email": email, "product_name": name, "renewal_order_ids": renewals.get(sub.id, [])}
-            for sub, email, name in rows]
+    return [{"subscription": sub, "email": email, "product_name": name, "renewal_order_ids": renewals.get(sub.id, []),
+             "payment_failure": payment_failure(sub)} for sub, email, name in rows]
 
 
 def staff_detail(subscription_id: int) -> dict:
@@ -372,7 +387,7 @@ def staff_detail(subscription_id: int) -> dict:
     first = db.session.get(Order, sub.order_id)
     return {"subscription": sub, "email": first.email if first else None,
             "product": db.session.get(Product, sub.product_id), "orders": orders,
-            "refund_order": order_to_refund(sub)}
+            "refund_order": order_to_refund(sub), "payment_failure": payment_failure(sub)}
 
 
 def is_renewal(order: Order) -> bool:
@@ -438,6 +453,7 @@ def invoice_payment_failed(order: Order, invoice: dict) -> str:
     if sub is None or not invoice_id or not _attach(sub, _invoice_subscription(invoice), None):
         return "ignored (no subscription)"
     attempt = invoice.get("attempt_count") if isinstance(invoice.get("attempt_count"), int) else 0
+    _record_payment_failure(sub, invoice_id, attempt, invoice.get("next_payment_attempt"))
     product = db.session.get(Product, sub.product_id)
     queue_email(
         "subscription_payment_failed", order.email, order_id=order.id,
@@ -447,6 +463,38 @@ def invoice_payment_failed(order: Order, invoice: dict) -> str:
                  "card_url": links.link(sub.id, links.CARD)},
     )
     return "card update requested"
+
+
+def _record_payment_failure(sub: Subscription, invoice_id: str, attempt: int, next_attempt) -> None:
+    """Keep, for staff, Stripe's latest failed attempt at a renewal invoice and when it retries.
+
+    Events come late or twice: an earlier attempt never overwrites a later one, and an invoice
+    already paid (its renewal order exists) is not recorded again."""
+    if db.session.scalar(select(Order.id).where(Order.stripe_invoice_id == invoice_id)) is not None:
+        return
+    if sub.payment_failed_invoice_id == invoice_id and (sub.payment_attempt_count or 0) > attempt:
+        return
+    valid = isinstance(next_attempt, int) and not isinstance(next_attempt, bool)
+    sub.payment_failed_invoice_id = invoice_id
+    sub.payment_attempt_count = attempt
+    sub.payment_next_attempt_at = datetime.fromtimestamp(next_attempt, UTC) if valid else None
+    sub.payment_failed_at = utcnow()
+
+
+def _clear_payment_failure(sub: Subscription) -> None:
+    sub.payment_failed_invoice_id = sub.payment_attempt_count = None
+    sub.payment_next_attempt_at = sub.payment_failed_at = None
+
+
+def payment_failure(sub: Subscription) -> dict | None:
+    """For staff: the renewal payment Stripe failed to collect, its attempt and the next retry
+    (shop date; None after the last one), or None."""
+    if not sub.payment_failed_invoice_id:
+        return None
+    retry_on = (plan.local_date(as_utc(sub.payment_next_attempt_at), current_app.config["SHOP_TIMEZONE"])
+                if sub.payment_next_attempt_at else None)
+    return {"invoice_id": sub.payment_failed_invoice_id, "attempt": sub.payment_attempt_count,
+            "retry_on": retry_on, "failed_at": sub.payment_failed_at}
 
 
 def card_update_url(subscription_id: int) -> str:
@@ -466,6 +514,10 @@ def card_update_url(subscription_id: int) -> str:
 DELAY_DAYS = 7
 
 
+def product_of(sub: Subscription) -> Product:
+    return db.session.get(Product, sub.product_id)
+
+
 def subscription_for_link(subscription_id: int) -> Subscription:
     from shop.subscriptions import links
 
@@ -480,12 +532,15 @@ def manage_links(sub: Subscription) -> dict:
     from shop.subscriptions import links
 
     if sub.status == PAUSED:
-        return {action: links.link(sub.id, action) for action in (links.RESUME, links.CANCEL)}
+        return {action: links.link(sub.id, action) for action in (links.RESUME, links.QUANTITY, links.CANCEL)}
     if sub.status not in LIVE or sub.next_renewal_on is None:
         return {}
     on = sub.next_renewal_on.isoformat()
-    return {action: links.link(sub.id, action, on)
-            for action in (links.DELAY, links.SKIP, links.PAUSE, links.CANCEL)}
+    found = {action: links.link(sub.id, action, on)
+             for action in (links.DELAY, links.SKIP, links.PAUSE, links.CANCEL)}
+    if sub.status in QUANTITY_CHANGEABLE:
+        found[links.QUANTITY] = links.link(sub.id, links.QUANTITY)
+    return found
 
 
 def pause(subscription_id: int, resume: bool = False) -> bool:
@@ -542,15 +597,109 @@ def cancel(subscription_id: int) -> bool:
     return True
 
 
+# Statuses in which the subscriber may change the quantity (a past-due one updates its card first:
+# Stripe is still collecting the renewal as it was).
+QUANTITY_CHANGEABLE = ("trialing", "active", PAUSED)
+
+
+def most_bottles(product: Product) -> int:
+    """The most bottles a renewal may ship: the per-order maximum, and Stripe's one-year interval."""
+    from shop.cart.services import MAX_QUANTITY
+
+    return renewals.most_bottles(dose_steps(product), product.capsules_per_bottle,
+                                 serving_capsules=product.serving_capsules, limit=MAX_QUANTITY)
+
+
+def parse_quantity(raw, most: int) -> int:
+    """A whole number of bottles from 1 to `most` (form text or a JSON number); 422 otherwise."""
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() and len(raw.strip()) <= 4:
+        raw = int(raw.strip())
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise Unprocessable("Give the number of bottles as a whole number",
+                            errors={"quantity": ["Not a whole number"]})
+    if not 1 <= raw <= most:
+        raise Unprocessable(f"Choose from 1 to {most} bottles",
+                            errors={"quantity": [f"Must be between 1 and {most}"]})
+    return raw
+
+
+def change_quantity(subscription_id: int, raw_quantity) -> bool:
+    """Ship `raw_quantity` bottles at each renewal from the next one on, renewing every
+    `interval_days` of that many bottles; False when nothing changes (the same quantity, or a
+    subscription that no longer bills).
+
+    Stripe bills it: the subscription item gets a new recurring price (the subscriber's price,
+    the new interval) and quantity, with no proration. The same update carries the next bill as
+    `trial_end`: the bottles on hand were delivered at the old quantity, so they run out when
+    they did (or on a move still pending, which this carries along); without it Stripe would
+    start a new period at once on a new interval, and bill it. Bad input (422) and a refusal
+    change nothing; Stripe's answer (and its `customer.subscription.updated`) is stored."""
+    from shop.orders import states
+    from shop.payments import stripe_gateway
+    from shop.subscriptions import links
+
+    order_id = db.session.scalar(select(Subscription.order_id).where(Subscription.id == subscription_id))
+    if order_id is None:
+        raise links.LinkError("This subscription no longer exists.")
+    # The webhooks' lock order: the first order's row, then the subscription's (its timeline gets
+    # an entry below, while Stripe's event for this change may already be waiting on these rows).
+    order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    sub = db.session.scalar(select(Subscription).where(Subscription.id == subscription_id).with_for_update()
+                            .execution_options(populate_existing=True))
+    product = db.session.get(Product, sub.product_id)
+    quantity = parse_quantity(raw_quantity, most_bottles(product))
+    if sub.status not in QUANTITY_CHANGEABLE or not sub.stripe_subscription_id or quantity == sub.quantity:
+        return False
+    try:
+        remote = stripe_gateway.retrieve_subscription(sub.stripe_subscription_id)
+        item = remote["items"]["data"][0]
+        bill_at = _quantity_bill_at(sub, remote, item)
+        remote = stripe_gateway.update_subscription(sub.stripe_subscription_id, {
+            "items": [{"id": item["id"], "quantity": quantity, "price_data": {
+                "currency": sub.currency, "product": _id(item["price"]["product"]), "unit_amount": sub.unit_price,
+                "tax_behavior": "exclusive",
+                "recurring": {"interval": "day", "interval_count": interval_days(product, quantity)}}}],
+            "proration_behavior": "none", "trial_end": bill_at},
+            idempotency_key=f"subscription-{sub.id}-quantity-{quantity}-{utcnow():%Y%m%d%H%M%S}")
+    except stripe_gateway.PaymentProviderError as exc:
+        log.warning("Stripe did not change subscription %s to %s bottles: %s", sub.id, quantity, exc.detail)
+        if exc.declined:
+            raise Unprocessable("We could not change your subscription; nothing changed. Reply to our "
+                                "email and we will help.") from exc
+        raise ProviderUnavailable("We could not reach our payment provider; nothing changed. Please "
+                                  "try again in a few minutes.", code=503) from exc
+    old = sub.quantity
+    apply_remote(sub, remote)
+    if sub.pending_renewal_on is not None and sub.next_renewal_on == sub.pending_renewal_on:
+        sub.pending_renewal_on = sub.pending_since = None  # the move rode along
+    states.record_event(order, actor="customer", kind="subscription",
+                        message=f"Subscription {sub.id}: {old} → {sub.quantity} bottles a renewal, "
+                                f"every {sub.interval_days} days", data={"quantity": sub.quantity})
+    return True
+
+
+def _quantity_bill_at(sub: Subscription, remote: dict, item: dict) -> int:
+    """The next bill (Unix time) a quantity change keeps: a pending move's date, else Stripe's."""
+    if sub.pending_renewal_on is not None:
+        moment = plan.evening_of(sub.pending_renewal_on, BILLING_HOUR, current_app.config["SHOP_TIMEZONE"])
+    else:
+        stamp = remote.get("trial_end") if remote.get("status") == "trialing" else None
+        moment = datetime.fromtimestamp(stamp or item["current_period_end"], UTC)
+    return int(max(moment, utcnow() + timedelta(hours=1)).timestamp())
+
+
 # --- renewals ---------------------------------------------------------------------------------
 
 def invoice_paid(order: Order, invoice: dict) -> str:
     """A paid renewal invoice becomes one paid order (by invoice id), shipped to the address on
     file, charged what Stripe charged. The first invoice (`subscription_create`) paid the
     checkout's own order."""
+    sub = first_order_subscription(order)
+    if sub is not None and sub.payment_failed_invoice_id and sub.payment_failed_invoice_id == _id(invoice.get("id")):
+        _clear_payment_failure(sub)  # Stripe collected it after all
     if invoice.get("billing_reason") != "subscription_cycle":
         return f"ignored ({invoice.get('billing_reason')})"
-    sub = first_order_subscription(order)
     stripe_id = _invoice_subscription(invoice)
     if sub is None or not stripe_id or not _attach(sub, stripe_id, _id(invoice.get("customer"))):
         return "ignored (no subscription)"
@@ -572,6 +721,7 @@ def _renewal_order(first: Order, sub: Subscription, invoice: dict, invoice_id: s
     from shop.payments import services as payments
 
     product = db.session.get(Product, sub.product_id)
+    quantity = _billed_quantity(invoice) or sub.quantity
     _, digest = new_order_token()
     subtotal, total = _whole(invoice.get("subtotal")), _whole(invoice.get("amount_paid"))
     discount = sum(_whole(d.get("amount")) for d in invoice.get("total_discount_amounts") or [] if isinstance(d, dict))
@@ -583,7 +733,7 @@ def _renewal_order(first: Order, sub: Subscription, invoice: dict, invoice_id: s
     for name in (*ADDRESS_FIELDS, "phone"):
         setattr(renewal, f"shipping_{name}", getattr(sub, f"shipping_{name}"))
     renewal.items.append(OrderItem(product_id=product.id, slug=product.slug, name=product.name,
-                                   quantity=sub.quantity, unit_price=sub.unit_price))
+                                   quantity=quantity, unit_price=sub.unit_price))
     db.session.add(renewal)
     db.session.flush()
     states.record_event(renewal, actor="stripe", kind="created",
@@ -591,18 +741,31 @@ def _renewal_order(first: Order, sub: Subscription, invoice: dict, invoice_id: s
                         data={"invoice_id": invoice_id, "subscription_id": sub.id, "total": total})
     try:
         with db.session.begin_nested():
-            stock.reserve({product.id: sub.quantity})
+            stock.reserve({product.id: quantity})
         renewal.stock_reserved = True
     except stock.OutOfStock:
         payments.flag_for_staff(renewal, f"Renewal paid but {product.name} is out of stock: restock or refund",
                                 kind="out_of_stock")
-    if subtotal != sub.unit_price * sub.quantity:
-        payments.flag_for_staff(renewal, f"Stripe billed {subtotal} for items priced {sub.unit_price * sub.quantity}; "
+    if subtotal != sub.unit_price * quantity:
+        payments.flag_for_staff(renewal, f"Stripe billed {subtotal} for items priced {sub.unit_price * quantity}; "
                                 "check the subscription's price in the Stripe dashboard", kind="amount_mismatch",
                                 data={"invoice_id": invoice_id})
     payments.store_payment_details(renewal, payment_intent_id=_invoice_payment_intent(invoice_id))
     payments.mark_paid(renewal, message=f"Renewal invoice {invoice_id} paid")
     return renewal
+
+
+def _billed_quantity(invoice: dict) -> int:
+    """The bottles a renewal invoice billed (its subscription item lines, prorations aside): what
+    ships, even when the quantity change's own event has not arrived yet. 0 when it does not say."""
+    lines = invoice.get("lines") if isinstance(invoice.get("lines"), dict) else {}
+    total = 0
+    for line in lines.get("data") if isinstance(lines.get("data"), list) else []:
+        parent = line.get("parent") if isinstance(line, dict) and isinstance(line.get("parent"), dict) else {}
+        details = parent.get("subscription_item_details")
+        if isinstance(details, dict) and not details.get("proration") and _whole(line.get("quantity")):
+            total += _whole(line.get("quantity"))
+    return total
 
 
 def _invoice_subscription(invoice: dict) -> str | None:

@@ -1,8 +1,10 @@
-"""Pages a subscriber reaches from emails and the order page: the card update (Stripe's
-billing portal), delay a week, skip one renewal, cancel. A GET only shows what a POST would do
+"""Pages a subscriber reaches from emails, the order page and the account page: the card update
+(Stripe's billing portal), delay a week, skip one renewal, pause, resume, change the quantity,
+cancel. A GET only shows what a POST would do
 (mail scanners follow links)."""
 from flask import Blueprint, redirect, render_template, request
 
+from shop.errors import ShopError
 from shop.orders.access import no_store
 from shop.subscriptions import links, services
 
@@ -46,6 +48,25 @@ def pause(token):
 @bp.route("/subscriptions/resume/<token>", methods=["GET", "POST"])
 def resume(token):
     return _manage(links.RESUME, token)
+
+
+@bp.route("/subscriptions/quantity/<token>", methods=["GET", "POST"])
+def quantity(token):
+    """How many bottles each renewal ships: a GET shows the form, the POST changes it at Stripe.
+    Bad input (or Stripe's refusal) answers 4xx with the form again; nothing changed."""
+    try:
+        sub = services.subscription_for_link(links.read_token(token, links.QUANTITY))
+    except links.LinkError as exc:
+        return _invalid(exc)
+    done, error, status = None, None, 200
+    if request.method == "POST":
+        try:
+            done = services.change_quantity(sub.id, request.form.get("quantity"))
+        except ShopError as exc:
+            error, status = exc.message, exc.code
+    return render_template("subscriptions/manage.html", action=links.QUANTITY, token=token, subscription=sub,
+                           done=done, error=error, most=services.most_bottles(services.product_of(sub)),
+                           chosen=request.form.get("quantity", ""), delay_days=services.DELAY_DAYS), status
 
 
 def _manage(action: str, token: str):

@@ -39,7 +39,7 @@ def test_the_page_lists_her_subscriptions_with_status_renewal_and_links(client, 
     assert "Mag R&amp;R" in card and "2 &times; every 60 days, $83.30 each time" in card
     assert "Status: <strong>active</strong>" in card and "Next renewal: <strong>Thu Mar 04, 2027</strong>" in card
     links = dict(re.findall(r'<a href="http://shop\.test/subscriptions/(\w+)/([^"]+)"', card))
-    assert set(links) == {"delay", "skip", "pause", "cancel"}
+    assert set(links) == {"delay", "skip", "pause", "quantity", "cancel"}
     assert re.search(r'Resume<span class="visually-hidden"> Daylight D3', _card(page, paused))
     assert "Status: <strong>paused</strong>" in _card(page, paused) and "Next renewal" not in _card(page, paused)
     assert not _card(page, unpaid) and not _card(page, other)

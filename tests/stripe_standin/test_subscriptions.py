@@ -326,3 +326,92 @@ def test_a_quantity_change_with_prorations_credits_and_charges_the_rest_of_the_p
     assert amounts[1] == pytest.approx(2500, abs=60)  # the rest of the period for two
     assert amounts[2] == 5000  # the next period for two
     assert renewal.amount_paid == sum(amounts)
+
+
+def every_days(days, product, unit_amount=2125):
+    return {"currency": "eur", "product": product, "unit_amount": unit_amount,
+            "tax_behavior": "exclusive", "recurring": {"interval": "day", "interval_count": days}}
+
+
+def test_a_new_price_data_and_quantity_with_trial_end_keeps_the_next_bill_then_bills_the_new_terms(
+        stripe_client, stripe_standin):
+    trial_end = stripe_standin.clock.now() + 10 * DAY
+    _, sub = subscribe(stripe_client, stripe_standin,
+                       line_items=[{"price_data": {"currency": "eur", "unit_amount": 2125,
+                                                   "recurring": {"interval": "day", "interval_count": 30},
+                                                   "product_data": {"name": "Mag R&R"}}, "quantity": 1}],
+                       subscription_data={"trial_end": trial_end})
+    item = sub["items"].data[0]
+    since = len(stripe_standin.events())
+
+    updated = stripe_client.v1.subscriptions.update(sub.id, {
+        "items": [{"id": item.id, "quantity": 2, "price_data": every_days(60, item.price.product)}],
+        "proration_behavior": "none", "trial_end": trial_end})
+
+    changed = updated["items"].data[0]
+    assert (changed.id, changed.quantity) == (item.id, 2)
+    assert (changed.price.recurring.interval, changed.price.recurring.interval_count) == ("day", 60)
+    assert changed.price.id != item.price.id and changed.price.unit_amount == 2125
+    assert changed.current_period_end == trial_end and updated.status == "trialing"
+    assert types(stripe_standin, since) == ["customer.subscription.updated"]  # nothing billed
+    event = stripe_standin.events("customer.subscription.updated")[-1]["data"]
+    assert event["object"]["items"]["data"][0]["quantity"] == 2
+    assert event["previous_attributes"]["items"]["data"][0]["price"]["recurring"]["interval_count"] == 30
+
+    advance(stripe_standin, 10 * DAY + 60)
+    renewal = stripe_client.v1.invoices.list({"subscription": sub.id}).data[0]
+    assert renewal.billing_reason == "subscription_cycle"
+    assert (renewal.amount_paid, renewal.lines.data[0].quantity) == (4250, 2)
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after["items"].data[0].current_period_end == trial_end + 60 * DAY
+
+
+def test_a_new_interval_without_a_trial_starts_a_new_period_billed_at_once(stripe_client, stripe_standin):
+    _, sub = subscribe(stripe_client, stripe_standin)  # monthly, active
+    item = sub["items"].data[0]
+    now = stripe_standin.clock.now()
+
+    updated = stripe_client.v1.subscriptions.update(sub.id, {
+        "items": [{"id": item.id, "price_data": every_days(60, item.price.product, 2500)}],
+        "proration_behavior": "none"})
+
+    assert updated["items"].data[0].current_period_start >= now
+    assert updated["items"].data[0].current_period_end == updated["items"].data[0].current_period_start + 60 * DAY
+    latest = stripe_client.v1.invoices.retrieve(updated.latest_invoice)
+    assert (latest.billing_reason, latest.amount_paid) == ("subscription_update", 2500)
+
+
+PRODUCT = "the subscription's product"
+
+
+@pytest.mark.parametrize("change, param", [
+    ({"price_data": {"currency": "eur", "unit_amount": 100, "recurring": {"interval": "day"},
+                     "product_data": {"name": "x"}}}, "items[0][price_data][product_data]"),
+    ({"price_data": {"currency": "eur", "unit_amount": 100, "product": "prod_missing",
+                     "recurring": {"interval": "day"}}}, "items[0][price_data][product]"),
+    ({"price_data": {"currency": "eur", "unit_amount": 100, "product": PRODUCT}},
+     "items[0][price_data][recurring]"),
+    ({"price_data": {"currency": "eur", "unit_amount": 100, "product": PRODUCT,
+                     "recurring": {"interval": "day", "interval_count": 400}}},
+     "items[0][price_data][recurring][interval_count]"),
+    ({"price": "price_x", "price_data": {"currency": "eur"}}, "items[0][price]"),
+    ({"colour": "red"}, "items[0][colour]"),
+])
+def test_item_changes_stripe_would_refuse_change_nothing(stripe_client, stripe_standin, change, param):
+    _, sub = subscribe(stripe_client, stripe_standin)
+    item = sub["items"].data[0]
+    if change.get("price_data", {}).get("product") == PRODUCT:
+        change = dict(change, price_data=dict(change["price_data"], product=item.price.product))
+    since = len(stripe_standin.events())
+
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        stripe_client.v1.subscriptions.update(sub.id, {
+            "items": [dict(change, id=item.id)], "proration_behavior": "none",
+            "trial_end": stripe_standin.clock.now() + 5 * DAY})  # refused with the rest
+
+    assert refused.value.param == param
+    assert stripe_standin.events()[since:] == []
+    same = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert (same.status, same.trial_end) == ("active", None)
+    assert (same["items"].data[0].price.id, same["items"].data[0].quantity) == (item.price.id, item.quantity)
+    assert same["items"].data[0].current_period_end == item.current_period_end

@@ -66,3 +66,15 @@ def test_schedule_in_dates_and_a_restart_reanchors_it():
     assert restarted.first_renewal_on == date(2026, 4, 9)
     held = renewals.schedule(MAG, 90, starts_on=delivered, buffer_days=7, holds=[7])
     assert held.first_renewal_on == date(2026, 4, 2)
+
+
+@pytest.mark.parametrize("bottles, interval", [(1, 30), (2, 60), (3, 90), (12, 360)])
+def test_a_renewal_of_n_bottles_comes_every_n_times_the_interval_of_one(bottles, interval):
+    assert renewals.interval_days(MAG, 90 * bottles) == interval == bottles * renewals.interval_days(MAG, 90)
+
+
+def test_the_most_bottles_a_renewal_ships_keeps_stripe_s_interval_within_a_year():
+    assert renewals.most_bottles(MAG, 90, limit=99) == 12  # 12 x 30 = 360 days; 13 would be 390
+    assert renewals.most_bottles(MAG, 90, limit=5) == 5
+    assert renewals.most_bottles([], 365, limit=99) == 1  # one bottle already lasts a year
+    assert renewals.most_bottles([(0, 2)], 60, limit=99) == 12
