@@ -4,15 +4,15 @@
 and `payment_failed_at`, from Stripe's `invoice.payment_failed` (cleared when that invoice is
 paid).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
