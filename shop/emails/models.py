@@ -15,7 +15,7 @@ from datetime import datetime
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app, has_app_context
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.db import Base, utcnow
@@ -46,6 +46,8 @@ class EmailMessage(Base):
     __table_args__ = (
         Index("ix_email_messages_status_created_at", "status", "created_at"),
         Index("ix_email_messages_status_claimed_until", "status", "claimed_until"),
+        # The email log filtered by status, newest first (keyset pages seek on the id).
+        Index("ix_email_messages_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +69,11 @@ class EmailMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+# The email log searched by the start of an address, and a customer's data request (equality).
+Index("ix_email_messages_to_lower", func.lower(EmailMessage.to).label("to_lower"),
+      postgresql_ops={"to_lower": "text_pattern_ops"})
 
 
 class EmailSuppression(Base):

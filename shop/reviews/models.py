@@ -5,7 +5,7 @@ Status changes only through `shop.reviews.moderation.set_status`.
 """
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.catalog.models import Product
@@ -45,7 +45,12 @@ class Entry(Base):
         Index("ix_review_entries_listing", "product_id", "status", "kind", "parent_id", "created_at"),
         # Duplicate-post detection: same author, same product, same text.
         Index("ix_review_entries_duplicates", "product_id", "email", "body_digest"),
-        Index("ix_review_entries_status_created_at", "status", "created_at"),
+        # The moderation queue, oldest first (keyset pages seek on (created_at, id)).
+        Index("ix_review_entries_status_created_at_id", "status", "created_at", "id"),
+        # Questions without a staff answer (the admin's list and the dashboard's count).
+        Index("ix_review_entries_questions", "created_at", "id",
+              postgresql_where=text("kind = 'question' AND parent_id IS NULL"),
+              sqlite_where=text("kind = 'question' AND parent_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +93,10 @@ class Entry(Base):
 
     def __repr__(self) -> str:
         return f"<Entry {self.id} {self.kind} {self.status}>"
+
+
+# A customer's data request finds their reviews and questions by address.
+Index("ix_review_entries_email_lower", func.lower(Entry.email).label("email_lower"))
 
 
 class HelpfulVote(Base):
