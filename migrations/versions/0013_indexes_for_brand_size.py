@@ -6,8 +6,8 @@ lists them):
 
 - orders (created_at, id) and (status, created_at, id): the order list newest first, whole and
   by status, and its keyset pages; the second replaces (status, created_at).
-- orders (paid_at): the dashboard's takings. orders (paid_at, id) WHERE not shipped nor
-  delivered: the fulfilment queue, oldest payment first.
+- orders (paid_at): the dashboard's takings. orders (paid_at, id) WHERE paid (or refunded in
+  part) and neither shipped nor delivered: the fulfilment queue, oldest payment first.
 - lower(orders.email), lower(email_messages.to) (text_pattern_ops on PostgreSQL: equality and
   prefix LIKE whatever the collation), lower(review_entries.email): a customer's orders, emails
   and reviews, and the admin's search by the start of an address.
@@ -32,7 +32,7 @@ down_revision = '0012'
 branch_labels = None
 depends_on = None
 
-NOT_SHIPPED = sa.text("shipped_at IS NULL AND delivered_at IS NULL")
+NOT_SHIPPED = sa.text("status IN ('paid', 'partially_refunded') AND shipped_at IS NULL AND delivered_at IS NULL")
 TOP_LEVEL_QUESTION = sa.text("kind = 'question' AND parent_id IS NULL")
 
 # (name, table, columns or expressions, options)
