@@ -13,7 +13,8 @@ lists them):
   and reviews, and the admin's search by the start of an address.
 - email_messages (status, id): the email log by status. followups (sent_at): sent today.
 - review_entries (status, created_at, id) replaces (status, created_at): the moderation queue;
-  review_entries (created_at, id) WHERE a top-level question: unanswered questions.
+  review_entries (created_at, id) and (id) WHERE a top-level question, and (parent_id) WHERE a
+  published staff answer: unanswered questions, listed and counted.
 - claim_audits (created_at, id), claims (created_at, id), refunds (status, updated_at).
 
 On PostgreSQL the indexes are built CONCURRENTLY (outside the migration's transaction), so a
@@ -34,6 +35,7 @@ depends_on = None
 
 NOT_SHIPPED = sa.text("status IN ('paid', 'partially_refunded') AND shipped_at IS NULL AND delivered_at IS NULL")
 TOP_LEVEL_QUESTION = sa.text("kind = 'question' AND parent_id IS NULL")
+STAFF_ANSWER = sa.text("is_staff IS true AND status = 'published'")
 
 # (name, table, columns or expressions, options)
 INDEXES = [
@@ -48,6 +50,10 @@ INDEXES = [
     ('ix_review_entries_status_created_at_id', 'review_entries', ['status', 'created_at', 'id'], {}),
     ('ix_review_entries_questions', 'review_entries', ['created_at', 'id'],
      {'postgresql_where': TOP_LEVEL_QUESTION, 'sqlite_where': TOP_LEVEL_QUESTION}),
+    ('ix_review_entries_question_ids', 'review_entries', ['id'],
+     {'postgresql_where': TOP_LEVEL_QUESTION, 'sqlite_where': TOP_LEVEL_QUESTION}),
+    ('ix_review_entries_staff_answers', 'review_entries', ['parent_id'],
+     {'postgresql_where': STAFF_ANSWER, 'sqlite_where': STAFF_ANSWER}),
     ('ix_review_entries_email_lower', 'review_entries', [sa.text('lower(email)')], {}),
     ('ix_followups_sent_at', 'followups', ['sent_at'], {}),
     ('ix_claim_audits_created_at_id', 'claim_audits', ['created_at', 'id'], {}),

@@ -24,6 +24,10 @@ STATUSES = (PENDING, PUBLISHED, REJECTED)
 # (and must not reach PostgreSQL, which would refuse the comparison).
 MAX_ID = 2**31 - 1
 
+# Partial indexes' conditions: a question (not a reply), a published staff answer.
+TOP_LEVEL_QUESTION = "kind = 'question' AND parent_id IS NULL"
+STAFF_ANSWER = "is_staff IS true AND status = 'published'"
+
 # Keys of `Entry.flags`: what a moderator must look at before publishing.
 FLAG_HEALTH_CLAIM = "health_claim"
 FLAG_SIDE_EFFECT = "side_effect"
@@ -47,10 +51,14 @@ class Entry(Base):
         Index("ix_review_entries_duplicates", "product_id", "email", "body_digest"),
         # The moderation queue, oldest first (keyset pages seek on (created_at, id)).
         Index("ix_review_entries_status_created_at_id", "status", "created_at", "id"),
-        # Questions without a staff answer (the admin's list and the dashboard's count).
+        # Questions without a staff answer: the admin's list, oldest first, and the dashboard's
+        # count, which merges the questions' ids with the ids the staff answers reply to.
         Index("ix_review_entries_questions", "created_at", "id",
-              postgresql_where=text("kind = 'question' AND parent_id IS NULL"),
-              sqlite_where=text("kind = 'question' AND parent_id IS NULL")),
+              postgresql_where=text(TOP_LEVEL_QUESTION), sqlite_where=text(TOP_LEVEL_QUESTION)),
+        Index("ix_review_entries_question_ids", "id",
+              postgresql_where=text(TOP_LEVEL_QUESTION), sqlite_where=text(TOP_LEVEL_QUESTION)),
+        Index("ix_review_entries_staff_answers", "parent_id",
+              postgresql_where=text(STAFF_ANSWER), sqlite_where=text(STAFF_ANSWER)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
