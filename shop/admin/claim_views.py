@@ -10,7 +10,9 @@ from shop.admin.presenters import to_minor_units
 from shop.errors import ShopError
 from shop.guarantee import refunds, services
 from shop.guarantee.models import FAILED, OPEN, STATUSES
-from shop.pagination import page_number
+from shop.pagination import page_cursor
+
+PER_PAGE = 50
 
 
 @bp.get("/claims")
@@ -18,8 +20,8 @@ from shop.pagination import page_number
 def claims():
     status = request.args.get("status", OPEN)
     status = status if status in STATUSES else ""
-    claims, orders = queries.claims_queue(status)
-    return render_template("admin/claims/list.html", claims=claims, orders=orders, status=status,
+    result, orders = queries.claims_queue(status, page_cursor(request.args), PER_PAGE)
+    return render_template("admin/claims/list.html", result=result, orders=orders, status=status,
                            statuses=STATUSES)
 
 
@@ -67,7 +69,7 @@ def claim_deny(claim_id):
 @bp.get("/claims/audit")
 @roles(*SUPPORT)
 def claim_audit():
-    return render_template("admin/claims/audit.html", result=queries.audit_log(page_number(request.args)))
+    return render_template("admin/claims/audit.html", result=queries.audit_log(page_cursor(request.args)))
 
 
 def _detail_page(claim_id: int, *, approve_form=None, deny_form=None, status=200):

@@ -7,7 +7,7 @@ from shop.admin.blueprint import bp
 from shop.emails.models import STATUSES
 from shop.emails.services import can_resend, needing_attention, resend_email
 from shop.errors import ShopError
-from shop.pagination import page_number
+from shop.pagination import page_cursor
 from shop.security import view_policy
 
 PER_PAGE = 50
@@ -16,12 +16,11 @@ PER_PAGE = 50
 @bp.get("/emails")
 @roles(*SUPPORT)
 def emails():
-    page = page_number(request.args)
     to = (request.args.get("to") or "")[:254]
     status = request.args.get("status") or ""
     status = status if status in STATUSES else ""
     kind = (request.args.get("kind") or "")[:50]
-    result = queries.search_emails(to, status, kind, page, PER_PAGE)
+    result = queries.search_emails(to, status, kind, page_cursor(request.args), PER_PAGE)
     return render_template("admin/emails/list.html", result=result, to=to, status=status, kind=kind,
                            statuses=STATUSES, attention=needing_attention(result.items))
 

@@ -10,7 +10,7 @@ from shop.errors import ShopError
 from shop.fulfilment import bulk
 from shop.fulfilment.queue import awaiting_shipment
 from shop.fulfilment.tracking import CARRIERS
-from shop.pagination import page_number
+from shop.pagination import page_cursor
 from shop.payments.staff_refunds import get_order
 
 PER_PAGE = 50
@@ -48,7 +48,7 @@ def packing_slip(order_id):
 
 def _desk(*, upload_form=None, report=None, status=200):
     return render_template(
-        "admin/fulfilment/queue.html", result=awaiting_shipment(page_number(request.args), PER_PAGE),
+        "admin/fulfilment/queue.html", result=awaiting_shipment(page_cursor(request.args), PER_PAGE),
         upload_form=upload_form or ShipmentsUploadForm(formdata=None), report=report,
         carriers=[name for name, _ in CARRIERS.values()], columns=bulk.COLUMNS,
     ), status

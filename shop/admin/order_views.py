@@ -27,7 +27,7 @@ from shop.orders.models import DELIVERED, SHIPPED, STATUSES
 from shop.orders.states import can_transition
 from shop.payments import staff_refunds
 from shop.payments.staff_refunds import refund_options
-from shop.pagination import page_number
+from shop.pagination import page_cursor
 from shop.templating import store_zone
 
 PER_PAGE = 50
@@ -42,10 +42,9 @@ def _actor() -> str:
 @bp.get("/orders")
 @roles(*EVERY_ROLE)
 def orders():
-    page = page_number(request.args)
     q = (request.args.get("q") or "")[:254]
     status = request.args.get("status") or ""
-    result = queries.search_orders(q, status, page, PER_PAGE)
+    result = queries.search_orders(q, status, page_cursor(request.args), PER_PAGE)
     return render_template("admin/orders/list.html", result=result, q=q, status=status, statuses=STATUSES)
 
 
@@ -147,7 +146,7 @@ def _detail_page(order_id: int, *, ship_form=None, deliver_form=None, refund_for
     story = queries.order_story(order_id)
     order = story.order
     return render_template(
-        "admin/orders/detail.html", story=story, order=order,
+        "admin/orders/detail.html", story=story, order=order, story_limit=queries.STORY_LIMIT,
         ship_form=ship_form or ShipForm(formdata=None), deliver_form=deliver_form or DeliverForm(formdata=None),
         can_ship=can_transition(order, SHIPPED), can_deliver=can_transition(order, DELIVERED),
         money=refund_options(order), **refund_forms(refund_form, cancel_form),

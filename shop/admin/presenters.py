@@ -2,6 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
+from flask import url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
@@ -34,6 +35,11 @@ def from_minor_units(amount: int | None, currency: str) -> Decimal | None:
     return None if amount is None else money.from_minor(amount, currency)
 
 
+def page_link(endpoint: str, page_args: dict, filters: dict) -> str:
+    """The URL of another page of a list: its filters (those set) and the page's cursor."""
+    return url_for(endpoint, **{name: value for name, value in filters.items() if value}, **page_args)
+
+
 def template_helpers() -> dict:
     return {
         "csrf_field": csrf_field,
@@ -41,4 +47,5 @@ def template_helpers() -> dict:
         "utc_iso": utc_iso,
         "may": may,
         "from_minor_units": from_minor_units,
+        "page_link": page_link,
     }

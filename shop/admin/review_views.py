@@ -10,8 +10,8 @@ from shop.admin.access import SUPPORT, roles
 from shop.admin.blueprint import bp
 from shop.admin.forms import AnswerForm, attach_service_errors
 from shop.errors import ShopError
-from shop.pagination import page_number
-from shop.reviews.moderation import answer_question, publish_entry, reject_entry, unanswered_questions
+from shop.pagination import Cursor, page_cursor
+from shop.reviews.moderation import answer_question, publish_entry, reject_entry
 from shop.urls import local_path
 
 PER_PAGE = 50
@@ -20,14 +20,15 @@ PER_PAGE = 50
 @bp.get("/reviews")
 @roles(*SUPPORT)
 def reviews():
-    return render_template("admin/reviews/queue.html", result=_queue_page(page_number(request.args)),
+    return render_template("admin/reviews/queue.html", result=_queue_page(page_cursor(request.args)),
                            answer_forms={})
 
 
 @bp.get("/questions")
 @roles(*SUPPORT)
 def questions():
-    return render_template("admin/reviews/questions.html", entries=unanswered_questions(), answer_forms={})
+    return render_template("admin/reviews/questions.html", result=_questions_page(page_cursor(request.args)),
+                           answer_forms={})
 
 
 @bp.post("/reviews/<int:entry_id>/publish")
@@ -57,15 +58,19 @@ def entry_answer(entry_id):
             flash("Answer published; the asker is emailed.")
             return redirect(_back(), code=303)
     # Show the queue the answer came from again, with this entry's form and its errors.
+    cursor = page_cursor(MultiDict(parse_qsl(urlsplit(_back()).query)))
     if _back().startswith(url_for("admin.questions")):
-        return render_template("admin/reviews/questions.html", entries=unanswered_questions(),
+        return render_template("admin/reviews/questions.html", result=_questions_page(cursor),
                                answer_forms={entry_id: form}), 422
-    page = page_number(MultiDict(parse_qsl(urlsplit(_back()).query)))
-    return render_template("admin/reviews/queue.html", result=_queue_page(page), answer_forms={entry_id: form}), 422
+    return render_template("admin/reviews/queue.html", result=_queue_page(cursor), answer_forms={entry_id: form}), 422
 
 
-def _queue_page(page: int):
-    return queries.moderation_queue(page, PER_PAGE)
+def _queue_page(cursor: Cursor):
+    return queries.moderation_queue(cursor, PER_PAGE)
+
+
+def _questions_page(cursor: Cursor):
+    return queries.unanswered_questions(cursor, PER_PAGE)
 
 
 def _act(entry_id: int, action, done: str):

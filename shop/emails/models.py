@@ -15,7 +15,7 @@ from datetime import datetime
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app, has_app_context
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.db import Base, utcnow
@@ -54,6 +54,8 @@ class EmailMessage(Base):
             postgresql_where=text("status = 'sent' AND body_removed_at IS NULL"),
             sqlite_where=text("status = 'sent' AND body_removed_at IS NULL"),
         ),
+        # The email log filtered by status, newest first (keyset pages seek on the id).
+        Index("ix_email_messages_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,6 +80,11 @@ class EmailMessage(Base):
     # Set when the retention job replaced the body of this sent email by BODY_REMOVED_TEXT
     # (shop.retention): the row's to, kind, subject, status and times stay on record.
     body_removed_at: Mapped[datetime | None]
+
+
+# The email log searched by the start of an address, and a customer's data request (equality).
+Index("ix_email_messages_to_lower", func.lower(EmailMessage.to).label("to_lower"),
+      postgresql_ops={"to_lower": "text_pattern_ops"})
 
 
 class EmailSuppression(Base):

@@ -41,6 +41,8 @@ class FollowUp(Base):
             postgresql_where=text("status = 'scheduled'"),
             sqlite_where=text("status = 'scheduled'"),
         ),
+        # The dashboard's follow-ups sent today.
+        Index("ix_followups_sent_at", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -36,6 +36,8 @@ class Claim(Base):
         Index("uq_claims_order_live", "order_id", unique=True,
               postgresql_where=_LIVE, sqlite_where=_LIVE),
         Index("ix_claims_status_created_at", "status", "created_at"),
+        # The claims list of every status, oldest first.
+        Index("ix_claims_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +83,8 @@ class ClaimAudit(Base):
     """Who decided what, when, for how much and why; every refund's Stripe ids. Never updated."""
 
     __tablename__ = "claim_audits"
+    # The audit log, newest first (keyset pages seek on (created_at, id)).
+    __table_args__ = (Index("ix_claim_audits_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)

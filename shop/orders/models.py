@@ -1,7 +1,7 @@
 """Orders, their items and their timeline. Status changes only through `orders.states`."""
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import Base, utcnow
@@ -14,6 +14,8 @@ PARTIALLY_REFUNDED = "partially_refunded"
 REFUNDED = "refunded"
 CANCELLED = "cancelled"
 STATUSES = (PENDING_PAYMENT, PAID, SHIPPED, DELIVERED, PARTIALLY_REFUNDED, REFUNDED, CANCELLED)
+# Paid (or refunded in part) and neither shipped nor delivered: what may ship now.
+AWAITING_SHIPMENT = ("status IN ('paid', 'partially_refunded') AND shipped_at IS NULL AND delivered_at IS NULL")
 # The parts of a shipping address, as Stripe names them (`Order.shipping_<part>` columns).
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "state", "postal_code", "country")
 
@@ -41,7 +43,17 @@ class Order(ShippingAddress, Base):
         CheckConstraint("amount_shipping >= 0", name="amount_shipping_not_negative"),
         CheckConstraint("amount_discount >= 0", name="amount_discount_not_negative"),
         CheckConstraint("amount_tax >= 0", name="amount_tax_not_negative"),
-        Index("ix_orders_status_created_at", "status", "created_at"),
+        # The admin's order list, newest first, whole and by status (keyset pages seek on
+        # (created_at, id)); the stale-checkout sweep reads the second too.
+        Index("ix_orders_created_at_id", "created_at", "id"),
+        Index("ix_orders_status_created_at_id", "status", "created_at", "id"),
+        # The dashboard's sums of what was paid today and in the last 30 days.
+        Index("ix_orders_paid_at", "paid_at"),
+        # The fulfilment desk's queue, oldest payment first: partial, so it holds the backlog,
+        # not the history. Its condition is `states.may_become(SHIPPED)` as SQL; should that
+        # change, tests/admin/test_query_plans.py finds the queue read without it.
+        Index("ix_orders_awaiting_shipment", "paid_at", "id",
+              postgresql_where=text(AWAITING_SHIPMENT), sqlite_where=text(AWAITING_SHIPMENT)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +138,13 @@ class Order(ShippingAddress, Base):
 
     def __repr__(self) -> str:
         return f"<Order {self.id} {self.status}>"
+
+
+# Orders by customer, letter case aside: account pages, data requests, checkout limits, claims
+# (equality), and the admin's search by the start of an address (LIKE 'jane%'; text_pattern_ops
+# lets PostgreSQL answer a prefix whatever the database's collation).
+Index("ix_orders_email_lower", func.lower(Order.email).label("email_lower"),
+      postgresql_ops={"email_lower": "text_pattern_ops"})
 
 
 class OrderItem(Base):

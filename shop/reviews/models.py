@@ -5,7 +5,7 @@ Status changes only through `shop.reviews.moderation.set_status`.
 """
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.catalog.models import Product
@@ -23,6 +23,10 @@ STATUSES = (PENDING, PUBLISHED, REJECTED)
 # Ids are 32-bit integers in the database: a larger one in a URL or a body names no entry
 # (and must not reach PostgreSQL, which would refuse the comparison).
 MAX_ID = 2**31 - 1
+
+# Partial indexes' conditions: a question (not a reply), a published staff answer.
+TOP_LEVEL_QUESTION = "kind = 'question' AND parent_id IS NULL"
+STAFF_ANSWER = "is_staff IS true AND status = 'published'"
 
 # Keys of `Entry.flags`: what a moderator must look at before publishing.
 FLAG_HEALTH_CLAIM = "health_claim"
@@ -45,7 +49,16 @@ class Entry(Base):
         Index("ix_review_entries_listing", "product_id", "status", "kind", "parent_id", "created_at"),
         # Duplicate-post detection: same author, same product, same text.
         Index("ix_review_entries_duplicates", "product_id", "email", "body_digest"),
-        Index("ix_review_entries_status_created_at", "status", "created_at"),
+        # The moderation queue, oldest first (keyset pages seek on (created_at, id)).
+        Index("ix_review_entries_status_created_at_id", "status", "created_at", "id"),
+        # Questions without a staff answer: the admin's list, oldest first, and the dashboard's
+        # count, which merges the questions' ids with the ids the staff answers reply to.
+        Index("ix_review_entries_questions", "created_at", "id",
+              postgresql_where=text(TOP_LEVEL_QUESTION), sqlite_where=text(TOP_LEVEL_QUESTION)),
+        Index("ix_review_entries_question_ids", "id",
+              postgresql_where=text(TOP_LEVEL_QUESTION), sqlite_where=text(TOP_LEVEL_QUESTION)),
+        Index("ix_review_entries_staff_answers", "parent_id",
+              postgresql_where=text(STAFF_ANSWER), sqlite_where=text(STAFF_ANSWER)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +101,10 @@ class Entry(Base):
 
     def __repr__(self) -> str:
         return f"<Entry {self.id} {self.kind} {self.status}>"
+
+
+# A customer's data request finds their reviews and questions by address.
+Index("ix_review_entries_email_lower", func.lower(Entry.email).label("email_lower"))
 
 
 class HelpfulVote(Base):

@@ -142,14 +142,11 @@ def _email_asker(question: Entry, answer: Entry) -> None:
     )
 
 
-def moderation_queue_query():
-    """Entries waiting for a person, oldest first, with their product loaded (a statement)."""
-    return (
-        select(Entry)
-        .where(Entry.status == PENDING)
-        .options(joinedload(Entry.product))
-        .order_by(Entry.created_at, Entry.id)
-    )
+def moderation_queue_query(ordered: bool = True):
+    """Entries waiting for a person, oldest first, with their product loaded (a statement;
+    unordered for a caller that pages it in that order itself)."""
+    query = select(Entry).where(Entry.status == PENDING).options(joinedload(Entry.product))
+    return query.order_by(Entry.created_at, Entry.id) if ordered else query
 
 
 def moderation_queue(limit: int = 200) -> list[Entry]:
@@ -157,15 +154,19 @@ def moderation_queue(limit: int = 200) -> list[Entry]:
     return list(db.session.scalars(moderation_queue_query().limit(limit)))
 
 
-def unanswered_questions() -> list[Entry]:
-    """Questions, in moderation or published, without a published staff answer; oldest first."""
+def unanswered_questions_query(ordered: bool = True):
+    """Questions, in moderation or published, without a published staff answer; oldest first
+    (a statement; unordered for a caller that pages it in that order itself)."""
     answer = aliased(Entry)
     answered = exists().where(answer.parent_id == Entry.id, answer.is_staff.is_(True),
                               answer.status == PUBLISHED)
-    return list(db.session.scalars(
-        select(Entry)
-        .where(Entry.kind == KIND_QUESTION, Entry.parent_id.is_(None),
-               Entry.status.in_((PENDING, PUBLISHED)), ~answered)
-        .options(joinedload(Entry.product))
-        .order_by(Entry.created_at, Entry.id)
-    ))
+    query = (select(Entry)
+             .where(Entry.kind == KIND_QUESTION, Entry.parent_id.is_(None),
+                    Entry.status.in_((PENDING, PUBLISHED)), ~answered)
+             .options(joinedload(Entry.product)))
+    return query.order_by(Entry.created_at, Entry.id) if ordered else query
+
+
+def unanswered_questions() -> list[Entry]:
+    """Questions, in moderation or published, without a published staff answer; oldest first."""
+    return list(db.session.scalars(unanswered_questions_query()))

@@ -355,12 +355,14 @@ STAFF_STATUSES = (INCOMPLETE, "trialing", "active", PAUSED, "past_due", CANCELED
 STAFF_LIST_LIMIT = 500
 
 
-def staff_list(status: str | None = None) -> list[dict]:
-    """Subscriptions newest first (at most STAFF_LIST_LIMIT), with the customer, product and
-    renewal orders, in a constant number of queries."""
+def staff_list(status: str | None = None, *, after: int | None = None, limit: int = STAFF_LIST_LIMIT) -> list[dict]:
+    """Subscriptions newest first (at most `limit`, older than subscription `after` when given),
+    with the customer, product and renewal orders, in a constant number of queries."""
     query = (select(Subscription, Order.email, Product.name)
              .join(Order, Order.id == Subscription.order_id).join(Product, Product.id == Subscription.product_id)
-             .order_by(Subscription.id.desc()).limit(STAFF_LIST_LIMIT))
+             .order_by(Subscription.id.desc()).limit(min(limit, STAFF_LIST_LIMIT)))
+    if after is not None:
+        query = query.where(Subscription.id < after)
     if status:
         query = query.where(Subscription.status == status[:30])
     rows = db.session.execute(query).all()
