@@ -93,7 +93,8 @@ def _emails(email: str) -> list[EmailMessage]:
 
 
 def _suppression(email: str) -> EmailSuppression | None:
-    return db.session.scalar(select(EmailSuppression).where(func.lower(EmailSuppression.email) == email.lower()))
+    # Stored lower-cased (`suppress_marketing`, erasure), so its unique index answers equality.
+    return db.session.scalar(select(EmailSuppression).where(EmailSuppression.email == email.lower()))
 
 
 def _when(value: datetime | None) -> str | None:
