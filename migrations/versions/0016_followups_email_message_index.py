@@ -1,7 +1,7 @@
 """followups: an index on email_message_id, the column its foreign key sets to null
 
-`followups.email_message_id` references `email_messages` with ON DELETE SET NULL: each email
-deleted (by the retention job, or an erasure) makes PostgreSQL find the follow-ups naming it.
+`followups.email_message_id` references `email_messages` with ON DELETE SET NULL: each row of
+the email log deleted makes PostgreSQL find the follow-ups naming it.
 Without an index on the column that is a sequential scan of every follow-up (millions at a
 brand's size) per email deleted. Every other foreign key that references a large table (orders,
 email_messages, review_entries) already has an index leading with its column.

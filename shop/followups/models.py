@@ -64,7 +64,7 @@ class FollowUp(Base):
     restarted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(100))
-    # Indexed: deleting an email (retention, erasure) sets this to null on the rows naming it, and
+    # Indexed: deleting a row of the email log sets this to null on the follow-up naming it, and
     # without the index each deletion would scan every follow-up.
     email_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("email_messages.id", ondelete="SET NULL"), index=True)
