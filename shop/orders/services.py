@@ -68,7 +68,8 @@ def customer_page(order_id: int) -> dict:
     row = db.session.execute(
         select(Order, Claim, Subscription).select_from(Order).where(Order.id == order_id)
         .outerjoin(Claim, Claim.id == latest_claim_id(Order.id))
-        # Joined only to be in the session: the page's subscription panel finds it there.
+        # Joined to be in the session, where the page's subscription panel finds it (`subscription`
+        # below keeps it referenced until the page is rendered).
         .outerjoin(Subscription, Subscription.id == Order.subscription_id)
         .options(joinedload(Order.items).joinedload(OrderItem.product), selectinload(Order.events))
     ).unique().first()
@@ -76,4 +77,4 @@ def customer_page(order_id: int) -> dict:
     refunds = db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).all()
     timeline = [event for event in order.events if event.kind in CUSTOMER_EVENT_KINDS]
     return {"order": order, "refunds": refunds, "timeline": timeline, "followup_steps": order_schedule(order),
-            "guarantee": order_page_panel(order, row.Claim, loaded=True)}
+            "guarantee": order_page_panel(order, row.Claim, loaded=True), "subscription": row.Subscription}
