@@ -49,6 +49,15 @@ def get_published_product(slug: str) -> Product:
     return product
 
 
+def published_product_id(slug: str) -> int:
+    """The id of the published product `slug` (one indexed look-up, nothing else loaded); NotFound
+    otherwise. For lists that hang off a product, such as its reviews."""
+    product_id = db.session.scalar(select(Product.id).where(Product.slug == slug, Product.published.is_(True)))
+    if product_id is None:
+        raise NotFound("Product not found")
+    return product_id
+
+
 def catalogue_page(page: int = 1, per_page: int = 24, q: str | None = None) -> CataloguePage:
     """One page of published products and the total, from the cache (2 queries when cold)."""
     q = (q or "").strip()

@@ -5,7 +5,6 @@ package refuses such a value at send time, so a row stored with one would fail o
 Refused here instead, the caller can answer 422 and nothing is logged.
 """
 import re
-import unicodedata
 
 from shop.errors import Unprocessable
 
@@ -14,6 +13,10 @@ HEADER_NAME = re.compile(r"^[\x21-\x39\x3b-\x7e]+$")
 # Tab is white space a header may contain; every other control or line/paragraph separator is not.
 ALLOWED_CONTROLS = {"\t"}
 REFUSED_CATEGORIES = {"Cc", "Zl", "Zp"}
+# The same characters as one pattern (Unicode's Cc is U+0000-U+001F and U+007F-U+009F, Zl is
+# U+2028, Zp U+2029): a dispatch pass checks thousands of headers, one regex search each rather
+# than a category look-up per character.
+REFUSED_CHARACTER = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class EmailHeaderError(Unprocessable, ValueError):
@@ -28,7 +31,7 @@ def check_header_value(name: str, value: str) -> str:
     """`value`, if it may be the value of header `name`; EmailHeaderError (a 422) if not."""
     if not isinstance(value, str):
         raise EmailHeaderError(name, f"{name} must be text")
-    if any(ch not in ALLOWED_CONTROLS and unicodedata.category(ch) in REFUSED_CATEGORIES for ch in value):
+    if REFUSED_CHARACTER.search(value):
         raise EmailHeaderError(name, f"{name} may not contain line breaks or control characters")
     return value
 

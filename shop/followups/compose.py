@@ -1,10 +1,12 @@
 """What a follow-up email says: tonight's dose, the next step and its date, the signed links."""
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import Row
+from sqlalchemy import Row, select
 
 from shop.catalog.advice import doctor_signs
 from shop.catalog.models import Product
@@ -48,12 +50,48 @@ def unsubscribe_headers(url: str) -> dict:
     }
 
 
-def guarantee_deadline(order: Order) -> datetime | None:
+@dataclass(frozen=True)
+class ProductFacts:
+    """What a follow-up email says of its product, read once per dispatch pass. Plain data, so a
+    batch's commit (which expires every ORM row in the session) does not send it back to the
+    database for every batch of the pass."""
+
+    id: int
+    name: str
+    slug: str
+    disclaimer: str | None
+    guarantee_days: int | None
+    serving_capsules: int
+    capsules_per_bottle: int
+    dose_timing: str | None
+    side_effect_advice: str | None
+    stopping_advice: str | None
+    doctor_signs: tuple[str, ...]
+
+
+def product_facts(product_ids: Iterable[int], known: dict[int, ProductFacts] | None = None) -> dict[int, ProductFacts]:
+    """`known` with the products of `product_ids` it lacks added (one query for those, none when
+    it has them all). The dispatcher keeps one such dict for its whole pass."""
+    known = {} if known is None else known
+    missing = set(product_ids) - known.keys()
+    if missing:
+        for product in db.session.scalars(select(Product).where(Product.id.in_(missing))):
+            known[product.id] = ProductFacts(
+                id=product.id, name=product.name, slug=product.slug, disclaimer=product.disclaimer,
+                guarantee_days=product.guarantee_days, serving_capsules=product.serving_capsules,
+                capsules_per_bottle=product.capsules_per_bottle, dose_timing=product.dose_timing,
+                side_effect_advice=product.side_effect_advice, stopping_advice=product.stopping_advice,
+                doctor_signs=tuple(doctor_signs(product)))
+    return known
+
+
+def guarantee_deadline(order: Order, products: dict[int, ProductFacts]) -> datetime | None:
     """Delivery plus the strictest (shortest) guarantee among the order's products; None for a
     subscription's renewal (the guarantee covers its first order only)."""
     from shop.subscriptions.services import is_renewal
 
-    days = [item.product.guarantee_days for item in order.items if item.product.guarantee_days]
+    days = [products[item.product_id].guarantee_days for item in order.items
+            if products[item.product_id].guarantee_days]
     if not days or order.delivered_at is None or is_renewal(order):
         return None
     return as_utc(order.delivered_at) + timedelta(days=min(days))
@@ -63,20 +101,23 @@ def guarantee_deadline(order: Order) -> datetime | None:
 PlanStep = FollowUp | Row
 
 
-def followup_email(row: FollowUp, order: Order, plan: list[PlanStep]) -> EmailSpec:
-    """The email of `row`; its dedupe key `followup:<id>` makes sure it is queued at most once."""
-    product = db.session.get(Product, row.product_id)
+def followup_email(row: FollowUp, order: Order, plan: list[PlanStep], products: dict[int, ProductFacts]) -> EmailSpec:
+    """The email of `row`; its dedupe key `followup:<id>` makes sure it is queued at most once.
+
+    `products` holds the facts of every product of `order` (`product_facts`).
+    """
+    product = products[row.product_id]
     later_doses = [r for r in plan if r.kind == DOSE and r.status == SCHEDULED
                    and (as_utc(r.due_at), r.id) > (as_utc(row.due_at), row.id)]
     next_step = later_doses[0] if later_doses else None
     unsubscribe_url = links.link(row.id, links.UNSUBSCRIBE)
-    deadline = guarantee_deadline(order)
+    deadline = guarantee_deadline(order, products)
     context = {
         "followup": row, "order": order, "product": product,
         "tonight": capsules_phrase(row.capsules), "capsules": row.capsules,
         # The product's own advice: when in the day, side effects, stopping, when to see a doctor.
         "dose_timing": product.dose_timing, "side_effect_advice": product.side_effect_advice,
-        "stopping_advice": product.stopping_advice, "doctor_signs": doctor_signs(product),
+        "stopping_advice": product.stopping_advice, "doctor_signs": list(product.doctor_signs),
         "full_dose": product.serving_capsules,
         "next_step": next_step,
         "next_phrase": capsules_phrase(next_step.capsules) if next_step else None,

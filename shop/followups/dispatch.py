@@ -24,7 +24,7 @@ from shop.db import as_utc, is_postgres, utcnow
 from shop.emails.models import EmailSuppression
 from shop.extensions import db
 from shop.emails.services import queue_emails
-from shop.followups.compose import PlanStep, followup_email
+from shop.followups.compose import PlanStep, ProductFacts, followup_email, product_facts
 from shop.followups.models import CANCELLED, MARKETING_KINDS, SCHEDULED, SENT, SKIPPED, FollowUp, RemindersOff
 from shop.followups.states import set_status
 from shop.observability import record_dispatch_lag
@@ -67,6 +67,7 @@ def dispatch_due_followups(
     """
     now = as_utc(now) if now is not None else utcnow()
     result = DispatchResult()
+    products: dict[int, ProductFacts] = {}  # read once per pass, not once per batch
     while True:
         batch = _due_batch(now, batch_size)
         if not batch:
@@ -75,7 +76,7 @@ def dispatch_due_followups(
         if on_backlog and len(batch) == batch_size:
             on_backlog(now)  # helpers skip the rows this batch holds locked
             on_backlog = None
-        _handle_batch(batch, now, result)
+        _handle_batch(batch, now, result, products)
         db.session.commit()
         if progress:
             progress(result)
@@ -97,11 +98,13 @@ def _due_batch(now: datetime, limit: int) -> list[FollowUp]:
     return list(db.session.scalars(query.execution_options(populate_existing=True)))
 
 
-def _handle_batch(batch: list[FollowUp], now: datetime, result: DispatchResult) -> None:
+def _handle_batch(batch: list[FollowUp], now: datetime, result: DispatchResult,
+                  products: dict[int, ProductFacts]) -> None:
     order_ids = {row.order_id for row in batch}
     plans = _plans(order_ids)
     orders = {o.id: o for o in db.session.scalars(
         select(Order).where(Order.id.in_(order_ids)).options(selectinload(Order.items)))}
+    product_facts({item.product_id for order in orders.values() for item in order.items}, products)
     suppressed = set(db.session.scalars(select(EmailSuppression.email).where(
         EmailSuppression.email.in_({orders[i].email.lower() for i in order_ids}))))
     reminders_off = set(db.session.scalars(select(RemindersOff.order_id).where(RemindersOff.order_id.in_(order_ids))))
@@ -125,7 +128,7 @@ def _handle_batch(batch: list[FollowUp], now: datetime, result: DispatchResult) 
         decided.append((row, status, reason))
         if status == SENT:
             record_dispatch_lag((now - as_utc(row.due_at)).total_seconds())
-            outgoing.append((row, followup_email(row, order, plan)))
+            outgoing.append((row, followup_email(row, order, plan, products)))
     # One INSERT for the batch's emails, and one task to send them, after the commit. The rows
     # change status only now, so each is written once, its email's id with it. An email whose
     # headers are refused (a product name with a line break, say) cancels its own follow-up only.

@@ -66,7 +66,10 @@ class FollowUp(Base):
     restarted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(100))
-    email_message_id: Mapped[int | None] = mapped_column(ForeignKey("email_messages.id", ondelete="SET NULL"))
+    # Indexed: deleting a row of the email log sets this to null on the follow-up naming it, and
+    # without the index each deletion would scan every follow-up.
+    email_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("email_messages.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Indexed for the retention job, which deletes settled rows some time after their last change.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)

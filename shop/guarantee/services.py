@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from shop.db import as_utc, utcnow
 from shop.errors import Conflict, NotFound, Unprocessable
@@ -97,9 +98,20 @@ def live_claim(order_id: int) -> Claim | None:
     return db.session.scalar(select(Claim).where(Claim.order_id == order_id, Claim.status.in_(LIVE_STATUSES)))
 
 
-def order_page_panel(order: Order) -> dict:
-    """What the order page's guarantee panel shows: the window, the latest claim, may one be filed."""
-    latest = db.session.scalar(select(Claim).where(Claim.order_id == order.id).order_by(Claim.id.desc()).limit(1))
+def latest_claim_id(order_id):
+    """The id of the latest claim on `order_id` (a column or a value), as a scalar subquery: the
+    order page joins the claim to its order's row rather than asking for it apart."""
+    earlier = aliased(Claim)  # not the claims row it is compared with in the enclosing statement
+    return select(func.max(earlier.id)).where(earlier.order_id == order_id).correlate_except(earlier).scalar_subquery()
+
+
+def order_page_panel(order: Order, latest: Claim | None = None, *, loaded: bool = False) -> dict:
+    """What the order page's guarantee panel shows: the window, the latest claim, may one be filed.
+
+    `loaded`: `latest` was read with the order (`latest_claim_id`); otherwise it is read here.
+    """
+    if not loaded:
+        latest = db.session.scalar(select(Claim).where(Claim.order_id == order.id).order_by(Claim.id.desc()).limit(1))
     window = claim_window(order)
     return {**window, "claim": latest, "can_file": window["open"] and (latest is None or not latest.is_live),
             "shown": order.status not in (PENDING_PAYMENT, CANCELLED)}

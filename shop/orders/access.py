@@ -54,6 +54,12 @@ def granted_order_ids() -> tuple[int, ...]:
 def order_for_page(order_id: int) -> Order:
     """The order if this request may see it (signed `t` link, an earlier grant, or the signed-in
     customer's address placed it), else NotFound."""
+    return page_access(order_id, db.session.get(Order, order_id))
+
+
+def page_access(order_id: int, order: Order | None) -> Order:
+    """`order` (order `order_id` as the caller loaded it, None when there is none) if this request
+    may see it, else NotFound; the order page loads the order with its parts, then asks this."""
     signed = request.args.get("t")
     if signed:
         try:
@@ -63,7 +69,6 @@ def order_for_page(order_id: int) -> Order:
         if linked_id == order_id:
             grant_access(order_id)
     granted = order_id in session.get(_SESSION_KEY, [])
-    order = db.session.get(Order, order_id)
     if order is None or not (granted or _placed_by_signed_in_customer(order)):
         raise NotFound("Order not found")
     return order

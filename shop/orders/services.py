@@ -4,10 +4,12 @@ import hmac
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from shop.errors import NotFound
 from shop.extensions import db
-from shop.orders.models import Order
+from shop.orders.access import page_access
+from shop.orders.models import Order, OrderItem
 from shop.payments.models import Refund
 
 
@@ -51,8 +53,28 @@ def lock_order(order_id: int) -> Order | None:
 CUSTOMER_EVENT_KINDS = ("created", "status")
 
 
-def customer_page(order: Order) -> dict:
-    """What the customer's order page shows besides the order: its refunds and its timeline."""
+def customer_page(order_id: int) -> dict:
+    """The customer's order page, if this request may see it (else NotFound): the order, its
+    refunds, its timeline, its dosing plan and its guarantee panel, in four statements.
+
+    1. the order, its items with their products (the guarantee's length), its latest claim and its
+       subscription (to-one rows, joined); 2. its timeline; 3. its refunds; 4. its follow-ups.
+    """
+    from shop.followups.services import order_schedule
+    from shop.guarantee.models import Claim
+    from shop.guarantee.services import latest_claim_id, order_page_panel
+    from shop.subscriptions.models import Subscription
+
+    row = db.session.execute(
+        select(Order, Claim, Subscription).select_from(Order).where(Order.id == order_id)
+        .outerjoin(Claim, Claim.id == latest_claim_id(Order.id))
+        # Joined to be in the session, where the page's subscription panel finds it (`subscription`
+        # below keeps it referenced until the page is rendered).
+        .outerjoin(Subscription, Subscription.id == Order.subscription_id)
+        .options(joinedload(Order.items).joinedload(OrderItem.product), selectinload(Order.events))
+    ).unique().first()
+    order = page_access(order_id, row.Order if row else None)
     refunds = db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).all()
     timeline = [event for event in order.events if event.kind in CUSTOMER_EVENT_KINDS]
-    return {"refunds": refunds, "timeline": timeline}
+    return {"order": order, "refunds": refunds, "timeline": timeline, "followup_steps": order_schedule(order),
+            "guarantee": order_page_panel(order, row.Claim, loaded=True), "subscription": row.Subscription}

@@ -24,8 +24,7 @@ def address_panel(order) -> dict:
 def page(order_id):
     if order_id > MAX_ID:
         raise NotFound("Order not found")
-    order = order_for_page(order_id)
-    return render_template("orders/page.html", order=order, **customer_page(order))
+    return render_template("orders/page.html", **customer_page(order_id))
 
 
 @bp.post("/orders/<int:order_id>/address")

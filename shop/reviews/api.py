@@ -4,7 +4,7 @@ from flask import g
 from shop.accounts.auth import staff_token_required
 from shop.accounts.models import ROLE_SUPPORT
 from shop.api_utils import api_blueprint
-from shop.catalog.services import get_published_product
+from shop.catalog.services import get_published_product, published_product_id
 from shop.reviews import limits, listing, moderation, services
 from shop.reviews.proof import buyer_proof
 from shop.reviews.schemas import (
@@ -29,8 +29,8 @@ admin_blp = api_blueprint("reviews_admin_api", __name__, "/admin",
 @blp.alt_response(404, description="Unknown or unpublished product")
 def list_entries(args, slug):
     """Published reviews or questions, newest first, each with its published replies."""
-    product = get_published_product(slug)
-    return {"items": listing.published_threads(product, args["kind"], args["page"], args["per_page"])}
+    product_id = published_product_id(slug)
+    return {"items": listing.published_threads(product_id, args["kind"], args["page"], args["per_page"])}
 
 
 @blp.route("/<string:slug>/reviews", methods=["POST"])

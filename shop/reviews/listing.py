@@ -45,9 +45,10 @@ def _published_top_level(product_id: int):
     return (Entry.product_id == product_id, Entry.parent_id.is_(None), Entry.status == PUBLISHED)
 
 
-def published_threads(product: Product, kind: str | None, page: int = 1, per_page: int = 100) -> list[Thread]:
-    """Published top-level entries, newest first, each with its published replies (oldest first)."""
-    query = select(Entry).where(*_published_top_level(product.id))
+def published_threads(product_id: int, kind: str | None, page: int = 1, per_page: int = 100) -> list[Thread]:
+    """Published top-level entries, newest first, each with its published replies (oldest first):
+    two statements, the page and its replies, however many entries the product has."""
+    query = select(Entry).where(*_published_top_level(product_id))
     if kind:
         query = query.where(Entry.kind == kind)
     newest_first = query.order_by(Entry.created_at.desc(), Entry.id.desc())

@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from shop.customers.services import (ADDRESSES_DIFFER, ERASED_TEXT, FORMER_CUSTOMER, confirm_erase,
                                      erase_customer_data, export_customer_data)
@@ -183,3 +183,40 @@ def test_only_admins_handle_data_requests(make_app, make_staff, customer, role):
     assert client.post("/admin/data/erase", data={"erase-email": EMAIL, "erase-confirm_email": EMAIL}).status_code == 403
     db.session.expire_all()
     assert db.session.get(Order, customer.id).email == EMAIL.lower()
+
+
+def _statements_of_export(email: str) -> tuple[dict, list[str]]:
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    db.session.expire_all()
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        data = export_customer_data(email)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return data, statements
+
+
+def test_export_costs_the_same_for_one_order_or_six(customer, mag_rr, make_order):
+    # given Jane's export with one order
+    _, one = _statements_of_export(EMAIL)
+    # when she has placed five more, each with its items and timeline
+    for _ in range(5):
+        make_order(mag_rr, email=EMAIL.lower(), status=DELIVERED)
+    db.session.commit()
+    data, six = _statements_of_export(EMAIL)
+    # then the export holds every order, complete, for the same number of statements
+    assert len(data["orders"]) == 6
+    assert all(order["items"] and order["events"] for order in data["orders"])
+    assert len(six) == len(one) <= 14, six
+
+
+def test_export_finds_addresses_through_their_lower_cased_form(customer):
+    # when
+    _, statements = _statements_of_export(EMAIL)
+    # then every look-up by address compares lower(column), as the expression indexes are built
+    where = " ".join(" ".join(s.lower().split()) for s in statements)
+    for column in ("orders.email", 'email_messages."to"', "review_entries.email"):
+        assert f"where lower({column}) = " in where, column
+    # and the suppression list, stored lower-cased, by its unique index on the column itself
+    assert "where email_suppressions.email = " in where

@@ -62,3 +62,23 @@ def test_an_extra_header_is_checked_by_name_and_value(app):
     # while well-formed headers are kept as they are
     message_id = _shipped(headers={"List-Unsubscribe": "<https://shop.test/u>"})
     assert db.session.get(EmailMessage, message_id).headers == {"List-Unsubscribe": "<https://shop.test/u>"}
+
+
+def test_exactly_the_controls_and_line_separators_are_refused():
+    import sys
+    import unicodedata
+
+    from shop.emails.headers import ALLOWED_CONTROLS, REFUSED_CATEGORIES
+
+    # given every character Unicode has, and the rule: controls and line/paragraph separators, tab aside
+    refused_by_rule = {chr(c) for c in range(sys.maxunicode + 1)
+                       if chr(c) not in ALLOWED_CONTROLS and unicodedata.category(chr(c)) in REFUSED_CATEGORIES}
+    # when each is checked as a header value
+    refused = set()
+    for ch in map(chr, range(sys.maxunicode + 1)):
+        try:
+            check_header_value("Subject", f"a{ch}b")
+        except EmailHeaderError:
+            refused.add(ch)
+    # then exactly those are refused
+    assert refused == refused_by_rule

@@ -156,6 +156,26 @@ def test_the_idle_pass_is_one_query(mag_rr, delivered):
     assert len(selects) == 1 and "followups.due_at <=" in selects[0]
 
 
+def test_a_pass_reads_each_product_once_however_many_batches(mag_rr, delivered):
+    # given three customers whose first dose is due tonight
+    order_ids = [delivered(mag_rr, email=f"buyer{n}@example.com")[0].id for n in range(3)]
+    db.session.expunge_all()  # a worker's pass starts from an empty session
+    statements = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    # when one pass sends them a batch at a time (each batch commits, and the session lets go of
+    # the rows a batch read once nothing refers to them)
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        result = dispatch_due_followups(now=evening(0), batch_size=1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    # then every email went out, and the product was read once for the whole pass
+    assert result.sent == 3 and {m.order_id for m in _emails()} >= set(order_ids)
+    assert all("Mag R&R" in m.subject or "Mag R&R" in m.body_text for m in _emails() if m.kind == "followup_dose")
+    reads_of_products = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM products" in s]
+    assert len(reads_of_products) == 1, reads_of_products
+
+
 def test_cli_dispatch_shows_progress(app, mag_rr, delivered):
     delivered(mag_rr, at=evening(-30))  # long past: all six due, only the latest goes
     result = app.test_cli_runner().invoke(args=["followups", "dispatch"])

@@ -156,3 +156,37 @@ def test_answers_about_an_order_are_never_cached(app, client, mag_rr, make_order
     assert {name: r.status_code for name, r in answers.items()} == {
         "order api": 200, "claim api": 201, "page": 200, "claim form": 303, "wrong token": 404}
     assert {name: r.headers.get("Cache-Control") for name, r in answers.items()} == dict.fromkeys(answers, "no-store")
+
+
+def test_order_page_from_an_email_costs_four_statements(app, client, mag_rr, make_order):
+    from sqlalchemy import event as sql_event
+
+    from shop.followups.services import schedule_for_order
+    from shop.guarantee.services import file_claim
+    from shop.orders.access import order_page_url
+    from shop.payments.models import Refund
+
+    # given a delivered order with its dosing plan, a claim and a refund
+    order, _ = make_order(mag_rr, status=DELIVERED)
+    schedule_for_order(order)
+    claim = file_claim(order.id, "It did not help")
+    db.session.add(Refund(order_id=order.id, claim_id=claim.id, stripe_refund_id="re_page_1", amount=500,
+                          currency=order.currency, status="succeeded"))
+    db.session.commit()
+    with app.test_request_context():
+        link = order_page_url(order, external=False)
+    db.session.expire_all()
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    # when the customer opens the link from an email
+    sql_event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(link)
+    finally:
+        sql_event.remove(db.engine, "before_cursor_execute", listener)
+    # then the page shows everything it showed, from four statements
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Mag R&amp;R" in html and "Your dosing plan" in html and "Money-back guarantee" in html
+    assert "received</strong>" in html and "Refunds" in html and "Order placed" in html
+    assert len(statements) <= 4, statements

@@ -1,7 +1,10 @@
 """GET /api/v1/products/<slug>/reviews and what the public may see."""
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from shop.db import utcnow
+from shop.extensions import db
 from shop.reviews.models import PENDING, REJECTED
 
 
@@ -55,3 +58,28 @@ def test_bad_listing_queries_are_422_and_unknown_products_404(mag_rr, client):
 def test_a_pending_entry_has_no_permalink(mag_rr, make_entry, client):
     pending = make_entry(mag_rr, status=PENDING)
     assert client.get(f"/products/mag-rr/entries/{pending.id}").status_code == 404
+
+
+def test_the_listing_costs_three_statements_whatever_the_number_of_reviews(app, mag_rr, make_entry, client):
+    # given a product with reviews that have replies
+    def statements_of_listing() -> list[str]:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            response = client.get("/api/v1/products/mag-rr/reviews?kind=review&per_page=5")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert response.status_code == 200
+        return seen
+
+    for _ in range(2):
+        make_entry(mag_rr, parent=make_entry(mag_rr, rating=5))
+    few = statements_of_listing()
+    # when many more are published
+    for _ in range(8):
+        make_entry(mag_rr, parent=make_entry(mag_rr, rating=4))
+    many = statements_of_listing()
+    # then the product is looked up by its slug alone, then the page and its replies
+    assert len(few) == len(many) == 3, many
+    assert not any("ingredients" in s or "titration_steps" in s or "bundles" in s for s in many)
