@@ -8,14 +8,14 @@ email_messages, review_entries) already has an index leading with its column.
 
 Built CONCURRENTLY on PostgreSQL (no lock against writes while it builds on a large table).
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 """
 from alembic import op
 
 
-revision = '0016'
-down_revision = '0015'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
