@@ -72,6 +72,8 @@ Example::
         stripe_standin.wait_for_deliveries(len(stripe_standin.events()))
         ...
 """
+import re
+
 import pytest
 import stripe
 
@@ -98,6 +100,23 @@ def stripe_app(make_app, stripe_standin):
     with app.app_context():
         yield app
     stripe_standin.stop_webhooks()  # nothing may reach the app once its tables are emptied
+
+
+@pytest.fixture
+def browser_stripe_app(make_app, stripe_standin):
+    """The shop as a browser meets it (CSRF on), its Stripe calls and webhooks wired to the stand-in."""
+    app = make_app(WTF_CSRF_ENABLED=True, STRIPE_API_BASE=stripe_standin.url, STRIPE_SECRET_KEY=STANDIN_API_KEY,
+                   STRIPE_WEBHOOK_SECRET=stripe_standin.webhook_secret)
+    stripe_standin.deliver_to_app(app)
+    with app.app_context():
+        yield app
+    stripe_standin.resume_webhooks(drop_pending=True)
+    stripe_standin.deliver_to(None)
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of a page's form, as a browser would send it back."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 @pytest.fixture

@@ -1,33 +1,20 @@
 """The cart and checkout pages, with CSRF protection on, against the Stripe stand-in."""
-import re
-
 import pytest
 from sqlalchemy import select
 
 from shop.extensions import db
 from shop.orders.models import PAID, PENDING_PAYMENT, Order
-from tests.stripe_fixtures import STANDIN_API_KEY
+from tests.stripe_fixtures import csrf_from
 
 
 @pytest.fixture
-def shop(make_app, stripe_standin):
-    """The shop with CSRF on, its Stripe calls and webhooks wired to the stand-in."""
-    app = make_app(WTF_CSRF_ENABLED=True, STRIPE_API_BASE=stripe_standin.url, STRIPE_SECRET_KEY=STANDIN_API_KEY,
-                   STRIPE_WEBHOOK_SECRET=stripe_standin.webhook_secret)
-    stripe_standin.deliver_to_app(app)
-    with app.app_context():
-        yield app
-    stripe_standin.resume_webhooks(drop_pending=True)
-    stripe_standin.deliver_to(None)
+def shop(browser_stripe_app):
+    return browser_stripe_app
 
 
 @pytest.fixture
 def browser(shop):
     return shop.test_client()
-
-
-def csrf_from(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def add_to_cart(browser, slug, quantity=1):

@@ -1,33 +1,21 @@
 """Subscribe & save from the product page: the buy box offers it, the cart keeps it, the
 cart's checkout opens a subscription-mode session."""
-import re
-
 import pytest
 from sqlalchemy import select
 
 from shop.extensions import db
 from shop.subscriptions.models import Subscription
-from tests.stripe_fixtures import STANDIN_API_KEY
+from tests.stripe_fixtures import csrf_from
 
 
 @pytest.fixture
-def shop(make_app, stripe_standin):
-    app = make_app(WTF_CSRF_ENABLED=True, STRIPE_API_BASE=stripe_standin.url, STRIPE_SECRET_KEY=STANDIN_API_KEY,
-                   STRIPE_WEBHOOK_SECRET=stripe_standin.webhook_secret)
-    stripe_standin.deliver_to_app(app)
-    with app.app_context():
-        yield app
-    stripe_standin.resume_webhooks(drop_pending=True)
-    stripe_standin.deliver_to(None)
+def shop(browser_stripe_app):
+    return browser_stripe_app
 
 
 @pytest.fixture
 def browser(shop):
     return shop.test_client()
-
-
-def csrf_from(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def add(browser, slug, purchase="once", quantity=1, **extra):
