@@ -230,7 +230,7 @@ def _subscribed_slug(lines: list[CheckoutLine], merged: dict[LineKey, tuple[int,
     if not slugs:
         return None
     for slug in slugs:
-        subscriptions.check_subscribable(products[slug], merged[(slug, None)][0])
+        subscriptions.check_subscribable(products[slug], *merged[(slug, None)])
     if len(slugs) > 1:
         first = merged[(slugs[1], None)][0]
         raise Unprocessable("One subscription per checkout",

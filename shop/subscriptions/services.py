@@ -74,10 +74,17 @@ def subscription_offer(product: Product) -> dict | None:
             "interval_days": interval_days(product, 1)}
 
 
-def check_subscribable(product: Product, index: int) -> None:
+def check_subscribable(product: Product, index: int, quantity: int) -> None:
+    """422 naming checkout line `index` unless `quantity` bottles of `product` may be subscribed to:
+    the product has a subscriber's discount, and that many bottles renew at least once a year
+    (the most a renewal may ship, as when the quantity is changed later)."""
     if product.subscription_discount_percent is None:
         raise Unprocessable("This product cannot be subscribed to",
                             errors={f"items.{index}.subscribe": ["This product cannot be subscribed to"]})
+    most = most_bottles(product)
+    if quantity > most:
+        message = f"At most {most} bottles of {product.name} per delivery on subscription"
+        raise Unprocessable(message, errors={f"items.{index}.quantity": [message]})
 
 
 def start(order: Order, product: Product, quantity: int) -> Subscription:

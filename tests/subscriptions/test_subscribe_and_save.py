@@ -78,6 +78,20 @@ def test_subscribe_is_refused_for_a_product_that_cannot_be_subscribed_to_and_twi
     assert stripe_standin.events() == []
 
 
+
+def test_more_bottles_than_renew_within_a_year_are_refused_before_stripe_is_asked(api, mag, stripe_standin):
+    # given Mag R&R, whose 13 bottles would last 390 days at full dose (Stripe bills at least yearly)
+    mag.stock = 50
+    db.session.commit()
+    # when a checkout subscribes to 13 of them, then to 12
+    refused = subscribe(api, [{"slug": "mag-rr", "quantity": 13, "subscribe": True}])
+    taken = subscribe(api, [{"slug": "mag-rr", "quantity": 12, "subscribe": True}])
+    # then 13 is refused naming the line and nothing is recorded for it; 12 opens its checkout
+    assert refused.status_code == 422
+    assert refused.json["errors"] == {"items.0.quantity": ["At most 12 bottles of Mag R&R per delivery on subscription"]}
+    assert taken.status_code == 201
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+
 def test_one_time_lines_ride_along_on_the_first_invoice(api, mag, make_product, stripe_standin):
     make_product(slug="plain", stock=5, price=1900, subscription_discount_percent=None)
     answer = subscribe(api, [{"slug": "mag-rr", "quantity": 1, "subscribe": True},
