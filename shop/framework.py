@@ -6,10 +6,6 @@
   saves no null session, so no API answer sets a cookie or says `Vary: Cookie` (Flask-Login's
   after-request hook reads the session on every request, which would otherwise add it), and the
   request skips reading and verifying a cookie it has no use for.
-- Flask builds a new signing serializer for every session it opens and every one it saves;
-  `CookieSessions.get_signing_serializer` (the documented hook of `SecureCookieSessionInterface`)
-  keeps the one built for the app's current secret key and fallbacks, and builds a new one when
-  they change.
 - Flask's JSON parser refuses a body holding a lone surrogate (`shop.text_input.JSONProvider`,
   installed as `app.json`, Flask's documented way to choose a JSON provider).
 - The request's database session is closed by the shop, before Flask-SQLAlchemy would
@@ -39,19 +35,6 @@ API_PREFIX = "/api/v1/"
 
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions for pages; none for the token-authenticated API."""
-
-    def __init__(self) -> None:
-        self._serializers: dict = {}
-
-    def get_signing_serializer(self, app: Flask):
-        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        serializer = self._serializers.get(keys)
-        if serializer is None:
-            serializer = super().get_signing_serializer(app)
-            if serializer is None:  # no secret key: Flask's null session, nothing to keep
-                return None
-            self._serializers = {keys: serializer}  # a new key replaces the old one whole
-        return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path.startswith(API_PREFIX):
