@@ -6,12 +6,12 @@ one kind of request allowed a body larger than MAX_CONTENT_LENGTH: up to twice
 MEDIA_MAX_UPLOAD_BYTES, so a picture somewhat too large still gets a form error saying so
 rather than a bare 413.
 """
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, request
 
 from shop.admin.access import ADMIN_ONLY, roles
 from shop.admin.blueprint import bp
 from shop.admin.forms import PictureAltForm, PictureForm
-from shop.admin.product_views import attach_form_errors, edit_page
+from shop.admin.product_views import attach_form_errors, back_to_editor, edit_page
 from shop.catalog import admin_services as catalog, pictures
 from shop.errors import ShopError
 
@@ -82,4 +82,4 @@ def picture_remove(product_id, image_id):
 
 
 def _back(product):
-    return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="pictures"), code=303)
+    return back_to_editor(product, "pictures")

@@ -4,12 +4,12 @@ Rows arrive in the order staff numbered them; `shop.catalog.admin_services` chec
 (days ascending, capsules at least one) and replaces the list, or refuses it whole before
 changing anything; a refusal is answered 422, so the request's unit of work keeps nothing.
 """
-from flask import flash, redirect, request, url_for
+from flask import flash, request
 
 from shop.admin.access import ADMIN_ONLY, roles
 from shop.admin.blueprint import bp
 from shop.admin.forms import IngredientsForm, PlanForm, StepForm
-from shop.admin.product_views import attach_form_errors, edit_page
+from shop.admin.product_views import back_to_editor, edit_page, save_section_form
 from shop.catalog import admin_services as catalog
 from shop.errors import ShopError
 
@@ -31,7 +31,7 @@ def product_ingredients(product_id):
             _attach_row_errors(kept, exc.errors)
         else:
             flash("Ingredients saved.")
-            return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="ingredients"), code=303)
+            return back_to_editor(product, "ingredients")
     return edit_page(product, ingredients_form=form, status=422)
 
 
@@ -40,7 +40,7 @@ def product_ingredients(product_id):
 def ingredient_move(product_id, ingredient_id):
     product = catalog.get_product(product_id)
     catalog.move_ingredient(product, ingredient_id, -1 if request.form.get("direction") == "up" else 1)
-    return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="ingredients"), code=303)
+    return back_to_editor(product, "ingredients")
 
 
 @bp.post("/products/<int:product_id>/ingredients/<int:ingredient_id>/remove")
@@ -49,7 +49,7 @@ def ingredient_remove(product_id, ingredient_id):
     product = catalog.get_product(product_id)
     catalog.remove_ingredient(product, ingredient_id)
     flash("Ingredient removed.")
-    return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="ingredients"), code=303)
+    return back_to_editor(product, "ingredients")
 
 
 @bp.post("/products/<int:product_id>/plan")
@@ -68,7 +68,7 @@ def product_plan(product_id):
             _attach_row_errors(kept, exc.errors)
         else:
             flash("Titration plan saved.")
-            return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="plan"), code=303)
+            return back_to_editor(product, "plan")
     return edit_page(product, plan_form=form, status=422)
 
 
@@ -77,16 +77,10 @@ def product_plan(product_id):
 def step_add(product_id):
     product = catalog.get_product(product_id)
     form = StepForm()
-    if form.validate_on_submit():
-        try:
-            catalog.add_step(product, catalog.StepRow(form.day.data, form.capsules.data, form.kind.data,
-                                                      form.note.data or ""))
-        except ShopError as exc:
-            attach_form_errors(form, exc.errors)
-        else:
-            flash("Step added.")
-            return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="plan"), code=303)
-    return edit_page(product, step_form=form, status=422)
+    return save_section_form(
+        product, form, lambda: catalog.add_step(
+            product, catalog.StepRow(form.day.data, form.capsules.data, form.kind.data, form.note.data or "")),
+        form_name="step_form", section="plan", done="Step added.")
 
 
 @bp.post("/products/<int:product_id>/plan/<int:step_id>/remove")
@@ -95,7 +89,7 @@ def step_remove(product_id, step_id):
     product = catalog.get_product(product_id)
     catalog.remove_step(product, step_id)
     flash("Step removed.")
-    return redirect(url_for("admin.product_edit", product_id=product.id, _anchor="plan"), code=303)
+    return back_to_editor(product, "plan")
 
 
 def _attach_row_errors(rows: list, errors: dict) -> None:

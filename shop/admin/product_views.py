@@ -115,6 +115,25 @@ def _product_fields(form: ProductForm) -> dict:
     }
 
 
+def back_to_editor(product, section: str):
+    """After a change to one section of the product editor: the editor, at that section (303)."""
+    return redirect(url_for("admin.product_edit", product_id=product.id, _anchor=section), code=303)
+
+
+def save_section_form(product, form, save, *, form_name: str, section: str, done: str):
+    """A section's add form: `save()` when the form is valid, then back to the section with `done`
+    flashed; an invalid form, or a service refusal, shows the editor with the form's errors (422)."""
+    if form.validate_on_submit():
+        try:
+            save()
+        except ShopError as exc:
+            attach_form_errors(form, exc.errors)
+        else:
+            flash(done)
+            return back_to_editor(product, section)
+    return edit_page(product, status=422, **{form_name: form})
+
+
 def attach_form_errors(form, errors: dict) -> None:
     for name, messages in errors.items():
         field = getattr(form, name, None)
