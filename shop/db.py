@@ -1,4 +1,5 @@
 """The declarative base, the session helpers every domain shares, and after-commit hooks."""
+import select
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -7,6 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import Pool
 
 # Named constraints, so Alembic can drop and alter them on every database.
 NAMING_CONVENTION = {
@@ -57,6 +59,25 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_commit(session: Session, previous_transaction) -> None:
     session.info.pop("after_commit", None)
+
+
+@event.listens_for(Pool, "checkout")
+def _replace_closed_connection(dbapi_connection, connection_record, connection_proxy) -> None:
+    """A restarted or crashed PostgreSQL costs a reconnect, not a 500.
+
+    A server that ends a connection (a restart, a crash, a terminated backend, an idle timeout)
+    writes its farewell and closes the socket; an idle connection with anything to read, or a
+    hang-up, is such a one. Raising DisconnectionError here is how SQLAlchemy's pool is told to
+    drop it and check out a fresh one. One `poll` of the socket, without the round trip to the
+    server that `pool_pre_ping` costs every request. (SQLite has no socket: nothing to check.)
+    """
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None or getattr(dbapi_connection, "closed", False):
+        return
+    poller = select.poll()
+    poller.register(fileno(), select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 @event.listens_for(Engine, "connect")

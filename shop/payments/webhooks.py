@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import DateTime, Integer, String, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from shop.db import dialect_of, insert_or_skip, utcnow
 from shop.extensions import db
@@ -196,11 +197,18 @@ HANDLERS: dict[str, Callable[[Order, dict], str]] = {
 _LOCKED_ORDER = (select(Order).order_by(Order.id).limit(1).with_for_update(of=Order)
                  .execution_options(populate_existing=True))
 # A session is recognised by its id, or (the process may have died before it stored the session
-# id) by our own reference, but only for an order that has no session yet.
+# id) by our own reference, but only for an order that has no session yet. Its items come with
+# it: paying checks their subtotal and the confirmation lists them.
 _ORDER_OF_SESSION = _LOCKED_ORDER.where(or_(
     Order.stripe_checkout_session_id == bindparam("session_id", type_=String),
     and_(Order.id == bindparam("order_id", type_=Integer), Order.stripe_checkout_session_id.is_(None)),
 ))
+
+
+@cache
+def _order_of_session():
+    # Built on first use: a loader option configures the mappers, which needs every model imported.
+    return _ORDER_OF_SESSION.options(selectinload(Order.items))
 # A charge, refund or dispute: by the ids Stripe gave us, or the order id we put in metadata.
 _ORDER_OF_PAYMENT = _LOCKED_ORDER.where(or_(
     Order.stripe_payment_intent_id == bindparam("payment_intent", type_=String),
@@ -213,7 +221,7 @@ def find_locked_order(obj: dict) -> Order | None:
     """The order an event object is about, under its row lock (found and locked in one query)."""
     if obj.get("object") == "checkout.session":
         metadata = obj.get("metadata") or {}
-        return db.session.scalar(_ORDER_OF_SESSION, {
+        return db.session.scalar(_order_of_session(), {
             "session_id": str(obj.get("id")),
             "order_id": _int(metadata.get("order_id")) or _int(obj.get("client_reference_id")),
         })

@@ -1,6 +1,6 @@
 """A PostgreSQL that drops the pool's connections (a restart, a crash) costs a reconnect, not a 500.
 
-The pool pings a connection as it checks it out (`pool_pre_ping`) and replaces one the server
+The pool looks at a connection as it checks it out (`shop.db`) and replaces one the server
 closed; terminating the backends is what a restart does to them.
 """
 import time
