@@ -24,10 +24,11 @@ sweep (`payments.tasks.sweep_stale_checkouts`) cancels orders that never got a s
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from shop.cart.services import MAX_QUANTITY
 from shop.catalog.models import Bundle, Product
@@ -202,11 +203,16 @@ def _merge(lines: list[CheckoutLine]) -> dict[LineKey, tuple[int, int]]:
     return merged
 
 
+@cache
+def _published_with_bundles():
+    """Published products by slug, their bundles in the same query (a product has a few at most);
+    built once, on first use (a loader option needs every model imported)."""
+    return (select(Product).where(Product.slug.in_(bindparam("slugs", expanding=True)), Product.published.is_(True))
+            .options(joinedload(Product.bundles)))
+
+
 def _published_products(merged: dict[LineKey, tuple[int, int]]) -> dict[str, Product]:
-    found = db.session.scalars(
-        select(Product).where(Product.slug.in_({slug for slug, _ in merged}), Product.published.is_(True))
-        .options(selectinload(Product.bundles))
-    ).all()
+    found = db.session.scalars(_published_with_bundles(), {"slugs": sorted({slug for slug, _ in merged})}).unique().all()
     products = {p.slug: p for p in found}
     errors = {f"items.{first}.slug": ["Unknown product"] for (slug, _), (first, _) in merged.items()
               if slug not in products}
@@ -416,5 +422,5 @@ def _shop_url(endpoint: str, **values) -> str:
     public = current_app.config["PUBLIC_URL"]
     if has_request_context():
         return public + url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return public + url_for(endpoint, **values)
+    # Outside a request, the app's URL map builds the path itself (no request context to make).
+    return public + current_app.url_map.bind("localhost").build(endpoint, values)

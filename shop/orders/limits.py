@@ -15,7 +15,7 @@ for everyone else, again and again. So:
 """
 from flask import current_app
 from flask_limiter.util import get_remote_address
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import String, bindparam, func, or_, select, text
 
 from shop.db import is_postgres
 from shop.errors import ShopError
@@ -34,6 +34,16 @@ def _checkout_limit() -> str:
 per_ip = limiter.shared_limit(_checkout_limit, scope="checkout-ip", key_func=get_remote_address)
 
 
+# Units held by unpaid orders of one email (or client address): built once, with bound parameters.
+_HELD = (select(func.coalesce(func.sum(OrderItem.quantity * OrderItem.bottles_per_unit), 0))
+         .join(Order, Order.id == OrderItem.order_id)
+         .where(Order.status == PENDING_PAYMENT, Order.stock_reserved.is_(True)))
+_SAME_EMAIL = func.lower(Order.email) == bindparam("email", type_=String)
+_HELD_BY_EMAIL = _HELD.where(_SAME_EMAIL)
+_HELD_BY_EMAIL_OR_ADDRESS = _HELD.where(or_(_SAME_EMAIL, Order.client_address == bindparam("client_address", type_=String)))
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+
+
 def check_unpaid_units(email: str, client_address: str | None, units: int) -> None:
     """Refuse a checkout that would hold too many unpaid units for one client; flushes nothing.
 
@@ -48,14 +58,9 @@ def check_unpaid_units(email: str, client_address: str | None, units: int) -> No
     keys = {f"unpaid-email:{email.lower()}"} | ({f"unpaid-ip:{client_address}"} if client_address else set())
     if is_postgres(db.session):
         for key in sorted(keys):
-            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
-    same_client = [func.lower(Order.email) == email.lower()]
-    if client_address:
-        same_client.append(Order.client_address == client_address)
-    held = db.session.scalar(
-        select(func.coalesce(func.sum(OrderItem.quantity * OrderItem.bottles_per_unit), 0)).join(Order, Order.id == OrderItem.order_id)
-        .where(Order.status == PENDING_PAYMENT, Order.stock_reserved.is_(True), or_(*same_client))
-    )
+            db.session.execute(_ADVISORY_LOCK, {"key": key})
+    statement = _HELD_BY_EMAIL_OR_ADDRESS if client_address else _HELD_BY_EMAIL
+    held = db.session.scalar(statement, {"email": email.lower(), "client_address": client_address})
     if held + units > limit:
         message = (f"At most {limit} units may wait for payment at once, and {held} already do from this "
                    f"address or email. Pay for them, or let that checkout expire, then try again.")

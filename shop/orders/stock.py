@@ -8,7 +8,7 @@ cache is told only of changes the storefront shows (`_shows_difference`).
 """
 from collections.abc import Iterable
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm.util import identity_key
 
 from shop.cart.services import buyable
@@ -30,7 +30,7 @@ def reserve(quantities: dict[int, int]) -> None:
     visible = False
     for product_id in sorted(quantities):
         quantity = quantities[product_id]
-        left = _move(product_id, -quantity, Product.stock >= quantity)
+        left = _move(product_id, -quantity)
         if left is None:
             raise OutOfStock(product_id)
         visible = visible or _shows_difference(left + quantity, left)
@@ -51,18 +51,22 @@ def release(order: Order) -> bool:
     return True
 
 
-def _move(product_id: int, change: int, *guard) -> int | None:
-    """Add `change` to a product's stock where `guard` holds; its new stock, None if no row moved.
+# Built once, on the table (Core, not the ORM's bulk UPDATE), with bound parameters; marked
+# `catalogue_unchanged`: the caller tells the catalogue cache itself, and only of what the
+# storefront shows (`_stock_changed`). The column's `onupdate` still stamps `updated_at`.
+_PRODUCTS = Product.__table__
+_MOVE = (update(_PRODUCTS).where(_PRODUCTS.c.id == bindparam("product_id"))
+         .values(stock=_PRODUCTS.c.stock + bindparam("change")).returning(_PRODUCTS.c.stock)
+         .execution_options(catalogue_unchanged=True))
+_TAKE = _MOVE.where(_PRODUCTS.c.stock >= bindparam("needed"))
 
-    Marked `catalogue_unchanged`: the caller tells the catalogue cache itself, and only of what
-    the storefront shows (`_stock_changed`)."""
-    return db.session.execute(
-        update(Product)
-        .where(Product.id == product_id, *guard)
-        .values(stock=Product.stock + change)
-        .returning(Product.stock)
-        .execution_options(synchronize_session=False, catalogue_unchanged=True)
-    ).scalar_one_or_none()
+
+def _move(product_id: int, change: int) -> int | None:
+    """Add `change` to a product's stock; its new stock, None if no row moved (a removal of
+    more than the stock holds moves nothing)."""
+    if change < 0:
+        return db.session.execute(_TAKE, {"product_id": product_id, "change": change, "needed": -change}).scalar()
+    return db.session.execute(_MOVE, {"product_id": product_id, "change": change}).scalar()
 
 
 def _shows_difference(before: int, after: int) -> bool:

@@ -122,11 +122,15 @@ def forget_stripe_ids() -> int:
     return len(codes)
 
 
+# Every checkout asks (built once).
+_PENDING = select(PromotionCode).where(
+    PromotionCode.active.is_(True), PromotionCode.stripe_promotion_code_id.is_(None),
+    PromotionCode.stripe_error.is_(None)).order_by(PromotionCode.id)
+
+
 def pending_codes() -> list[PromotionCode]:
     """Active codes that do not exist at Stripe yet and that Stripe has not refused."""
-    codes = db.session.scalars(select(PromotionCode).where(
-        PromotionCode.active.is_(True), PromotionCode.stripe_promotion_code_id.is_(None),
-        PromotionCode.stripe_error.is_(None)).order_by(PromotionCode.id)).all()
+    codes = db.session.scalars(_PENDING).all()
     return [code for code in codes if not code.expired()]
 
 

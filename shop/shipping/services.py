@@ -5,7 +5,7 @@ Functions flush; the request commits.
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
 
 from shop.errors import NotFound, Unprocessable
 from shop.extensions import db
@@ -27,15 +27,17 @@ class Offer:
     amount: int
 
 
+# Every checkout asks: built once, with a bound parameter.
+_OFFERED = (select(ShippingRate)
+            .where(ShippingRate.active.is_(True), ShippingRate.currency == bindparam("currency", type_=String))
+            .order_by(ShippingRate.sort_order, ShippingRate.id)
+            .limit(MAX_OFFERED))
+
+
 def offered_rates(subtotal: int, currency: str) -> list[Offer]:
     """The active rates in the order's currency, by sort order, at most MAX_OFFERED; a rate
     whose `free_over` the items' subtotal reaches (>=) is offered at 0."""
-    rates = db.session.scalars(
-        select(ShippingRate)
-        .where(ShippingRate.active.is_(True), ShippingRate.currency == currency.lower())
-        .order_by(ShippingRate.sort_order, ShippingRate.id)
-        .limit(MAX_OFFERED)
-    ).all()
+    rates = db.session.scalars(_OFFERED, {"currency": currency.lower()}).all()
     return [Offer(rate, 0 if is_free(rate, subtotal) else rate.amount) for rate in rates]
 
 
