@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import DateTime, Integer, String, and_, bindparam, exists, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from shop.db import dialect_of, insert_or_skip, utcnow
 from shop.extensions import db
@@ -208,7 +208,8 @@ _ORDER_OF_SESSION = _LOCKED_ORDER.where(or_(
 @cache
 def _order_of_session():
     # Built on first use: a loader option configures the mappers, which needs every model imported.
-    return _ORDER_OF_SESSION.options(selectinload(Order.items))
+    # The items join the locked order in the same query (PostgreSQL locks it in a subquery).
+    return _ORDER_OF_SESSION.options(joinedload(Order.items))
 # A charge, refund or dispute: by the ids Stripe gave us, or the order id we put in metadata.
 _ORDER_OF_PAYMENT = _LOCKED_ORDER.where(or_(
     Order.stripe_payment_intent_id == bindparam("payment_intent", type_=String),
@@ -221,10 +222,10 @@ def find_locked_order(obj: dict) -> Order | None:
     """The order an event object is about, under its row lock (found and locked in one query)."""
     if obj.get("object") == "checkout.session":
         metadata = obj.get("metadata") or {}
-        return db.session.scalar(_order_of_session(), {
+        return db.session.scalars(_order_of_session(), {
             "session_id": str(obj.get("id")),
             "order_id": _int(metadata.get("order_id")) or _int(obj.get("client_reference_id")),
-        })
+        }).unique().one_or_none()
     if obj.get("object") in ("subscription", "invoice"):
         return _order_of_subscription(obj)
     ids = {
