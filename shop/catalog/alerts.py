@@ -91,11 +91,10 @@ def order_paid(order) -> None:
     from shop.accounts.models import Staff
 
     limit = threshold()
-    product_ids = sorted({item.product_id for item in order.items})
-    low = db.session.execute(
-        select(Product.id, Product.name, Product.slug, Product.stock)
-        .where(Product.id.in_(product_ids), Product.stock <= limit)
-    ).all()
+    # The webhook loads the products' stock with the order; elsewhere each is loaded here.
+    products = {item.product_id: item.product for item in order.items}
+    low = [(product.id, product.name, product.slug, product.stock)
+           for _, product in sorted(products.items()) if product.stock <= limit]
     if not low:
         return
     admins = None

@@ -32,7 +32,8 @@ from shop.db import dialect_of, insert_or_skip, utcnow
 from shop.extensions import db
 from shop.observability import record_webhook
 from shop.orders.checkout import cancel_unpaid_order
-from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order
+from shop.catalog.models import Product
+from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order, OrderItem
 from shop.payments import services, stripe_gateway
 from shop.payments import checkout_details
 from shop.payments.amount_check import charge_mismatch, charged_amounts
@@ -208,8 +209,11 @@ _ORDER_OF_SESSION = _LOCKED_ORDER.where(or_(
 @cache
 def _order_of_session():
     # Built on first use: a loader option configures the mappers, which needs every model imported.
-    # The items join the locked order in the same query (PostgreSQL locks it in a subquery).
-    return _ORDER_OF_SESSION.options(joinedload(Order.items))
+    # What paying reads comes in the same query as the locked order (PostgreSQL locks it in a
+    # subquery): its items (the subtotal, the confirmation) and their products' stock (the
+    # low-stock alert, `catalog.alerts.order_paid`); the products are read, not locked.
+    return _ORDER_OF_SESSION.options(
+        joinedload(Order.items).joinedload(OrderItem.product).load_only(Product.name, Product.slug, Product.stock))
 # A charge, refund or dispute: by the ids Stripe gave us, or the order id we put in metadata.
 _ORDER_OF_PAYMENT = _LOCKED_ORDER.where(or_(
     Order.stripe_payment_intent_id == bindparam("payment_intent", type_=String),
