@@ -8,14 +8,19 @@ session started before it. Services flush; the caller commits.
 """
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from shop.accounts.models import Staff, StaffSession
 from shop.db import as_utc, utcnow
 from shop.extensions import db
+
+
+# An ended or expired session opens nothing; its row is kept this long after, as a trail of
+# who was signed in to the admin when, then deleted (`forget_spent_sessions`, hourly).
+KEEP_SPENT_FOR = timedelta(days=30)
 
 
 def _digest(key: str) -> str:
@@ -69,3 +74,12 @@ def end_every_session(staff: Staff) -> None:
     """Every session of `staff` started so far stops working at its next request."""
     staff.session_version += 1
     db.session.flush()
+
+
+def forget_spent_sessions(*, now: datetime | None = None) -> int:
+    """Delete sessions that ended or expired more than KEEP_SPENT_FOR ago; how many went."""
+    before = (as_utc(now) if now is not None else utcnow()) - KEEP_SPENT_FOR
+    return db.session.execute(
+        delete(StaffSession).where(or_(StaffSession.expires_at <= before,
+                                       and_(StaffSession.ended_at.is_not(None), StaffSession.ended_at <= before)))
+        .execution_options(synchronize_session=False)).rowcount

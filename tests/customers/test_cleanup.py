@@ -1,4 +1,4 @@
-"""The hourly beat task forgets spent sign-in links and ended or expired customer sessions."""
+"""The hourly beat task forgets spent sign-in links and ended or expired customer and staff sessions."""
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -51,7 +51,8 @@ def test_spent_links_and_ended_sessions_are_deleted_and_live_ones_kept(app):
     second = forget_spent_sign_ins()
 
     # Then the spent rows are gone, committed, and the replay found nothing more
-    assert first == {"links": 2, "sessions": 2} and second == {"links": 0, "sessions": 0}
+    assert first == {"links": 2, "sessions": 2, "staff_sessions": 0}
+    assert second == {"links": 0, "sessions": 0, "staff_sessions": 0}
     assert _links() == {"waiting@example.com"}
     assert _session_ids() == {live_id}
     # and the live ones still work: the waiting link signs in, the live session is still signed in
@@ -65,7 +66,7 @@ def test_a_link_spent_today_is_kept_so_a_second_click_still_says_used(client):
     link = link_in_outbox(JANE)
     client.post(link)
     # When the task runs
-    assert forget_spent_sign_ins() == {"links": 0, "sessions": 0}
+    assert forget_spent_sign_ins() == {"links": 0, "sessions": 0, "staff_sessions": 0}
     # Then clicking the link again says it was used, not that it is not valid
     again = client.post(link)
     assert again.status_code == 410 and b"used already" in again.data
@@ -76,3 +77,27 @@ def test_beat_runs_the_task_hourly_and_the_worker_loads_it(app):
     entry = settings["beat_schedule"]["forget-spent-sign-ins"]
     assert entry["task"] == forget_spent_sign_ins.name and entry["schedule"] == 3600.0
     assert "shop.customers.tasks" in settings["include"]
+
+
+def test_admin_sessions_are_kept_a_month_after_they_stop_working_then_deleted(app, make_staff):
+    from shop.accounts.models import StaffSession
+    from shop.accounts.sessions import staff_for_session, start_session as start_staff_session
+
+    # Given an admin's sessions: ended 31 days ago, expired 31 days ago, ended 2 days ago, live
+    staff, _ = make_staff("admin")
+    keys = [start_staff_session(staff) for _ in range(4)]
+    rows = list(db.session.scalars(select(StaffSession).order_by(StaffSession.id)))
+    rows[0].ended_at = utcnow() - timedelta(days=31)
+    rows[1].expires_at = utcnow() - timedelta(days=31)
+    rows[2].ended_at = utcnow() - LONG_AGO
+    db.session.commit()
+    kept = {rows[2].id, rows[3].id}
+
+    # When the hourly task runs, twice
+    first, second = forget_spent_sign_ins(), forget_spent_sign_ins()
+
+    # Then the two spent a month ago are gone, the recent trail and the live session stay
+    assert first["staff_sessions"] == 2 and second["staff_sessions"] == 0
+    db.session.rollback()
+    assert set(db.session.scalars(select(StaffSession.id))) == kept
+    assert staff_for_session(f"{staff.id}:{keys[3]}") is not None
