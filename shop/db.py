@@ -72,10 +72,14 @@ def _replace_closed_connection(dbapi_connection, connection_record, connection_p
     server that `pool_pre_ping` costs every request. (SQLite has no socket: nothing to check.)
     """
     fileno = getattr(dbapi_connection, "fileno", None)
-    if fileno is None or getattr(dbapi_connection, "closed", False):
+    if fileno is None:
         return
+    try:
+        socket = fileno()  # psycopg raises when it already knows the connection is lost
+    except Exception as lost:  # noqa: BLE001 - whatever the driver says, this connection is done
+        raise DisconnectionError("this pooled connection is lost") from lost
     poller = select.poll()
-    poller.register(fileno(), select.POLLIN)
+    poller.register(socket, select.POLLIN)
     if poller.poll(0):
         raise DisconnectionError("the server closed this pooled connection")
 
