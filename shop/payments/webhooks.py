@@ -28,11 +28,11 @@ from functools import cache
 from sqlalchemy import DateTime, Integer, String, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from shop.catalog.models import Product
 from shop.db import dialect_of, insert_or_skip, utcnow
 from shop.extensions import db
 from shop.observability import record_webhook
 from shop.orders.checkout import cancel_unpaid_order
-from shop.catalog.models import Product
 from shop.orders.models import CANCELLED, PENDING_PAYMENT, Order, OrderItem
 from shop.payments import services, stripe_gateway
 from shop.payments import checkout_details
@@ -198,8 +198,7 @@ HANDLERS: dict[str, Callable[[Order, dict], str]] = {
 _LOCKED_ORDER = (select(Order).order_by(Order.id).limit(1).with_for_update(of=Order)
                  .execution_options(populate_existing=True))
 # A session is recognised by its id, or (the process may have died before it stored the session
-# id) by our own reference, but only for an order that has no session yet. Its items come with
-# it: paying checks their subtotal and the confirmation lists them.
+# id) by our own reference, but only for an order that has no session yet.
 _ORDER_OF_SESSION = _LOCKED_ORDER.where(or_(
     Order.stripe_checkout_session_id == bindparam("session_id", type_=String),
     and_(Order.id == bindparam("order_id", type_=Integer), Order.stripe_checkout_session_id.is_(None)),
@@ -214,6 +213,8 @@ def _order_of_session():
     # low-stock alert, `catalog.alerts.order_paid`); the products are read, not locked.
     return _ORDER_OF_SESSION.options(
         joinedload(Order.items).joinedload(OrderItem.product).load_only(Product.name, Product.slug, Product.stock))
+
+
 # A charge, refund or dispute: by the ids Stripe gave us, or the order id we put in metadata.
 _ORDER_OF_PAYMENT = _LOCKED_ORDER.where(or_(
     Order.stripe_payment_intent_id == bindparam("payment_intent", type_=String),
