@@ -42,6 +42,7 @@ from shop.payments.models import REFUND_SUCCEEDED, Refund, StripeEvent
 from shop.subscriptions import services as subscriptions
 
 UNKNOWN_ORDER = "unknown order"
+PAID = "paid"
 DUPLICATE = "duplicate"
 MALFORMED = "malformed"
 # Event types whose object may reach us before the order knows its payment intent.
@@ -78,7 +79,12 @@ def process_event(event: dict) -> str:
     else:
         order = find_locked_order(obj)
         outcome = handler(order, obj) if order is not None else UNKNOWN_ORDER
-    _finish(event_row_id, outcome, order.id if order is not None else None)
+    refunds_reported, events_parked = _finish(event_row_id, outcome, order.id if order is not None else None)
+    if outcome == PAID:  # what Stripe told us before the payment counts now
+        if refunds_reported:
+            services.settle_refunds(order)
+        if events_parked:
+            replay_parked_events(order)
     record_webhook(event.get("type"), outcome)
     return outcome
 
@@ -287,14 +293,6 @@ def _parked(since):
                 StripeEvent.received_at >= since)
 
 
-# Were refunds, or events we could not place, reported before this payment? Both are rare,
-# so one query asks for both before anything is done about either.
-_REPORTED_BEFORE_PAYMENT = select(
-    exists().where(Refund.order_id == bindparam("order_id", type_=Integer)),
-    exists().where(_parked(bindparam("since", type_=DateTime))),
-)
-
-
 # --- helpers ----------------------------------------------------------------------------------
 
 def _paid(order: Order, session: dict, message: str) -> str:
@@ -318,13 +316,7 @@ def _paid(order: Order, session: dict, message: str) -> str:
         return "amount mismatch"
     _store_checkout_details(order, session)
     services.mark_paid(order, message=message, session=session)
-    refunds_reported, events_parked = db.session.execute(
-        _REPORTED_BEFORE_PAYMENT, {"order_id": order.id, "since": utcnow() - PARKED_FOR}).one()
-    if refunds_reported:
-        services.settle_refunds(order)
-    if events_parked:
-        replay_parked_events(order)
-    return "paid"
+    return PAID  # refunds and parked events reported before are settled once the event is finished
 
 
 def _store_checkout_details(order: Order, session: dict) -> None:
@@ -379,13 +371,22 @@ def _record_statement(dialect: str):
     return insert_or_skip(dialect, EVENTS, "event_id").returning(EVENTS.c.id)
 
 
-# SETs the columns its other parameters name (outcome, order_id, processed_at).
-_FINISH = update(EVENTS).where(EVENTS.c.id == bindparam("row_id"))
+# Ends the event's row: SETs the columns its other parameters name (outcome, order_id,
+# processed_at). In the same round trip it says whether refunds of the order, or events we could
+# not place, were reported before now: both rare, and acted on only when the event paid the order.
+_PARKED_EVENTS = EVENTS.alias("parked")
+_FINISH = update(EVENTS).where(EVENTS.c.id == bindparam("row_id")).returning(
+    exists().where(Refund.order_id == bindparam("paid_order_id", type_=Integer)),
+    exists().where(_PARKED_EVENTS.c.order_id.is_(None), _PARKED_EVENTS.c.outcome == UNKNOWN_ORDER,
+                   _PARKED_EVENTS.c.received_at >= bindparam("parked_since", type_=DateTime)),
+)
 
 
-def _finish(event_row_id: int, outcome: str, order_id: int | None) -> None:
-    db.session.execute(_FINISH, {"row_id": event_row_id, "outcome": outcome[:200], "order_id": order_id,
-                                 "processed_at": utcnow()})
+def _finish(event_row_id: int, outcome: str, order_id: int | None) -> tuple[bool, bool]:
+    """Store what the event did; whether (refunds reported, events parked) before it."""
+    return tuple(db.session.execute(_FINISH, {
+        "row_id": event_row_id, "outcome": outcome[:200], "order_id": order_id, "processed_at": utcnow(),
+        "paid_order_id": order_id, "parked_since": utcnow() - PARKED_FOR}).one())
 
 
 def _id(value) -> str | None:
