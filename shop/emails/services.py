@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from flask import current_app
+from flask import current_app, has_request_context
 from jinja2 import Template
 from sqlalchemy import delete, insert, select
 
-from shop.db import dialect_of, insert_or_skip, utcnow
+from shop.db import after_commit, dialect_of, insert_or_skip, utcnow
+from shop.emails.handoff import HandOff
 from shop.emails.headers import EmailHeaderError, check_header_value, check_headers  # noqa: F401  callers import them from here
 from shop.emails.models import (FAILED, MARKETING, QUEUED, TRANSACTIONAL, EmailMessage, EmailSuppression,
                                 new_message_id)
@@ -166,9 +167,19 @@ def task_claim_deadline():
 
 
 def _send_after_commit(message_id: int) -> None:
-    from shop.emails.tasks import send_email
+    """Once the transaction commits: a request's email joins its process's hand-off to the worker
+    (`shop.emails.handoff`, batched with the moment's others); a task's or a command's goes as a
+    task of its own at once (their processes may end without notice right after). TASKS_CAPTURE
+    collects a `send_email` task in either case, as `enqueue` does."""
+    if not has_request_context() or current_app.config.get("TASKS_CAPTURE") is not None:
+        from shop.emails.tasks import send_email
 
-    enqueue(send_email, message_id)
+        enqueue(send_email, message_id)
+        return
+    handoff = current_app.extensions.get("email_handoff")
+    if handoff is None:
+        handoff = current_app.extensions.setdefault("email_handoff", HandOff(current_app.extensions["celery"]))
+    after_commit(db.session(), lambda: handoff.add(message_id))
 
 
 def is_suppressed(address: str) -> bool:
