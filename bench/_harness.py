@@ -151,6 +151,13 @@ class BareFlask:
         self.rates.append(rate)
         return rate
 
+    def around(self, first: int, last: int) -> "BareFlask":
+        """Bare Flask as measured by the `first` to `last` measurements (0-based): a figure is
+        compared with the machine's speed just before and just after it, not minutes away."""
+        view = BareFlask(self.port, self.env)
+        view.rates = self.rates[first:last + 1]
+        return view
+
     @property
     def rate(self) -> float:
         return sum(self.rates) / len(self.rates)
