@@ -48,6 +48,19 @@ def save_address(customer: Customer, submitted: dict) -> dict:
     return saved_address(customer)
 
 
+def forget_address(customer: Customer) -> bool:
+    """Remove the saved address; whether there was one. Stripe's Customer loses it with the next
+    checkout, as a changed address reaches it (Checkout then asks for one)."""
+    if saved_address(customer) is None:
+        return False
+    for name in (*ADDRESS_FIELDS, "phone"):
+        setattr(customer, f"shipping_{name}", None)
+    if customer.stripe_customer_id is not None:
+        customer.stripe_shipping_outdated = True
+    db.session.flush()
+    return True
+
+
 def _phone(value) -> str | None:
     phone = value.strip() if isinstance(value, str) else ""
     if not phone:

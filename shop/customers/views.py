@@ -106,6 +106,16 @@ def save_address():
     return redirect(url_for("account.page", _anchor="address"), 303)
 
 
+@bp.post("/address/forget")
+def forget_address():
+    """Remove the saved address (the next signed-in order's address is saved again)."""
+    if address.forget_address(sessions.signed_in_customer()):
+        flash("Your saved address is removed. Checkout will ask for one.", "success")
+    else:
+        flash("No address was saved.", "success")
+    return redirect(url_for("account.page", _anchor="address"), 303)
+
+
 @bp.post("/logout")
 def logout():
     sessions.end_session(request.cookies.get(sessions.COOKIE))

@@ -84,6 +84,29 @@ def test_saving_an_address_needs_a_signed_in_customer(client):
     assert db.session.scalar(select(Customer)) is None
 
 
+def test_the_customer_removes_the_saved_address(client, sign_in):
+    # Given a signed-in customer with a saved address
+    sign_in(client, JANE)
+    client.post("/account/address", data=HOME)
+    assert b"Remove the saved address" in client.get("/account").data
+    # When she removes it
+    removed = client.post("/account/address/forget")
+    # Then nothing of it is kept, and the page offers to save one again
+    assert removed.status_code == 303 and removed.headers["Location"].endswith("/account#address")
+    assert _saved(_customer()) == (None,) * 6 and _customer().shipping_phone is None
+    page = client.get("/account").data.decode()
+    assert "Your saved address is removed" in page and "Save an address" in page
+    assert "Remove the saved address" not in page and 'value="1 Elm St"' not in page
+    # And removing it again says there was none
+    client.post("/account/address/forget")
+    assert "No address was saved." in client.get("/account").data.decode()
+
+
+def test_removing_an_address_needs_a_signed_in_customer(client, sign_in):
+    answer = client.post("/account/address/forget")
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/account/login")
+
+
 # --- Stripe Checkout --------------------------------------------------------------------------
 
 def test_a_signed_in_checkout_is_made_for_one_stripe_customer_with_the_saved_address(shopper, stripe_standin):
@@ -167,6 +190,21 @@ def test_an_address_changed_on_the_page_reaches_stripe_with_the_next_checkout(sh
     assert not _customer().stripe_shipping_outdated
     assert len(stripe_standin.account.customers) == 1
     assert len(stripe_standin.events("customer.updated")) == 1
+
+
+def test_a_removed_address_leaves_the_stripe_customer_with_the_next_checkout(shopper, stripe_standin):
+    # Given a Stripe Customer made with her saved address
+    shopper.post("/account/address", data=HOME)
+    _checkout(shopper)
+    stripe_id = _customer().stripe_customer_id
+    assert stripe_standin.account.customers[stripe_id]["shipping"]["address"]["city"] == "Springfield"
+    # When she removes the address on the account page
+    shopper.post("/account/address/forget")
+    # Then her next checkout takes it off the Customer, so Checkout asks for one
+    assert _customer().stripe_shipping_outdated
+    _checkout(shopper)
+    assert stripe_standin.account.customers[stripe_id]["shipping"] is None
+    assert not _customer().stripe_shipping_outdated and _customer().stripe_customer_id == stripe_id
 
 
 def test_stripe_failing_to_make_the_customer_cancels_the_order_and_saves_no_id(shopper, stripe_standin):
