@@ -38,10 +38,9 @@ from shop.payments import services, stripe_gateway
 from shop.payments import checkout_details
 from shop.payments.amount_check import charge_mismatch, charged_amounts
 from shop.payments.event_shapes import shape_problems
-from shop.payments.models import REFUND_SUCCEEDED, Refund, StripeEvent
+from shop.payments.models import REFUND_SUCCEEDED, UNKNOWN_ORDER, Refund, StripeEvent
 from shop.subscriptions import services as subscriptions
 
-UNKNOWN_ORDER = "unknown order"
 PAID = "paid"
 DUPLICATE = "duplicate"
 MALFORMED = "malformed"

@@ -48,7 +48,8 @@ LARGE_TABLES = {"orders", "order_items", "order_events", "followups", "email_mes
 # Partial indexes that hold only what waits (or one small kind of row: questions, staff answers),
 # however long the table's history grows.
 WAITING_ONLY = {"ix_followups_due", "ix_orders_awaiting_shipment", "ix_review_entries_questions",
-                "ix_review_entries_question_ids", "ix_review_entries_staff_answers", "uq_claims_order_live"}
+                "ix_review_entries_question_ids", "ix_review_entries_staff_answers", "uq_claims_order_live",
+                "ix_stripe_events_parked"}
 SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan", "Bitmap Index Scan"}
 
 
@@ -221,3 +222,37 @@ def test_the_order_page_a_customer_opens_from_an_email_seeks(app, client, brand)
         path = f"/orders/{brand['delivered_id']}?t={order_link_token(brand['delivered_id'])}"
         assert client.get(path).status_code == 200
     assert_no_full_reads(sent)
+
+
+def scans_of(node: dict, alias: str) -> list[str]:
+    """The indexes (or "Seq Scan") through which `node` reads the table named `alias` in the statement."""
+    found = [node.get("Index Name", node["Node Type"])] if node.get("Alias") == alias else []
+    for child in node.get("Plans", []):
+        found += scans_of(child, alias)
+    return found
+
+
+def test_a_paying_webhook_seeks_and_asks_for_parked_events_through_their_own_index(app, client, brand):
+    from sqlalchemy import select
+
+    from shop.orders.models import Order
+    from shop.payments.models import StripeEvent
+    from tests.payments.stripe_events import checkout_session, deliver, event
+
+    # Given an order waiting for payment, and the events the shop ignored (no order: kept for
+    # weeks, the most common kind of row without one), as PostgreSQL's statistics know them
+    order = db.session.scalar(select(Order).where(Order.status == PENDING_PAYMENT))
+    db.session.add_all(StripeEvent(event_id=f"evt_ignored_{n}", type="payment_intent.created", outcome="ignored")
+                       for n in range(500))
+    db.session.commit()
+    db.session.execute(db.text("ANALYZE stripe_events"))
+    db.session.commit()
+    # When Stripe reports it paid
+    with recorded() as sent:
+        assert deliver(client, event("checkout.session.completed", checkout_session(order))).json["outcome"] == "paid"
+    # Then no statement reads a large table whole, and the question "were events parked before
+    # this payment?" reads the parked ones alone, not every event without an order
+    assert_no_full_reads(sent)
+    finishing = [(statement, parameters) for statement, parameters in sent if " parked" in statement]
+    assert len(finishing) == 1
+    assert scans_of(plan_of(*finishing[0]), "parked") == ["ix_stripe_events_parked"]
