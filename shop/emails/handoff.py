@@ -54,7 +54,7 @@ class HandOff:
         """Send `email_id` with whatever else arrives within the window."""
         with self._lock:
             self._pending.append((email_id, request_id_var.get()))
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="email-handoff", daemon=True)
                 self._thread.start()
             self._due.set()
